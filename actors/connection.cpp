@@ -1,0 +1,139 @@
+// The connection actor's input, output and lifecycle (interface in connection.hpp; the login
+// flow and commands are in session.cpp).
+#include "actors/connection_state.hpp"
+
+#include "protocol/line_text.hpp"
+
+namespace parley {
+
+namespace detail {
+
+namespace text = protocol::text;
+
+void write_shared(connection_self self, const shared_text& t) {
+  auto& st = self->state;
+  if (st.ph == phase::closed)
+    return;
+  st.unflushed += t.size();
+  if (st.unflushed > st.cfg.max_output_bytes) {
+    // A slow reader: its queue would grow without bound. Drop it rather than the server's memory.
+    finish(self, "output queue overflow (client too slow)", true);
+    return;
+  }
+  self->send(st.deps.transport, net::write_bytes{st.id, t});
+}
+
+void write(connection_self self, std::string s) { write_shared(self, shared_text{std::move(s)}); }
+
+void finish(connection_self self, const std::string& reason, bool close_socket) {
+  auto& st = self->state;
+  if (st.ph == phase::closed)
+    return;
+  bool overflow = st.unflushed > st.cfg.max_output_bytes;
+  st.ph = phase::closed;
+  if (!st.room_name.empty())
+    self->request(st.room, caf::infinite, remove_member{st.name, leave_kind::quit, reason})
+      .then([](remove_member_result&) {}, [](caf::error&) {});
+  if (st.claimed)
+    self->send(st.deps.directory, release_name{st.name});
+  if (close_socket)
+    self->send(st.deps.transport, net::close_connection{st.id, overflow});
+  self->quit();
+}
+
+namespace {
+
+void set_reading(connection_self self, bool on) {
+  auto& st = self->state;
+  if (st.reading == on)
+    return;
+  st.reading = on;
+  self->send(st.deps.transport, net::set_reading{st.id, on});
+}
+
+// Handles queued lines one at a time; a line that waits for an answer holds back the rest.
+void process_pending(connection_self self) {
+  auto& st = self->state;
+  while (!st.busy && !st.pending.empty() && st.ph != phase::closed) {
+    auto item = std::move(st.pending.front());
+    st.pending.pop_front();
+    if (item.what == protocol::decoded_line::kind::too_long) {
+      write(self, text::error("line too long (limit " + std::to_string(st.cfg.max_line_bytes) +
+                              " bytes); ignored"));
+      continue;
+    }
+    if (auto problem = protocol::check_line(item.text); problem != protocol::line_problem::none) {
+      write(self, text::error(std::string{protocol::describe(problem)} + "; ignored"));
+      continue;
+    }
+    handle_line(self, std::move(item.text));
+  }
+  if (st.pending.size() <= st.cfg.max_pending_lines / 2)
+    set_reading(self, true);
+}
+
+void on_bytes(connection_self self, net::bytes_received& x) {
+  auto& st = self->state;
+  if (st.ph == phase::closed)
+    return;
+  std::vector<protocol::decoded_line> lines;
+  st.decoder.feed(x.bytes, lines);
+  for (auto& l : lines)
+    st.pending.push_back(std::move(l));
+  // A flooding client is slowed down by back-pressure, never by unbounded buffering.
+  if (st.pending.size() >= st.cfg.max_pending_lines)
+    set_reading(self, false);
+  process_pending(self);
+}
+
+} // namespace
+
+void line_done(connection_self self) {
+  self->state.busy = false;
+  process_pending(self);
+}
+
+} // namespace detail
+
+using namespace detail;
+
+connection_actor::behavior_type connection_behavior(connection_self self, net::connection_id id,
+                                                    std::string peer, connection_deps deps,
+                                                    connection_config cfg) {
+  auto& st = self->state;
+  st.id = id;
+  st.peer = std::move(peer);
+  st.deps = std::move(deps);
+  st.decoder = protocol::line_decoder{cfg.max_line_bytes};
+  st.cfg = std::move(cfg);
+  self->set_down_handler([self](caf::down_msg& dm) { room_failed(self, dm.source); });
+  self->send(st.deps.transport, net::attach_connection{id, caf::actor_cast<net::sink_actor>(self)});
+  start_session(self);
+  return {
+    [self](deliver_text& x) { write_shared(self, x.text); },
+    [self](net::bytes_received& x) { on_bytes(self, x); },
+    [self](net::bytes_flushed& x) {
+      auto& n = self->state.unflushed;
+      n -= std::min<std::uint64_t>(n, x.count);
+    },
+    [self](net::connection_lost& x) { finish(self, x.reason, false); },
+    [self](shut_down_connection& x) {
+      write(self, text::info("Server shutting down: " + x.reason));
+      finish(self, "server shutting down", true);
+    },
+    [self](login_delay_elapsed&) { login_delay_over(self); },
+    [self](login_timed_out&) {
+      if (self->state.ph == phase::chatting || self->state.ph == phase::closed)
+        return;
+      write(self, text::error("login timed out; goodbye"));
+      finish(self, "login timed out", true);
+    },
+  };
+}
+
+connection_actor spawn_connection(caf::actor_system& sys, net::connection_id id, std::string peer,
+                                  connection_deps deps, connection_config cfg) {
+  return sys.spawn(connection_behavior, id, std::move(peer), std::move(deps), std::move(cfg));
+}
+
+} // namespace parley

@@ -1,0 +1,62 @@
+// The connection actor: one per client. It frames and decodes the client's byte stream, runs the
+// session (greeting, login or registration, chatting in a room), and keeps the output it has
+// queued for the client within a bound. It sees the network only through the transport's typed
+// messages (net/transport.hpp), so the same code serves TCP clients and simulated ones.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "actors/authenticator.hpp"
+#include "actors/directory.hpp"
+#include "actors/room.hpp"
+#include "net/transport.hpp"
+
+namespace parley {
+
+struct connection_config {
+  std::size_t max_line_bytes = 512;        ///< longer input lines are refused
+  std::size_t max_output_bytes = 256 * 1024; ///< unflushed output before a slow reader is dropped
+  std::size_t max_pending_lines = 32;      ///< queued input lines before reading pauses
+  std::uint32_t max_failed_logins = 3;     ///< then the connection is closed
+  std::uint32_t failed_login_delay_ms = 1000; ///< times the number of failures so far
+  std::uint32_t login_timeout_ms = 60000;  ///< to finish logging in
+  bool allow_register = true;
+  std::size_t min_password_length = 6;
+  std::string default_room = "lobby";
+};
+
+/// The actors a connection talks to, handed over at spawn time.
+struct connection_deps {
+  net::transport_actor transport;
+  directory_actor directory;
+  authenticator_actor auth;
+};
+
+/// Tell the client the server is going down, then close.
+struct shut_down_connection {
+  std::string reason;
+};
+
+// Timers the connection sets for itself.
+struct login_delay_elapsed {};
+struct login_timed_out {};
+
+using connection_actor = member_actor::extend_with<net::sink_actor>::extend<
+  caf::reacts_to<shut_down_connection>, caf::reacts_to<login_delay_elapsed>,
+  caf::reacts_to<login_timed_out>>;
+
+connection_actor spawn_connection(caf::actor_system& sys, net::connection_id id, std::string peer,
+                                  connection_deps deps, connection_config cfg);
+
+template <class F> typename F::result_type inspect(F& f, shut_down_connection& x) {
+  return f(caf::meta::type_name("shut_down_connection"), x.reason);
+}
+template <class F> typename F::result_type inspect(F& f, login_delay_elapsed&) {
+  return f(caf::meta::type_name("login_delay_elapsed"));
+}
+template <class F> typename F::result_type inspect(F& f, login_timed_out&) {
+  return f(caf::meta::type_name("login_timed_out"));
+}
+
+} // namespace parley

@@ -1,0 +1,146 @@
+// The directory actor's behaviour (interface in directory.hpp).
+#include "actors/directory.hpp"
+
+#include <map>
+
+#include "caf/all.hpp"
+
+#include "protocol/line_text.hpp"
+
+namespace parley {
+
+namespace {
+
+struct room_entry {
+  room_actor handle;
+  std::uint64_t members = 0;
+  std::uint64_t joins_forwarded = 0;
+};
+
+struct directory_state {
+  directory_config cfg;
+  std::map<std::string, member_actor> users;
+  std::map<caf::actor_addr, std::string> user_by_addr;
+  std::map<std::string, room_entry> rooms;
+  std::map<caf::actor_addr, std::string> room_by_addr;
+};
+
+using directory_self = directory_actor::stateful_pointer<directory_state>;
+
+room_entry* find_or_create_room(directory_self self, const std::string& name) {
+  auto& st = self->state;
+  if (auto i = st.rooms.find(name); i != st.rooms.end())
+    return &i->second;
+  if (st.rooms.size() >= st.cfg.max_rooms)
+    return nullptr;
+  auto room = spawn_room(self->system(), name, caf::actor_cast<room_registry_actor>(self));
+  self->monitor(room);
+  st.room_by_addr.emplace(room.address(), name);
+  return &st.rooms.emplace(name, room_entry{room}).first->second;
+}
+
+// A room is retired once it is empty and every join forwarded to it has been seen by it.
+void on_population(directory_self self, room_population& x) {
+  auto& st = self->state;
+  auto i = st.rooms.find(x.room);
+  if (i == st.rooms.end())
+    return;
+  auto& e = i->second;
+  e.members = x.members;
+  if (x.members == 0 && x.joins_seen == e.joins_forwarded && x.room != st.cfg.default_room) {
+    self->send(e.handle, close_room{});
+    self->demonitor(e.handle.address());
+    st.room_by_addr.erase(e.handle.address());
+    st.rooms.erase(i);
+  }
+}
+
+caf::typed_response_promise<join_room_result> on_join(directory_self self, join_room& x) {
+  auto rp = self->make_response_promise<join_room_result>();
+  auto* entry = find_or_create_room(self, x.room);
+  if (entry == nullptr) {
+    rp.deliver(join_room_result{false, "too many rooms; join an existing one (/rooms)", {}, {}});
+    return rp;
+  }
+  ++entry->joins_forwarded;
+  auto room = entry->handle;
+  self->request(room, caf::infinite, add_member{x.name, x.member})
+    .then([rp, room](add_member_result& r) mutable {
+            rp.deliver(join_room_result{true, {}, room, std::move(r.members)});
+          },
+          [rp](caf::error&) mutable {
+            rp.deliver(join_room_result{false, "the room failed; try again", {}, {}});
+          });
+  return rp;
+}
+
+claim_name_result on_claim(directory_self self, claim_name& x) {
+  auto& st = self->state;
+  if (st.users.count(x.name) != 0)
+    return {false};
+  self->monitor(x.member);
+  st.user_by_addr.emplace(x.member.address(), x.name);
+  st.users.emplace(x.name, std::move(x.member));
+  return {true};
+}
+
+// Only the session that holds a name may release it.
+void on_release(directory_self self, release_name& x) {
+  auto& st = self->state;
+  auto i = st.users.find(x.name);
+  if (i == st.users.end() || self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(i->second))
+    return;
+  st.user_by_addr.erase(i->second.address());
+  self->demonitor(i->second.address());
+  st.users.erase(i);
+}
+
+void on_down(directory_self self, caf::down_msg& dm) {
+  auto& st = self->state;
+  if (auto i = st.user_by_addr.find(dm.source); i != st.user_by_addr.end()) {
+    st.users.erase(i->second);
+    st.user_by_addr.erase(i);
+  }
+  if (auto i = st.room_by_addr.find(dm.source); i != st.room_by_addr.end()) {
+    st.rooms.erase(i->second); // a crashed room is created afresh on the next join
+    st.room_by_addr.erase(i);
+  }
+}
+
+} // namespace
+
+directory_actor::behavior_type directory_behavior(directory_self self, directory_config cfg) {
+  self->state.cfg = std::move(cfg);
+  self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
+  return {
+    [self](room_population& x) { on_population(self, x); },
+    [self](claim_name& x) { return on_claim(self, x); },
+    [self](release_name& x) { on_release(self, x); },
+    [self](join_room& x) { return on_join(self, x); },
+    [self](list_rooms&) -> list_rooms_result {
+      list_rooms_result r;
+      for (const auto& [name, e] : self->state.rooms)
+        r.rooms.push_back({name, e.members});
+      return r;
+    },
+    [self](send_private& x) -> send_private_result {
+      auto i = self->state.users.find(x.to);
+      if (i == self->state.users.end())
+        return {false};
+      self->send(i->second, deliver_text{shared_text{protocol::text::private_from(x.from, x.line)}});
+      return {true};
+    },
+    [self](stop_directory&) -> stop_directory_result {
+      for (const auto& [name, e] : self->state.rooms)
+        self->send_exit(e.handle, caf::exit_reason::user_shutdown);
+      self->quit();
+      return {};
+    },
+  };
+}
+
+directory_actor spawn_directory(caf::actor_system& sys, directory_config cfg) {
+  return sys.spawn(directory_behavior, std::move(cfg));
+}
+
+} // namespace parley

@@ -1,0 +1,116 @@
+// The directory actor: the one place that knows which users are logged in and which rooms
+// exist. It hands out room handles (creating rooms on first join and retiring empty ones),
+// keeps one session per user name, and routes private messages. Chat lines never pass through
+// it: members talk to their room directly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/room.hpp"
+
+namespace parley {
+
+/// Reserve `name` for the logged-in session `member`; fails if the name is in use.
+struct claim_name {
+  std::string name;
+  member_actor member;
+};
+struct claim_name_result {
+  bool ok;
+};
+
+/// Give the name back (logout). Also happens by itself when the session's actor dies.
+struct release_name {
+  std::string name;
+};
+
+/// Join room `room` (created if needed) as `name`; the directory forwards the join to the room.
+struct join_room {
+  std::string room;
+  std::string name;
+  member_actor member;
+};
+struct join_room_result {
+  bool ok;
+  std::string error; ///< why not, for the user
+  room_actor room;
+  std::vector<std::string> members;
+};
+
+struct list_rooms {};
+struct room_info {
+  std::string name;
+  std::uint64_t members;
+};
+struct list_rooms_result {
+  std::vector<room_info> rooms; ///< sorted by name
+};
+
+/// A private line from `from` to `to`, delivered before the reply.
+struct send_private {
+  std::string from;
+  std::string to;
+  std::string line;
+};
+struct send_private_result {
+  bool delivered;
+};
+
+/// Stop every room and the directory itself (server shutdown).
+struct stop_directory {};
+struct stop_directory_result {};
+
+using directory_actor = room_registry_actor::extend<
+  caf::replies_to<claim_name>::with<claim_name_result>, caf::reacts_to<release_name>,
+  caf::replies_to<join_room>::with<join_room_result>,
+  caf::replies_to<list_rooms>::with<list_rooms_result>,
+  caf::replies_to<send_private>::with<send_private_result>,
+  caf::replies_to<stop_directory>::with<stop_directory_result>>;
+
+struct directory_config {
+  std::uint64_t max_rooms = 10000;
+  std::string default_room = "lobby"; ///< never retired
+};
+
+directory_actor spawn_directory(caf::actor_system& sys, directory_config cfg);
+
+template <class F> typename F::result_type inspect(F& f, claim_name& x) {
+  return f(caf::meta::type_name("claim_name"), x.name, x.member);
+}
+template <class F> typename F::result_type inspect(F& f, claim_name_result& x) {
+  return f(caf::meta::type_name("claim_name_result"), x.ok);
+}
+template <class F> typename F::result_type inspect(F& f, release_name& x) {
+  return f(caf::meta::type_name("release_name"), x.name);
+}
+template <class F> typename F::result_type inspect(F& f, join_room& x) {
+  return f(caf::meta::type_name("join_room"), x.room, x.name, x.member);
+}
+template <class F> typename F::result_type inspect(F& f, join_room_result& x) {
+  return f(caf::meta::type_name("join_room_result"), x.ok, x.error, x.room, x.members);
+}
+template <class F> typename F::result_type inspect(F& f, list_rooms&) {
+  return f(caf::meta::type_name("list_rooms"));
+}
+template <class F> typename F::result_type inspect(F& f, room_info& x) {
+  return f(caf::meta::type_name("room_info"), x.name, x.members);
+}
+template <class F> typename F::result_type inspect(F& f, list_rooms_result& x) {
+  return f(caf::meta::type_name("list_rooms_result"), x.rooms);
+}
+template <class F> typename F::result_type inspect(F& f, send_private& x) {
+  return f(caf::meta::type_name("send_private"), x.from, x.to, x.line);
+}
+template <class F> typename F::result_type inspect(F& f, send_private_result& x) {
+  return f(caf::meta::type_name("send_private_result"), x.delivered);
+}
+template <class F> typename F::result_type inspect(F& f, stop_directory&) {
+  return f(caf::meta::type_name("stop_directory"));
+}
+template <class F> typename F::result_type inspect(F& f, stop_directory_result&) {
+  return f(caf::meta::type_name("stop_directory_result"));
+}
+
+} // namespace parley

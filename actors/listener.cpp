@@ -1,0 +1,101 @@
+// The listener actor's behaviour (interface in listener.hpp).
+#include "actors/listener.hpp"
+
+#include <map>
+#include <optional>
+
+#include "caf/all.hpp"
+
+#include "protocol/line_text.hpp"
+
+namespace parley {
+
+namespace {
+
+struct listener_state {
+  connection_deps deps;
+  listener_config cfg;
+  std::map<net::connection_id, connection_actor> connections; // by id: deterministic order
+  std::map<caf::actor_addr, net::connection_id> ids;
+  std::uint64_t accepted = 0;
+  std::uint64_t refused = 0;
+  std::uint64_t closed_during_shutdown = 0;
+  std::optional<caf::typed_response_promise<shutdown_server_result>> shutdown;
+};
+
+using listener_self = listener_actor::stateful_pointer<listener_state>;
+
+void refuse(listener_self self, net::connection_id id, const std::string& why) {
+  auto& st = self->state;
+  ++st.refused; // no connection actor exists: the refusal goes straight to the transport
+  self->send(st.deps.transport,
+             net::write_bytes{id, shared_text{protocol::text::error(why)}});
+  self->send(st.deps.transport, net::close_connection{id, false});
+}
+
+void on_accepted(listener_self self, net::connection_accepted& x) {
+  auto& st = self->state;
+  if (st.shutdown) {
+    refuse(self, x.id, "server shutting down");
+    return;
+  }
+  if (st.connections.size() >= st.cfg.max_connections) {
+    refuse(self, x.id, "server full (" + std::to_string(st.cfg.max_connections) +
+                         " connections); try again later");
+    return;
+  }
+  ++st.accepted;
+  auto conn = spawn_connection(self->system(), x.id, x.peer, st.deps, st.cfg.connection);
+  self->monitor(conn);
+  st.ids.emplace(conn.address(), x.id);
+  st.connections.emplace(x.id, std::move(conn));
+}
+
+void maybe_finish_shutdown(listener_self self) {
+  auto& st = self->state;
+  if (st.shutdown && st.connections.empty()) {
+    st.shutdown->deliver(shutdown_server_result{st.closed_during_shutdown});
+    st.shutdown.reset();
+    self->quit();
+  }
+}
+
+} // namespace
+
+listener_actor::behavior_type listener_behavior(listener_self self, connection_deps deps,
+                                                listener_config cfg) {
+  self->state.deps = std::move(deps);
+  self->state.cfg = std::move(cfg);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    auto i = st.ids.find(dm.source);
+    if (i == st.ids.end())
+      return;
+    st.connections.erase(i->second);
+    st.ids.erase(i);
+    if (st.shutdown)
+      ++st.closed_during_shutdown;
+    maybe_finish_shutdown(self);
+  });
+  return {
+    [self](net::connection_accepted& x) { on_accepted(self, x); },
+    [self](shutdown_server& x) {
+      auto rp = self->make_response_promise<shutdown_server_result>();
+      self->state.shutdown = rp;
+      for (const auto& [id, conn] : self->state.connections)
+        self->send(conn, shut_down_connection{x.reason});
+      maybe_finish_shutdown(self);
+      return rp;
+    },
+    [self](listener_stats&) -> listener_stats_result {
+      auto& st = self->state;
+      return {st.connections.size(), st.accepted, st.refused};
+    },
+  };
+}
+
+listener_actor spawn_listener(caf::actor_system& sys, connection_deps deps, listener_config cfg) {
+  return sys.spawn(listener_behavior, std::move(deps), std::move(cfg));
+}
+
+} // namespace parley

@@ -1,0 +1,53 @@
+// The listener actor: receives accepted connections from the transport, spawns one connection
+// actor per client, enforces the connection limit (with a clear refusal, never a silent close),
+// and runs the graceful shutdown of all connections.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "actors/connection.hpp"
+
+namespace parley {
+
+/// Tell every client the server is going down and wait until every connection has closed.
+struct shutdown_server {
+  std::string reason;
+};
+struct shutdown_server_result {
+  std::uint64_t connections_closed;
+};
+
+struct listener_stats {};
+struct listener_stats_result {
+  std::uint64_t open_connections;
+  std::uint64_t accepted;
+  std::uint64_t refused;
+};
+
+using listener_actor = net::acceptor_actor::extend<
+  caf::replies_to<shutdown_server>::with<shutdown_server_result>,
+  caf::replies_to<listener_stats>::with<listener_stats_result>>;
+
+struct listener_config {
+  std::uint64_t max_connections = 10000;
+  connection_config connection;
+};
+
+listener_actor spawn_listener(caf::actor_system& sys, connection_deps deps, listener_config cfg);
+
+template <class F> typename F::result_type inspect(F& f, shutdown_server& x) {
+  return f(caf::meta::type_name("shutdown_server"), x.reason);
+}
+template <class F> typename F::result_type inspect(F& f, shutdown_server_result& x) {
+  return f(caf::meta::type_name("shutdown_server_result"), x.connections_closed);
+}
+template <class F> typename F::result_type inspect(F& f, listener_stats&) {
+  return f(caf::meta::type_name("listener_stats"));
+}
+template <class F> typename F::result_type inspect(F& f, listener_stats_result& x) {
+  return f(caf::meta::type_name("listener_stats_result"), x.open_connections, x.accepted,
+           x.refused);
+}
+
+} // namespace parley

@@ -1,0 +1,25 @@
+// Spawning and stopping a server's actors (see server.hpp).
+#include "actors/server.hpp"
+
+#include "caf/all.hpp"
+
+namespace parley {
+
+server_handles spawn_server(caf::actor_system& sys, net::transport_actor transport,
+                            server_config cfg) {
+  server_handles h;
+  h.transport = transport;
+  cfg.directory.default_room = cfg.listener.connection.default_room;
+  h.directory = spawn_directory(sys, cfg.directory);
+  h.auth = spawn_authenticator(sys, std::move(cfg.auth));
+  h.listener = spawn_listener(sys, connection_deps{transport, h.directory, h.auth},
+                              std::move(cfg.listener));
+  return h;
+}
+
+void stop_server_actors(caf::actor_system&, const server_handles& h) {
+  caf::anon_send(h.directory, stop_directory{});
+  caf::anon_send_exit(h.auth, caf::exit_reason::user_shutdown);
+}
+
+} // namespace parley

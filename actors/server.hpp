@@ -1,0 +1,36 @@
+// Wires one Parley server together: directory, authenticator and listener over a given
+// transport. The live server passes the TCP transport, tests and the simulator their own; the
+// actors are the same either way.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "actors/authenticator.hpp"
+#include "actors/directory.hpp"
+#include "actors/listener.hpp"
+
+namespace parley {
+
+struct server_config {
+  listener_config listener;
+  directory_config directory;
+  authenticator_config auth;
+};
+
+struct server_handles {
+  net::transport_actor transport;
+  directory_actor directory;
+  authenticator_actor auth;
+  listener_actor listener;
+};
+
+/// Spawns the server's actors; connections start once the transport is told to listen.
+server_handles spawn_server(caf::actor_system& sys, net::transport_actor transport,
+                            server_config cfg);
+
+/// Ends the actors that outlive the connections (directory and its rooms, authenticator).
+/// Call after the listener has finished its shutdown.
+void stop_server_actors(caf::actor_system& sys, const server_handles& h);
+
+} // namespace parley

@@ -1,0 +1,354 @@
+// The connection actor's session: the login flow (name, password or registration) and the
+// command table of the line protocol. Every line that needs another actor's answer marks the
+// connection busy until that answer arrives, so lines are handled strictly in order and a reply
+// to a later line can never overtake the fan-out of an earlier chat line.
+#include <algorithm>
+#include <chrono>
+
+#include "actors/connection_state.hpp"
+#include "protocol/line_text.hpp"
+#include "protocol/names.hpp"
+
+namespace parley::detail {
+
+namespace text = protocol::text;
+
+namespace {
+
+// Starts a request whose answer the current line waits for; `on_result` runs, then the next line.
+// `on_result` may start another request (or a timer) that the line waits for in turn.
+template <class Result, class Dest, class Msg, class OnResult>
+void await_line(connection_self self, const Dest& dest, Msg msg, OnResult on_result) {
+  self->state.busy = true;
+  self->request(dest, caf::infinite, std::move(msg))
+    .then(
+      [self, on_result](Result& result) mutable {
+        self->state.busy = false;
+        on_result(result);
+        if (!self->state.busy)
+          line_done(self);
+      },
+      [self](caf::error&) {
+        write(self, text::error("the server could not complete that; try again"));
+        line_done(self);
+      });
+}
+
+void prompt_name(connection_self self) {
+  self->state.ph = phase::awaiting_name;
+  write(self, text::name_prompt());
+}
+
+// --- Login ---
+
+void fail_login(connection_self self, const std::string& why) {
+  auto& st = self->state;
+  ++st.failed_logins;
+  write(self, text::error(why));
+  if (st.failed_logins >= st.cfg.max_failed_logins) {
+    write(self, text::error("too many failed logins; goodbye"));
+    finish(self, "too many failed logins", true);
+    return;
+  }
+  // Each failure costs a growing pause before the next attempt; input waits meanwhile.
+  st.busy = true;
+  auto delay = std::chrono::milliseconds{st.cfg.failed_login_delay_ms * st.failed_logins};
+  self->delayed_send(self, delay, login_delay_elapsed{});
+}
+
+void enter_room(connection_self self, const std::string& room);
+
+void claim_and_enter(connection_self self) {
+  auto& st = self->state;
+  await_line<claim_name_result>(self, st.deps.directory, claim_name{st.name, caf::actor_cast<member_actor>(self)},
+             [self](claim_name_result& r) {
+               auto& st = self->state;
+               if (!r.ok) {
+                 write(self, text::error(st.name + " is already logged in"));
+                 prompt_name(self);
+                 return;
+               }
+               st.claimed = true;
+               st.ph = phase::chatting;
+               write(self, text::info("Logged in as " + st.name + "."));
+               enter_room(self, st.cfg.default_room);
+             });
+}
+
+void on_name(connection_self self, const std::string& line) {
+  auto& st = self->state;
+  if (line.empty()) {
+    prompt_name(self);
+    return;
+  }
+  auto name = protocol::normalize_user_name(line);
+  if (!name) {
+    write(self, text::error(std::string{"invalid name: "} + protocol::name_rule()));
+    prompt_name(self);
+    return;
+  }
+  st.name = *name;
+  await_line<check_account_result>(self, st.deps.auth, check_account{st.name}, [self](check_account_result& r) {
+    auto& st = self->state;
+    if (r.exists) {
+      st.ph = phase::awaiting_password;
+      write(self, text::password_prompt(st.name));
+    } else if (st.cfg.allow_register) {
+      st.ph = phase::awaiting_new_password;
+      write(self, text::new_password_prompt(st.name, st.cfg.min_password_length));
+    } else {
+      fail_login(self, "no such account: " + st.name);
+    }
+  });
+}
+
+void on_password(connection_self self, std::string line) {
+  auto& st = self->state;
+  await_line<verify_password_result>(self, st.deps.auth, verify_password{st.name, secret{std::move(line)}},
+             [self](verify_password_result& r) {
+               if (r.ok)
+                 claim_and_enter(self);
+               else
+                 fail_login(self, "wrong password");
+             });
+}
+
+void on_new_password(connection_self self, std::string line) {
+  auto& st = self->state;
+  if (line.size() < st.cfg.min_password_length) {
+    write(self, text::error("password too short"));
+    write(self, text::new_password_prompt(st.name, st.cfg.min_password_length));
+    return;
+  }
+  await_line<register_account_result>(self, st.deps.auth, register_account{st.name, secret{std::move(line)}},
+             [self](register_account_result& r) {
+               if (r.ok) {
+                 write(self, text::info("Account " + self->state.name + " registered."));
+                 claim_and_enter(self);
+               } else {
+                 write(self, text::error("cannot register " + self->state.name + ": " + r.error));
+                 prompt_name(self);
+               }
+             });
+}
+
+// --- Rooms ---
+
+void enter_room(connection_self self, const std::string& room) {
+  auto& st = self->state;
+  join_room msg{room, st.name, caf::actor_cast<member_actor>(self)};
+  await_line<join_room_result>(self, st.deps.directory, std::move(msg), [self, room](join_room_result& r) {
+    auto& st = self->state;
+    if (!r.ok) {
+      write(self, text::error("cannot join " + room + ": " + r.error));
+      return;
+    }
+    st.room_name = room;
+    st.room = r.room;
+    self->monitor(st.room); // a crashed room is reported to the user (room_failed)
+    write(self, text::info("You are in " + room + " (" + std::to_string(r.members.size()) +
+                           " members: " + text::join(r.members) + ")."));
+  });
+}
+
+// Leaves the current room, then runs `next` (another join, or nothing).
+template <class Next>
+void leave_room(connection_self self, leave_kind kind, std::string reason, Next next) {
+  auto& st = self->state;
+  auto room = st.room;
+  auto left = st.room_name;
+  self->demonitor(room.address());
+  st.room_name.clear();
+  st.room = nullptr;
+  await_line<remove_member_result>(self, room, remove_member{st.name, kind, std::move(reason)},
+             [next, left](remove_member_result&) mutable { next(left); });
+}
+
+bool require_room(connection_self self) {
+  if (!self->state.room_name.empty())
+    return true;
+  write(self, text::error("you are not in a room; /join ROOM first"));
+  return false;
+}
+
+void post(connection_self self, std::string line, bool action) {
+  if (!require_room(self))
+    return;
+  auto& st = self->state;
+  await_line<post_line_result>(self, st.room, post_line{st.name, std::move(line), action},
+             [](post_line_result&) {});
+}
+
+// --- Commands: one row each in the table below ---
+
+void cmd_join(connection_self self, const std::string& arg) {
+  auto room = protocol::normalize_room_name(arg);
+  if (!room) {
+    write(self, text::error(std::string{"invalid room name: "} + protocol::name_rule()));
+    return;
+  }
+  if (*room == self->state.room_name) {
+    write(self, text::info("You are already in " + *room + "."));
+    return;
+  }
+  if (self->state.room_name.empty()) {
+    enter_room(self, *room);
+    return;
+  }
+  leave_room(self, leave_kind::part, "", [self, r = *room](const std::string&) {
+    enter_room(self, r);
+  });
+}
+
+void cmd_part(connection_self self, const std::string&) {
+  if (!require_room(self))
+    return;
+  leave_room(self, leave_kind::part, "", [self](const std::string& left) {
+    write(self, text::info("You left " + left + ". /join ROOM to enter another."));
+  });
+}
+
+void cmd_rooms(connection_self self, const std::string&) {
+  await_line<list_rooms_result>(self, self->state.deps.directory, list_rooms{}, [self](list_rooms_result& r) {
+    std::string s;
+    for (const auto& room : r.rooms)
+      s += (s.empty() ? "" : ", ") + room.name + " (" + std::to_string(room.members) + ")";
+    write(self, text::info("Rooms: " + (s.empty() ? std::string{"none"} : s)));
+  });
+}
+
+void cmd_who(connection_self self, const std::string&) {
+  if (!require_room(self))
+    return;
+  auto room = self->state.room_name;
+  await_line<list_members_result>(self, self->state.room, list_members{}, [self, room](list_members_result& r) {
+    write(self, text::info("Members of " + room + " (" + std::to_string(r.members.size()) +
+                           "): " + text::join(r.members)));
+  });
+}
+
+void cmd_msg(connection_self self, const std::string& arg) {
+  auto space = arg.find(' ');
+  auto target = protocol::normalize_user_name(arg.substr(0, space));
+  auto line = space == std::string::npos ? std::string{} : arg.substr(space + 1);
+  if (!target || line.empty()) {
+    write(self, text::error("usage: /msg NAME TEXT"));
+    return;
+  }
+  auto& st = self->state;
+  await_line<send_private_result>(self, st.deps.directory, send_private{st.name, *target, line},
+             [self, to = *target, line](send_private_result& r) {
+               if (r.delivered)
+                 write(self, text::private_to(to, line));
+               else
+                 write(self, text::error("no such user: " + to));
+             });
+}
+
+void cmd_me(connection_self self, const std::string& arg) {
+  if (arg.empty()) {
+    write(self, text::error("usage: /me ACTION"));
+    return;
+  }
+  post(self, arg, true);
+}
+
+void cmd_quit(connection_self self, const std::string& arg) {
+  write(self, text::info("Goodbye."));
+  finish(self, arg.empty() ? std::string{"quit"} : arg, true);
+}
+
+void cmd_help(connection_self self, const std::string&) { write(self, text::help()); }
+
+struct command_row {
+  const char* name;
+  void (*handler)(connection_self, const std::string&);
+  bool takes_argument; ///< false: anything after the command is an error
+  const char* usage;
+};
+
+// The line protocol's commands, as data. All of them need a logged-in session.
+const command_row commands[] = {
+  {"join", cmd_join, true, "/join ROOM"},   {"part", cmd_part, false, "/part"},
+  {"rooms", cmd_rooms, false, "/rooms"},    {"who", cmd_who, false, "/who"},
+  {"msg", cmd_msg, true, "/msg NAME TEXT"}, {"me", cmd_me, true, "/me ACTION"},
+  {"quit", cmd_quit, true, "/quit [REASON]"}, {"help", cmd_help, false, "/help"},
+};
+
+void on_command(connection_self self, const std::string& line) {
+  auto space = line.find(' ');
+  auto name = line.substr(1, space == std::string::npos ? std::string::npos : space - 1);
+  auto arg = space == std::string::npos ? std::string{} : line.substr(space + 1);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const auto& row : commands) {
+    if (name != row.name)
+      continue;
+    if (!row.takes_argument && !arg.empty()) {
+      write(self, text::error(std::string{"usage: "} + row.usage));
+      return;
+    }
+    row.handler(self, arg);
+    return;
+  }
+  write(self, text::error("unknown command /" + name + "; try /help"));
+}
+
+void on_chat_line(connection_self self, std::string line) {
+  if (line.empty())
+    return; // an empty line is ignored
+  if (line[0] == '/' && !(line.size() > 1 && line[1] == '/')) {
+    on_command(self, line);
+    return;
+  }
+  if (line[0] == '/')
+    line.erase(0, 1); // "//text" sends "/text"
+  post(self, std::move(line), false);
+}
+
+} // namespace
+
+void start_session(connection_self self) {
+  write(self, text::greeting());
+  prompt_name(self);
+  self->delayed_send(self, std::chrono::milliseconds{self->state.cfg.login_timeout_ms},
+                     login_timed_out{});
+}
+
+void handle_line(connection_self self, std::string line) {
+  switch (self->state.ph) {
+    case phase::awaiting_name:
+      on_name(self, line);
+      break;
+    case phase::awaiting_password:
+      on_password(self, std::move(line));
+      break;
+    case phase::awaiting_new_password:
+      on_new_password(self, std::move(line));
+      break;
+    case phase::chatting:
+      on_chat_line(self, std::move(line));
+      break;
+    case phase::closed:
+      break;
+  }
+}
+
+void login_delay_over(connection_self self) {
+  if (self->state.ph == phase::closed)
+    return;
+  prompt_name(self);
+  line_done(self);
+}
+
+void room_failed(connection_self self, const caf::actor_addr& who) {
+  auto& st = self->state;
+  if (st.room_name.empty() || who != st.room.address())
+    return;
+  write(self, text::error("room " + st.room_name + " failed; you are in no room now. /join " +
+                          st.room_name + " to enter it again"));
+  st.room_name.clear();
+  st.room = nullptr;
+}
+
+} // namespace parley::detail

@@ -1,0 +1,71 @@
+// Option definitions and their translation into a server configuration (see options.hpp).
+#include "app/options.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace parley::app {
+
+void add_common_options(CLI::App& app, common_options& opts) {
+  app.set_config("--config", "", "Read options from this TOML file (the command line wins)");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  app.add_option("--data-dir", opts.data_dir, "Directory for the user store (created if missing)")
+    ->capture_default_str();
+  app.add_option("--log-level", opts.log_level, "trace, debug, info, warn, error or off")
+    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+    ->capture_default_str();
+}
+
+void add_serve_options(CLI::App& serve, serve_options& o) {
+  serve.add_option("--listen", o.listen, "HOST:PORT to listen on (repeatable; port 0 picks one)")
+    ->capture_default_str();
+  serve.add_option("--allow-register", o.allow_register, "Let unknown names register (true/false)")
+    ->capture_default_str();
+  serve.add_option("--max-connections", o.max_connections, "Clients at once; more are refused")
+    ->check(CLI::Range(1, 1000000))
+    ->capture_default_str();
+  serve.add_option("--max-line-bytes", o.max_line_bytes, "Longest input line accepted")
+    ->check(CLI::Range(16, 65536))
+    ->capture_default_str();
+  serve.add_option("--max-output-bytes", o.max_output_bytes,
+                   "Output queued for a client before it is dropped as too slow")
+    ->check(CLI::Range(4096, 1 << 30))
+    ->capture_default_str();
+  serve.add_option("--failed-login-delay-ms", o.failed_login_delay_ms,
+                   "Pause after a failed login, times the failures so far")
+    ->capture_default_str();
+  serve.add_option("--login-timeout-ms", o.login_timeout_ms, "Time allowed to log in")
+    ->check(CLI::Range(100, 3600000))
+    ->capture_default_str();
+  serve.add_option("--auth-workers", o.auth_workers, "Threads for password hashing")
+    ->check(CLI::Range(1, 64))
+    ->capture_default_str();
+  serve.add_option("--threads", o.threads, "Scheduler threads for the actors")
+    ->check(CLI::Range(1, 64))
+    ->capture_default_str();
+  serve.add_option("--shutdown-timeout-ms", o.shutdown_timeout_ms,
+                   "How long a graceful shutdown may take")
+    ->capture_default_str();
+}
+
+std::string user_store_path(const common_options& common) {
+  return common.data_dir + "/users.db";
+}
+
+server_config make_server_config(const common_options& common, const serve_options& o) {
+  server_config cfg;
+  auto& conn = cfg.listener.connection;
+  cfg.listener.max_connections = o.max_connections;
+  conn.allow_register = o.allow_register;
+  conn.max_line_bytes = o.max_line_bytes;
+  conn.max_output_bytes = o.max_output_bytes;
+  conn.failed_login_delay_ms = o.failed_login_delay_ms;
+  conn.login_timeout_ms = o.login_timeout_ms;
+  auto path = user_store_path(common);
+  cfg.auth.open_store = [path] { return store::open_sqlite_user_store(path); };
+  cfg.auth.make_hasher = [] { return store::make_argon2id_hasher(store::hash_cost::interactive); };
+  cfg.auth.workers = o.auth_workers;
+  cfg.auth.detached_workers = true;
+  return cfg;
+}
+
+} // namespace parley::app

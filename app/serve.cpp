@@ -1,0 +1,97 @@
+// `parley serve`: the live server. Starts the actor system with the TCP transport, listens, and
+// waits for SIGINT or SIGTERM; then every client gets a notice, sockets close and it exits 0.
+#include <csignal>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "app/commands.hpp"
+#include "net/tcp_transport.hpp"
+
+namespace parley::app {
+
+namespace {
+
+// Blocks the shutdown signals in this thread and every thread started after it, so that only
+// sigwait() below sees them.
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+bool prepare_data_dir(const common_options& common) {
+  std::error_code ec;
+  std::filesystem::create_directories(common.data_dir, ec);
+  if (ec) {
+    spdlog::error("cannot create data directory {}: {}", common.data_dir, ec.message());
+    return false;
+  }
+  try {
+    store::open_sqlite_user_store(user_store_path(common)); // fail now, not at first login
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return false;
+  }
+  return true;
+}
+
+void graceful_shutdown(caf::actor_system& sys, const server_handles& h, const serve_options& o) {
+  caf::scoped_actor self{sys};
+  auto timeout = std::chrono::milliseconds{o.shutdown_timeout_ms};
+  self->request(h.listener, timeout, shutdown_server{"the operator stopped the server"})
+    .receive([](shutdown_server_result& r) {
+               spdlog::info("closed {} connections", r.connections_closed);
+             },
+             [](caf::error& e) { spdlog::warn("shutdown incomplete: {}", caf::to_string(e)); });
+  self->request(h.transport, timeout, net::stop_transport{})
+    .receive([](net::stop_transport_result&) {}, [](caf::error&) {});
+  stop_server_actors(sys, h);
+}
+
+} // namespace
+
+int run_serve(const common_options& common, const serve_options& opts) {
+  if (!prepare_data_dir(common))
+    return 1;
+  auto signals = block_shutdown_signals();
+  caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>();
+  cfg.set("scheduler.max-threads", opts.threads);
+  caf::actor_system sys{cfg};
+  auto transport = net::spawn_tcp_transport(sys);
+  auto handles = spawn_server(sys, transport, make_server_config(common, opts));
+  bool listening = false;
+  {
+    caf::scoped_actor self{sys};
+    self->request(transport, std::chrono::seconds{10},
+                  net::listen_on{opts.listen, caf::actor_cast<net::acceptor_actor>(handles.listener)})
+      .receive(
+        [&](net::listen_on_result& r) {
+          listening = true;
+          for (const auto& ep : r.bound)
+            spdlog::info("listening on {}", ep);
+        },
+        [&](caf::error& e) { spdlog::error("{}", caf::to_string(e)); });
+  }
+  if (!listening) {
+    caf::anon_send_exit(handles.listener, caf::exit_reason::user_shutdown);
+    caf::anon_send(transport, net::stop_transport{});
+    stop_server_actors(sys, handles);
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  graceful_shutdown(sys, handles, opts);
+  spdlog::info("stopped");
+  return 0;
+}
+
+} // namespace parley::app

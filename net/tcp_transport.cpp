@@ -1,0 +1,173 @@
+// The TCP transport: a CAF io broker (see tcp_transport.hpp). Connection ids are the broker's
+// own connection handle ids, so no lookup table is needed between the two.
+#include "net/tcp_transport.hpp"
+
+#include <map>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+namespace parley::net {
+
+namespace {
+
+struct link {
+  sink_actor sink;      ///< null until the connection actor attaches
+  std::string early;    ///< bytes that arrived before it did
+  bool closing = false; ///< the server asked to close: the peer's close is not news
+};
+
+struct tcp_state {
+  tcp_transport_config cfg;
+  acceptor_actor acceptor;
+  std::map<connection_id, link> links;
+};
+
+using tcp_self = caf::io::stateful_broker<tcp_state>*;
+
+caf::io::connection_handle handle_of(connection_id id) {
+  return caf::io::connection_handle::from_int(static_cast<int64_t>(id));
+}
+
+connection_id id_of(caf::io::connection_handle hdl) { return static_cast<connection_id>(hdl.id()); }
+
+// "host:port" -> bound "host:port"; port 0 picks a free one.
+caf::expected<std::string> open_endpoint(tcp_self self, const std::string& endpoint) {
+  auto colon = endpoint.rfind(':');
+  if (colon == std::string::npos)
+    return caf::make_error(caf::sec::invalid_argument, "expected HOST:PORT, got " + endpoint);
+  auto host = endpoint.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  int port = 0;
+  try {
+    port = std::stoi(endpoint.substr(colon + 1));
+  } catch (...) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535)
+    return caf::make_error(caf::sec::invalid_argument, "bad port in " + endpoint);
+  auto res = self->add_tcp_doorman(static_cast<uint16_t>(port), host.c_str(), true);
+  if (!res)
+    return caf::make_error(caf::sec::cannot_open_port, "cannot listen on " + endpoint);
+  return host + ":" + std::to_string(res->second);
+}
+
+void on_new_connection(tcp_self self, const caf::io::new_connection_msg& msg) {
+  auto hdl = msg.handle;
+  self->configure_read(hdl, caf::io::receive_policy::at_most(self->state.cfg.read_chunk_bytes));
+  self->ack_writes(hdl, true);
+  auto id = id_of(hdl);
+  self->state.links.emplace(id, link{});
+  auto peer = self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
+  self->send(self->state.acceptor, connection_accepted{id, std::move(peer)});
+}
+
+void on_data(tcp_self self, caf::io::new_data_msg& msg) {
+  auto i = self->state.links.find(id_of(msg.handle));
+  if (i == self->state.links.end())
+    return;
+  auto& l = i->second;
+  if (!l.sink) {
+    l.early.append(msg.buf.begin(), msg.buf.end());
+    return;
+  }
+  self->send(l.sink, bytes_received{i->first, std::string(msg.buf.begin(), msg.buf.end())});
+}
+
+void on_attach(tcp_self self, attach_connection& x) {
+  auto i = self->state.links.find(x.id);
+  if (i == self->state.links.end()) {
+    // The peer left before its actor attached: tell the actor so it ends.
+    self->send(x.sink, connection_lost{x.id, "connection lost"});
+    return;
+  }
+  i->second.sink = std::move(x.sink);
+  if (!i->second.early.empty()) {
+    self->send(i->second.sink, bytes_received{x.id, std::move(i->second.early)});
+    i->second.early.clear();
+  }
+}
+
+void on_write(tcp_self self, write_bytes& x) {
+  auto i = self->state.links.find(x.id);
+  if (i == self->state.links.end() || i->second.closing)
+    return;
+  auto hdl = handle_of(x.id);
+  auto& buf = self->wr_buf(hdl);
+  const auto& s = x.data.str();
+  buf.insert(buf.end(), s.begin(), s.end());
+  self->flush(hdl);
+}
+
+void on_peer_closed(tcp_self self, connection_id id) {
+  auto i = self->state.links.find(id);
+  if (i == self->state.links.end())
+    return;
+  if (!i->second.closing && i->second.sink)
+    self->send(i->second.sink, connection_lost{id, "connection lost"});
+  self->state.links.erase(i);
+}
+
+void on_close(tcp_self self, close_connection& x) {
+  auto i = self->state.links.find(x.id);
+  if (i == self->state.links.end())
+    return;
+  auto hdl = handle_of(x.id);
+  if (x.discard_pending)
+    self->wr_buf(hdl).clear();
+  self->close(hdl);
+  self->state.links.erase(i);
+}
+
+} // namespace
+
+caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
+  self->state.cfg = cfg;
+  return {
+    [self](listen_on& x) -> caf::result<listen_on_result> {
+      self->state.acceptor = x.acceptor;
+      listen_on_result r;
+      for (const auto& ep : x.endpoints) {
+        auto bound = open_endpoint(self, ep);
+        if (!bound)
+          return std::move(bound.error());
+        r.bound.push_back(std::move(*bound));
+      }
+      return r;
+    },
+    [self](const caf::io::new_connection_msg& msg) { on_new_connection(self, msg); },
+    [self](caf::io::new_data_msg& msg) { on_data(self, msg); },
+    [self](const caf::io::data_transferred_msg& msg) {
+      auto i = self->state.links.find(id_of(msg.handle));
+      if (i != self->state.links.end() && i->second.sink)
+        self->send(i->second.sink, bytes_flushed{i->first, msg.written});
+    },
+    [self](const caf::io::connection_closed_msg& msg) { on_peer_closed(self, id_of(msg.handle)); },
+    [](const caf::io::acceptor_closed_msg&) {},
+    [self](attach_connection& x) { on_attach(self, x); },
+    [self](write_bytes& x) { on_write(self, x); },
+    [self](set_reading& x) {
+      if (self->state.links.count(x.id) == 0)
+        return;
+      if (x.enabled)
+        self->trigger(handle_of(x.id));
+      else
+        self->halt(handle_of(x.id));
+    },
+    [self](close_connection& x) { on_close(self, x); },
+    [self](stop_transport&) -> stop_transport_result {
+      self->close_all();
+      self->state.links.clear();
+      self->quit();
+      return {};
+    },
+  };
+}
+
+transport_actor spawn_tcp_transport(caf::actor_system& sys, tcp_transport_config cfg) {
+  auto broker = sys.middleman().spawn_broker(tcp_behavior, cfg);
+  return caf::actor_cast<transport_actor>(broker);
+}
+
+} // namespace parley::net

@@ -1,0 +1,19 @@
+// The live network layer: one CAF io broker that owns every listening and client socket and
+// speaks the transport messages of net/transport.hpp. One broker for all connections (rather
+// than one per connection) because all brokers share the middleman's single I/O thread anyway:
+// measured on this machine kind, a single broker kept pace with a raw epoll server while a broker
+// per connection fell to under a third of that (docs/architecture.md).
+#pragma once
+
+#include "net/transport.hpp"
+
+namespace parley::net {
+
+struct tcp_transport_config {
+  std::size_t read_chunk_bytes = 4096; ///< per read; also what each connection pre-allocates
+};
+
+/// Spawns the TCP transport. The actor system must have loaded caf::io::middleman.
+transport_actor spawn_tcp_transport(caf::actor_system& sys, tcp_transport_config cfg = {});
+
+} // namespace parley::net

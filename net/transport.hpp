@@ -1,0 +1,140 @@
+// The network layer as actors see it: typed messages only. A transport accepts connections,
+// delivers their bytes to an attached sink actor, writes bytes and closes connections. The live
+// server uses the TCP transport (net/tcp_transport.hpp); the simulator drops in an in-memory one
+// that handles exactly the same messages, so actor code never knows which one it talks to.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "caf/meta/type_name.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "net/payload.hpp"
+
+namespace parley::net {
+
+using connection_id = std::uint64_t;
+
+// --- Events the transport sends to the acceptor (the listener) ---
+
+/// A client connected; `peer` is a readable address ("127.0.0.1:50432").
+struct connection_accepted {
+  connection_id id;
+  std::string peer;
+};
+
+// --- Events the transport sends to the sink attached to a connection ---
+
+/// Bytes read from the client, in order; reads may split or join lines anywhere.
+struct bytes_received {
+  connection_id id;
+  std::string bytes;
+};
+
+/// `count` more bytes of earlier writes have left the server (reached the kernel or the
+/// simulated peer). Lets the connection bound what it has queued for a slow reader.
+struct bytes_flushed {
+  connection_id id;
+  std::uint64_t count;
+};
+
+/// The peer closed the connection or it failed; no more events follow for `id`.
+struct connection_lost {
+  connection_id id;
+  std::string reason;
+};
+
+using sink_actor = caf::typed_actor<caf::reacts_to<bytes_received>, caf::reacts_to<bytes_flushed>,
+                                    caf::reacts_to<connection_lost>>;
+
+using acceptor_actor = caf::typed_actor<caf::reacts_to<connection_accepted>>;
+
+// --- Commands to the transport ---
+
+/// Start listening on `host:port` pairs; accepted connections go to `acceptor`.
+struct listen_on {
+  std::vector<std::string> endpoints;
+  acceptor_actor acceptor;
+};
+/// The addresses actually bound (port 0 resolved), in the order asked.
+struct listen_on_result {
+  std::vector<std::string> bound;
+};
+
+/// Route this connection's events to `sink`; bytes that arrived earlier are delivered now.
+struct attach_connection {
+  connection_id id;
+  sink_actor sink;
+};
+
+/// Queue `data` for the client, after everything written before.
+struct write_bytes {
+  connection_id id;
+  shared_text data;
+};
+
+/// Stop (or resume) reading from the client: back-pressure for a flooding client.
+struct set_reading {
+  connection_id id;
+  bool enabled;
+};
+
+/// Close the connection: flush what is queued first, or drop it when `discard_pending` (a slow
+/// reader whose queue overflowed). No `connection_lost` follows for a close the server asked for.
+struct close_connection {
+  connection_id id;
+  bool discard_pending;
+};
+
+/// Stop accepting, close every connection and stop the transport.
+struct stop_transport {};
+struct stop_transport_result {};
+
+using transport_actor =
+  caf::typed_actor<caf::replies_to<listen_on>::with<listen_on_result>,
+                   caf::reacts_to<attach_connection>, caf::reacts_to<write_bytes>,
+                   caf::reacts_to<set_reading>, caf::reacts_to<close_connection>,
+                   caf::replies_to<stop_transport>::with<stop_transport_result>>;
+
+// Inspection: every message renders readably in traces and CAF's to_string.
+template <class F> typename F::result_type inspect(F& f, connection_accepted& x) {
+  return f(caf::meta::type_name("connection_accepted"), x.id, x.peer);
+}
+template <class F> typename F::result_type inspect(F& f, bytes_received& x) {
+  return f(caf::meta::type_name("bytes_received"), x.id, x.bytes);
+}
+template <class F> typename F::result_type inspect(F& f, bytes_flushed& x) {
+  return f(caf::meta::type_name("bytes_flushed"), x.id, x.count);
+}
+template <class F> typename F::result_type inspect(F& f, connection_lost& x) {
+  return f(caf::meta::type_name("connection_lost"), x.id, x.reason);
+}
+template <class F> typename F::result_type inspect(F& f, listen_on& x) {
+  return f(caf::meta::type_name("listen_on"), x.endpoints, x.acceptor);
+}
+template <class F> typename F::result_type inspect(F& f, listen_on_result& x) {
+  return f(caf::meta::type_name("listen_on_result"), x.bound);
+}
+template <class F> typename F::result_type inspect(F& f, attach_connection& x) {
+  return f(caf::meta::type_name("attach_connection"), x.id, x.sink);
+}
+template <class F> typename F::result_type inspect(F& f, write_bytes& x) {
+  return f(caf::meta::type_name("write_bytes"), x.id, x.data);
+}
+template <class F> typename F::result_type inspect(F& f, set_reading& x) {
+  return f(caf::meta::type_name("set_reading"), x.id, x.enabled);
+}
+template <class F> typename F::result_type inspect(F& f, close_connection& x) {
+  return f(caf::meta::type_name("close_connection"), x.id, x.discard_pending);
+}
+template <class F> typename F::result_type inspect(F& f, stop_transport&) {
+  return f(caf::meta::type_name("stop_transport"));
+}
+template <class F> typename F::result_type inspect(F& f, stop_transport_result&) {
+  return f(caf::meta::type_name("stop_transport_result"));
+}
+
+} // namespace parley::net
