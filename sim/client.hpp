@@ -1,0 +1,60 @@
+// A simulated client endpoint: connects through the simulated network, sends bytes or lines,
+// and collects the lines the server sends it. Scripted tests and scenario files drive it
+// directly; the random clients of a swarm run drive it from the seed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/world.hpp"
+
+namespace parley::sim {
+
+class client {
+public:
+  client(world& w, std::string label) : w_(w), label_(std::move(label)) {}
+
+  const std::string& label() const { return label_; }
+
+  void connect() { id_ = w_.net().connect(); }
+  void send_raw(std::string bytes) { w_.net().client_send(id_, std::move(bytes)); }
+  void send_line(const std::string& line) { send_raw(line + "\r\n"); }
+  void disconnect() { w_.net().client_close(id_); }
+  void reset() { w_.net().client_reset(id_); }
+  void set_reading(bool on) { w_.net().client_set_reading(id_, on); }
+
+  /// Every complete line received so far (CRLF removed).
+  const std::vector<std::string>& lines();
+
+  /// Lines received since the last call of take_new_lines().
+  std::vector<std::string> take_new_lines();
+
+  bool connected() const;
+  bool closed_by_server() const { return id_ != 0 && w_.net().view(id_).closed_by_server; }
+  bool refused() const { return id_ != 0 && w_.net().view(id_).refused; }
+  net::connection_id id() const { return id_; }
+
+  /// Whether some received line equals `line` / starts with `prefix`.
+  bool has_line(const std::string& line);
+  bool has_line_starting(const std::string& prefix);
+
+  /// Runs the world until this client has received `line` (true) or `limit` passes.
+  bool await_line(const std::string& line, vtime limit = std::chrono::seconds{30});
+  bool await_line_starting(const std::string& prefix, vtime limit = std::chrono::seconds{30});
+
+  /// Registers (or logs in) and waits for the room line; false if that did not happen.
+  bool login(const std::string& name, const std::string& password);
+
+private:
+  void parse();
+
+  world& w_;
+  std::string label_;
+  net::connection_id id_ = 0;
+  std::size_t parsed_ = 0;
+  std::size_t taken_ = 0;
+  std::vector<std::string> lines_;
+};
+
+} // namespace parley::sim

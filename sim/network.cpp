@@ -1,0 +1,288 @@
+// The simulated network (see network.hpp).
+#include "sim/network.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <stdexcept>
+
+#include "caf/all.hpp"
+
+namespace parley::sim {
+
+
+network::network(agenda& events, prng rng, network_options opts, std::function<vtime()> now)
+  : events_(events), rng_(rng), opts_(opts), now_(std::move(now)) {}
+
+network::link* network::find(net::connection_id id) {
+  auto i = links_.find(id);
+  return i == links_.end() ? nullptr : &i->second;
+}
+
+const client_view& network::view(net::connection_id id) const {
+  auto i = links_.find(id);
+  if (i == links_.end())
+    throw std::logic_error("no simulated connection " + std::to_string(id));
+  return i->second.view;
+}
+
+vtime network::latency() {
+  auto lo = static_cast<std::uint64_t>(opts_.min_latency.count());
+  auto hi = static_cast<std::uint64_t>(std::max(opts_.max_latency, opts_.min_latency).count());
+  return vtime{static_cast<vtime::rep>(rng_.between(lo, hi))};
+}
+
+std::vector<std::string> network::listen(net::acceptor_actor acceptor,
+                                         const std::vector<std::string>& eps) {
+  acceptor_ = std::move(acceptor);
+  listening_ = true;
+  return eps;
+}
+
+// --- Client to server ---
+
+std::vector<std::string> network::split(std::string bytes) {
+  std::vector<std::string> out;
+  if (bytes.size() > 1 && rng_.chance(opts_.split_bytewise_per_mille)) {
+    for (char c : bytes)
+      out.emplace_back(1, c);
+  } else if (bytes.size() > 1 && rng_.chance(opts_.split_random_per_mille)) {
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+      auto len = static_cast<std::size_t>(rng_.between(1, bytes.size() - pos));
+      out.push_back(bytes.substr(pos, len));
+      pos += len;
+    }
+  } else {
+    out.push_back(std::move(bytes));
+  }
+  return out;
+}
+
+net::connection_id network::connect() {
+  auto id = next_id_++;
+  links_.emplace(id, link{}).first->second.id = id;
+  events_.at(now_() + latency(), [this, id] {
+    auto& l = links_.at(id);
+    if (l.view.closed_by_client)
+      return;
+    bool refused_by_fault = listening_ && rng_.chance(opts_.refuse_per_mille);
+    if (!listening_ || refused_by_fault) {
+      faults_ += refused_by_fault ? 1 : 0;
+      l.view.refused = true;
+      return;
+    }
+    l.view.accepted = true;
+    caf::anon_send(acceptor_, net::connection_accepted{id, "sim:" + std::to_string(id)});
+  });
+  return id;
+}
+
+void network::client_send(net::connection_id id, std::string bytes) {
+  auto* l = find(id);
+  if (!l || l->view.closed_by_client || l->view.refused || bytes.empty())
+    return;
+  for (auto& chunk : split(std::move(bytes))) {
+    auto t = std::max(now_() + latency(), l->last_to_server);
+    l->last_to_server = t;
+    events_.at(t, [this, id, epoch = l->epoch, c = std::move(chunk)]() mutable {
+      auto* l = find(id);
+      if (l && l->epoch == epoch)
+        arrive_at_server(id, std::move(c));
+    });
+  }
+}
+
+void network::arrive_at_server(net::connection_id id, std::string chunk) {
+  auto& l = links_.at(id);
+  if (l.server_closed || !l.view.accepted)
+    return;
+  l.held.push_back(std::move(chunk));
+  deliver_to_server(l);
+}
+
+void network::deliver_to_server(link& l) {
+  if (!l.attached || !l.server_reading || l.server_closed)
+    return;
+  // Everything held arrives as one read, as a real socket buffer would hand it over.
+  std::string bytes;
+  for (auto& c : l.held)
+    bytes += c;
+  l.held.clear();
+  if (!bytes.empty())
+    caf::anon_send(l.sink, net::bytes_received{l.id, std::move(bytes)});
+}
+
+void network::lose_at_server(net::connection_id id) {
+  auto& l = links_.at(id);
+  if (l.server_closed || !l.view.accepted)
+    return;
+  if (!l.attached) {
+    l.lost_pending = true;
+    return;
+  }
+  l.server_closed = true;
+  l.held.clear();
+  caf::anon_send(l.sink, net::connection_lost{id, "connection lost"});
+}
+
+void network::client_close(net::connection_id id) {
+  auto* l = find(id);
+  if (!l || l->view.closed_by_client)
+    return;
+  l->view.closed_by_client = true;
+  auto t = std::max(now_() + latency(), l->last_to_server);
+  l->last_to_server = t;
+  events_.at(t, [this, id] { lose_at_server(id); });
+}
+
+void network::client_reset(net::connection_id id) {
+  auto* l = find(id);
+  if (!l || l->view.closed_by_client)
+    return;
+  ++faults_;
+  l->view.closed_by_client = true;
+  ++l->epoch; // what is in flight either way is lost
+  l->in_flight = 0;
+  events_.at(now_() + latency(), [this, id] { lose_at_server(id); });
+}
+
+void network::client_set_reading(net::connection_id id, bool reading) {
+  auto* l = find(id);
+  if (!l || l->client_reading == reading)
+    return;
+  l->client_reading = reading;
+  if (!reading)
+    return;
+  l->view.inbox += l->unread;
+  l->unread.clear();
+  l->kernel_buffered = 0;
+  auto n = l->unacked;
+  l->unacked = 0;
+  ack(*l, n);
+}
+
+// --- Server to client ---
+
+void network::ack(link& l, std::uint64_t n) {
+  if (n > 0 && l.attached && !l.server_closed)
+    caf::anon_send(l.sink, net::bytes_flushed{l.id, n});
+}
+
+void network::attach(net::connection_id id, net::sink_actor sink) {
+  auto* l = find(id);
+  if (!l)
+    return;
+  l->sink = std::move(sink);
+  l->attached = true;
+  if (l->lost_pending) {
+    lose_at_server(id);
+    return;
+  }
+  deliver_to_server(*l);
+}
+
+void network::server_write(net::connection_id id, const shared_text& data) {
+  auto* l = find(id);
+  if (!l || l->server_closed || l->discard || data.size() == 0)
+    return;
+  auto t = std::max(now_() + latency(), l->last_to_client);
+  l->last_to_client = t;
+  l->in_flight += data.size();
+  events_.at(t, [this, id, epoch = l->epoch, data] {
+    auto* l = find(id);
+    if (l && l->epoch == epoch)
+      arrive_at_client(id, epoch, data.str());
+  });
+}
+
+void network::arrive_at_client(net::connection_id id, std::uint64_t, std::string bytes) {
+  auto& l = links_.at(id);
+  auto n = static_cast<std::uint64_t>(bytes.size());
+  l.in_flight -= std::min(l.in_flight, n);
+  if (l.discard || l.view.closed_by_client)
+    return;
+  if (l.client_reading) {
+    l.view.inbox += bytes;
+    ack(l, n);
+    return;
+  }
+  // A stalled reader: the kernel takes up to its buffer, the rest stays unflushed.
+  auto room = opts_.socket_buffer_bytes - std::min(opts_.socket_buffer_bytes, l.kernel_buffered);
+  auto taken = std::min(room, n);
+  l.kernel_buffered += n;
+  l.unread += bytes;
+  l.unacked += n - taken;
+  ack(l, taken);
+}
+
+void network::server_set_reading(net::connection_id id, bool enabled) {
+  auto* l = find(id);
+  if (!l)
+    return;
+  l->server_reading = enabled;
+  deliver_to_server(*l);
+}
+
+void network::server_close(net::connection_id id, bool discard_pending) {
+  auto* l = find(id);
+  if (!l || l->server_closed)
+    return;
+  l->server_closed = true;
+  l->held.clear();
+  vtime t;
+  if (discard_pending) {
+    l->discard = true;
+    t = now_() + latency();
+  } else {
+    t = std::max(now_() + latency(), l->last_to_client);
+  }
+  l->last_to_client = t;
+  events_.at(t, [this, id] {
+    auto& l = links_.at(id);
+    if (!l.view.closed_by_client)
+      l.view.closed_by_server = true;
+  });
+}
+
+void network::stop() {
+  listening_ = false;
+  for (auto& [id, l] : links_)
+    if (l.view.accepted && !l.server_closed)
+      server_close(id, false);
+}
+
+std::uint64_t network::unflushed_bytes() const {
+  std::uint64_t n = 0;
+  for (const auto& [id, l] : links_)
+    n += l.in_flight + l.unacked;
+  return n;
+}
+
+// --- The transport actor: the same messages as the TCP transport ---
+
+namespace {
+
+using transport_self = net::transport_actor::pointer;
+
+net::transport_actor::behavior_type sim_transport(transport_self self, network* net) {
+  return {
+    [net](net::listen_on& x) { return net::listen_on_result{net->listen(x.acceptor, x.endpoints)}; },
+    [net](net::attach_connection& x) { net->attach(x.id, x.sink); },
+    [net](net::write_bytes& x) { net->server_write(x.id, x.data); },
+    [net](net::set_reading& x) { net->server_set_reading(x.id, x.enabled); },
+    [net](net::close_connection& x) { net->server_close(x.id, x.discard_pending); },
+    [self, net](net::stop_transport&) {
+      net->stop();
+      self->quit();
+      return net::stop_transport_result{};
+    },
+  };
+}
+
+} // namespace
+
+net::transport_actor spawn_sim_transport(caf::actor_system& sys, network* net) {
+  return sys.spawn(sim_transport, net);
+}
+
+} // namespace parley::sim
