@@ -33,7 +33,7 @@ room_entry* find_or_create_room(directory_self self, const std::string& name) {
     return &i->second;
   if (st.rooms.size() >= st.cfg.max_rooms)
     return nullptr;
-  auto room = spawn_room(self->system(), name, caf::actor_cast<room_registry_actor>(self));
+  auto room = st.cfg.make_room(self->system(), name, caf::actor_cast<room_registry_actor>(self));
   self->monitor(room);
   st.room_by_addr.emplace(room.address(), name);
   return &st.rooms.emplace(name, room_entry{room}).first->second;
@@ -63,14 +63,9 @@ caf::typed_response_promise<join_room_result> on_join(directory_self self, join_
     return rp;
   }
   ++entry->joins_forwarded;
-  auto room = entry->handle;
-  self->request(room, caf::infinite, add_member{x.name, x.member})
-    .then([rp, room](add_member_result& r) mutable {
-            rp.deliver(join_room_result{true, {}, room, std::move(r.members)});
-          },
-          [rp](caf::error&) mutable {
-            rp.deliver(join_room_result{false, "the room failed; try again", {}, {}});
-          });
+  // The room answers the connection directly: its reply then cannot be overtaken by the lines
+  // the room fans out after the join.
+  rp.delegate(entry->handle, add_member{x.name, x.member});
   return rp;
 }
 
@@ -129,6 +124,18 @@ directory_actor::behavior_type directory_behavior(directory_self self, directory
         return {false};
       self->send(i->second, deliver_text{shared_text{protocol::text::private_from(x.from, x.line)}});
       return {true};
+    },
+    [self](lookup_room& x) -> lookup_room_result {
+      auto i = self->state.rooms.find(x.name);
+      if (i == self->state.rooms.end())
+        return {false, {}};
+      return {true, i->second.handle};
+    },
+    [self](lookup_user& x) -> lookup_user_result {
+      auto i = self->state.users.find(x.name);
+      if (i == self->state.users.end())
+        return {false, {}};
+      return {true, i->second};
     },
     [self](stop_directory&) -> stop_directory_result {
       for (const auto& [name, e] : self->state.rooms)

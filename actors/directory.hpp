@@ -26,17 +26,12 @@ struct release_name {
   std::string name;
 };
 
-/// Join room `room` (created if needed) as `name`; the directory forwards the join to the room.
+/// Join room `room` (created if needed) as `name`; the directory forwards the join to the room,
+/// which answers the connection itself (join_room_result, in room.hpp).
 struct join_room {
   std::string room;
   std::string name;
   member_actor member;
-};
-struct join_room_result {
-  bool ok;
-  std::string error; ///< why not, for the user
-  room_actor room;
-  std::vector<std::string> members;
 };
 
 struct list_rooms {};
@@ -58,6 +53,23 @@ struct send_private_result {
   bool delivered;
 };
 
+/// Look-ups for operators and the simulator's fault injection: the handle of a room or of a
+/// logged-in user's session, if there is one.
+struct lookup_room {
+  std::string name;
+};
+struct lookup_room_result {
+  bool found;
+  room_actor room;
+};
+struct lookup_user {
+  std::string name;
+};
+struct lookup_user_result {
+  bool found;
+  member_actor member;
+};
+
 /// Stop every room and the directory itself (server shutdown).
 struct stop_directory {};
 struct stop_directory_result {};
@@ -67,10 +79,13 @@ using directory_actor = room_registry_actor::extend<
   caf::replies_to<join_room>::with<join_room_result>,
   caf::replies_to<list_rooms>::with<list_rooms_result>,
   caf::replies_to<send_private>::with<send_private_result>,
+  caf::replies_to<lookup_room>::with<lookup_room_result>,
+  caf::replies_to<lookup_user>::with<lookup_user_result>,
   caf::replies_to<stop_directory>::with<stop_directory_result>>;
 
 struct directory_config {
   std::uint64_t max_rooms = 10000;
+  room_factory make_room = spawn_room;
   std::string default_room = "lobby"; ///< never retired
 };
 
@@ -88,9 +103,6 @@ template <class F> typename F::result_type inspect(F& f, release_name& x) {
 template <class F> typename F::result_type inspect(F& f, join_room& x) {
   return f(caf::meta::type_name("join_room"), x.room, x.name, x.member);
 }
-template <class F> typename F::result_type inspect(F& f, join_room_result& x) {
-  return f(caf::meta::type_name("join_room_result"), x.ok, x.error, x.room, x.members);
-}
 template <class F> typename F::result_type inspect(F& f, list_rooms&) {
   return f(caf::meta::type_name("list_rooms"));
 }
@@ -105,6 +117,18 @@ template <class F> typename F::result_type inspect(F& f, send_private& x) {
 }
 template <class F> typename F::result_type inspect(F& f, send_private_result& x) {
   return f(caf::meta::type_name("send_private_result"), x.delivered);
+}
+template <class F> typename F::result_type inspect(F& f, lookup_room& x) {
+  return f(caf::meta::type_name("lookup_room"), x.name);
+}
+template <class F> typename F::result_type inspect(F& f, lookup_room_result& x) {
+  return f(caf::meta::type_name("lookup_room_result"), x.found, x.room);
+}
+template <class F> typename F::result_type inspect(F& f, lookup_user& x) {
+  return f(caf::meta::type_name("lookup_user"), x.name);
+}
+template <class F> typename F::result_type inspect(F& f, lookup_user_result& x) {
+  return f(caf::meta::type_name("lookup_user_result"), x.found, x.member);
 }
 template <class F> typename F::result_type inspect(F& f, stop_directory&) {
   return f(caf::meta::type_name("stop_directory"));

@@ -71,8 +71,16 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
     auto i = st.ids.find(dm.source);
     if (i == st.ids.end())
       return;
-    st.connections.erase(i->second);
+    auto id = i->second;
+    st.connections.erase(id);
     st.ids.erase(i);
+    // Supervision: a connection actor that crashed cannot close its own socket.
+    if (dm.reason && dm.reason != caf::exit_reason::normal) {
+      self->send(st.deps.transport,
+                 net::write_bytes{id, shared_text{protocol::text::error(
+                                        "internal error; connection closed")}});
+      self->send(st.deps.transport, net::close_connection{id, false});
+    }
     if (st.shutdown)
       ++st.closed_during_shutdown;
     maybe_finish_shutdown(self);

@@ -59,7 +59,7 @@ void drop_member(room_self self, const std::string& name, leave_kind kind,
   report_population(self);
 }
 
-add_member_result handle_add(room_self self, add_member& x) {
+join_room_result handle_add(room_self self, add_member& x) {
   auto& st = self->state;
   ++st.joins_seen;
   if (auto i = st.members.find(x.name); i != st.members.end()) {
@@ -74,7 +74,7 @@ add_member_result handle_add(room_self self, add_member& x) {
   st.names_by_addr.emplace(x.member.address(), x.name);
   st.members.emplace(x.name, std::move(x.member));
   report_population(self);
-  return {member_names(st)};
+  return {true, {}, caf::actor_cast<room_actor>(self), member_names(st)};
 }
 
 } // namespace
@@ -92,7 +92,7 @@ room_actor::behavior_type room_behavior(room_self self, std::string name,
     }
   });
   return {
-    [self](add_member& x) -> add_member_result { return handle_add(self, x); },
+    [self](add_member& x) -> join_room_result { return handle_add(self, x); },
     [self](remove_member& x) -> remove_member_result {
       drop_member(self, x.name, x.kind, x.reason);
       return {};

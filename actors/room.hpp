@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,9 @@ struct add_member {
   std::string name;
   member_actor member;
 };
-/// The room's members after the join, sorted.
-struct add_member_result {
-  std::vector<std::string> members;
-};
+/// Answer to a join, sent by the room itself straight to the joining connection, so that it
+/// arrives before any line the room fans out after the join.
+struct join_room_result;
 
 /// Why a member leaves: a part notice or a quit notice for the others.
 enum class leave_kind : std::uint8_t { part, quit };
@@ -77,14 +77,25 @@ struct room_population {
 using room_registry_actor = caf::typed_actor<caf::reacts_to<room_population>>;
 
 using room_actor =
-  caf::typed_actor<caf::replies_to<add_member>::with<add_member_result>,
+  caf::typed_actor<caf::replies_to<add_member>::with<join_room_result>,
                    caf::replies_to<remove_member>::with<remove_member_result>,
                    caf::replies_to<post_line>::with<post_line_result>,
                    caf::replies_to<list_members>::with<list_members_result>,
                    caf::reacts_to<close_room>>;
 
+struct join_room_result {
+  bool ok;
+  std::string error; ///< why not, for the user
+  room_actor room;
+  std::vector<std::string> members; ///< sorted
+};
+
 /// Spawns room `name`, reporting its population to `registry`.
 room_actor spawn_room(caf::actor_system& sys, std::string name, room_registry_actor registry);
+
+/// How the directory makes rooms: spawn_room, or a variant in tests (a deliberately broken room
+/// proves the simulator catches bugs).
+using room_factory = std::function<room_actor(caf::actor_system&, std::string, room_registry_actor)>;
 
 template <class F> typename F::result_type inspect(F& f, deliver_text& x) {
   return f(caf::meta::type_name("deliver_text"), x.text);
@@ -92,8 +103,8 @@ template <class F> typename F::result_type inspect(F& f, deliver_text& x) {
 template <class F> typename F::result_type inspect(F& f, add_member& x) {
   return f(caf::meta::type_name("add_member"), x.name, x.member);
 }
-template <class F> typename F::result_type inspect(F& f, add_member_result& x) {
-  return f(caf::meta::type_name("add_member_result"), x.members);
+template <class F> typename F::result_type inspect(F& f, join_room_result& x) {
+  return f(caf::meta::type_name("join_room_result"), x.ok, x.error, x.room, x.members);
 }
 template <class F> typename F::result_type inspect(F& f, remove_member& x) {
   auto kind = static_cast<std::uint8_t>(x.kind);
