@@ -12,6 +12,8 @@ server_handles spawn_server(caf::actor_system& sys, net::transport_actor transpo
   cfg.directory.default_room = cfg.listener.connection.default_room;
   h.directory = spawn_directory(sys, cfg.directory);
   h.auth = spawn_authenticator(sys, std::move(cfg.auth));
+  if (cfg.decorate_auth)
+    h.auth = cfg.decorate_auth(sys, h.auth);
   h.listener = spawn_listener(sys, connection_deps{transport, h.directory, h.auth},
                               std::move(cfg.listener));
   return h;

@@ -16,6 +16,9 @@ struct server_config {
   listener_config listener;
   directory_config directory;
   authenticator_config auth;
+  /// Optionally puts an actor in front of the authenticator (the simulator's fault injection
+  /// uses it to make authentication slow or fail); it must end when the authenticator does.
+  std::function<authenticator_actor(caf::actor_system&, authenticator_actor)> decorate_auth;
 };
 
 struct server_handles {

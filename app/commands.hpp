@@ -1,7 +1,9 @@
 // The subcommands of the `parley` program, each returning the process exit code.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "app/options.hpp"
 
@@ -11,5 +13,18 @@ int run_serve(const common_options& common, const serve_options& opts);
 
 enum class user_action { add, del, list, passwd };
 int run_user(const common_options& common, user_action action, const std::string& name);
+
+struct sim_options {
+  std::uint64_t seed = 1;
+  std::string seeds;       ///< "A..B": a swarm
+  std::size_t clients = 10;
+  std::vector<std::string> faults; ///< empty: the seed chooses
+  std::string duration = "60s";
+  unsigned jobs = 2;
+  std::string scenario;
+  bool check_determinism = false;
+};
+
+int run_sim(const sim_options& opts);
 
 } // namespace parley::app

@@ -24,6 +24,22 @@ void add_user_commands(CLI::App& user, user_action& action, std::string& name) {
   });
 }
 
+void add_sim_options(CLI::App& sim, sim_options& o) {
+  sim.add_option("--seed", o.seed, "Seed of a single run")->capture_default_str();
+  sim.add_option("--seeds", o.seeds, "A..B: run every seed from A to B (a swarm)");
+  sim.add_option("--clients", o.clients, "Random clients")->capture_default_str();
+  sim.add_option("--faults", o.faults, "Fault kinds (comma separated) or none; default: the seed chooses")
+    ->delimiter(',');
+  sim.add_option("--duration", o.duration, "Virtual time of client activity (600s, 10m)")
+    ->capture_default_str();
+  sim.add_option("--jobs", o.jobs, "Worker processes for a swarm")
+    ->check(CLI::Range(1, 64))
+    ->capture_default_str();
+  sim.add_option("--scenario", o.scenario, "Replay a scenario file")->check(CLI::ExistingFile);
+  sim.add_flag("--check-determinism", o.check_determinism,
+               "Run the seed twice and compare the full event logs");
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -39,6 +55,9 @@ int main(int argc, char** argv) {
   user_action action = user_action::list;
   std::string name;
   add_user_commands(*user, action, name);
+  auto* sim = app.add_subcommand("sim", "Run the deterministic simulator");
+  sim_options sim_opts;
+  add_sim_options(*sim, sim_opts);
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("parley");
@@ -46,5 +65,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(common.log_level));
   if (serve->parsed())
     return run_serve(common, serve_opts);
+  if (sim->parsed())
+    return run_sim(sim_opts);
   return run_user(common, action, name);
 }

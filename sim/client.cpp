@@ -1,19 +1,32 @@
 // Simulated client endpoints (see client.hpp).
 #include "sim/client.hpp"
 
+#include <algorithm>
+
 namespace parley::sim {
 
 void client::parse() {
   if (id_ == 0)
     return;
-  const auto& inbox = w_.net().view(id_).inbox;
+  const auto& view = w_.net().view(id_);
+  const auto& inbox = view.inbox;
   for (;;) {
     auto end = inbox.find("\r\n", parsed_);
     if (end == std::string::npos)
       return;
+    // The line arrived with the first read that reached its terminator.
+    auto at = std::lower_bound(view.arrivals.begin(), view.arrivals.end(), end + 2,
+                               [](const auto& a, std::size_t off) { return a.first < off; });
+    auto t = at == view.arrivals.end() ? w_.now() : at->second;
     lines_.push_back(inbox.substr(parsed_, end - parsed_));
+    received_.push_back({t, lines_.back()});
     parsed_ = end + 2;
   }
+}
+
+const std::vector<timed_line>& client::received() {
+  parse();
+  return received_;
 }
 
 const std::vector<std::string>& client::lines() {

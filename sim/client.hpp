@@ -11,6 +11,12 @@
 
 namespace parley::sim {
 
+/// A line a client sent or received, and when (virtual time).
+struct timed_line {
+  vtime t;
+  std::string text;
+};
+
 class client {
 public:
   client(world& w, std::string label) : w_(w), label_(std::move(label)) {}
@@ -19,13 +25,20 @@ public:
 
   void connect() { id_ = w_.net().connect(); }
   void send_raw(std::string bytes) { w_.net().client_send(id_, std::move(bytes)); }
-  void send_line(const std::string& line) { send_raw(line + "\r\n"); }
+  void send_line(const std::string& line) {
+    sent_.push_back({w_.now(), line});
+    send_raw(line + "\r\n");
+  }
   void disconnect() { w_.net().client_close(id_); }
   void reset() { w_.net().client_reset(id_); }
   void set_reading(bool on) { w_.net().client_set_reading(id_, on); }
 
   /// Every complete line received so far (CRLF removed).
   const std::vector<std::string>& lines();
+
+  /// Received lines with their arrival times, and the lines sent with send_line.
+  const std::vector<timed_line>& received();
+  const std::vector<timed_line>& sent() const { return sent_; }
 
   /// Lines received since the last call of take_new_lines().
   std::vector<std::string> take_new_lines();
@@ -55,6 +68,8 @@ private:
   std::size_t parsed_ = 0;
   std::size_t taken_ = 0;
   std::vector<std::string> lines_;
+  std::vector<timed_line> received_;
+  std::vector<timed_line> sent_;
 };
 
 } // namespace parley::sim

@@ -79,7 +79,7 @@ net::connection_id network::connect() {
 
 void network::client_send(net::connection_id id, std::string bytes) {
   auto* l = find(id);
-  if (!l || l->view.closed_by_client || l->view.refused || bytes.empty())
+  if (!l || l->view.closed_by_client || l->half_closed || l->view.refused || bytes.empty())
     return;
   for (auto& chunk : split(std::move(bytes))) {
     auto t = std::max(now_() + latency(), l->last_to_server);
@@ -135,6 +135,16 @@ void network::client_close(net::connection_id id) {
   events_.at(t, [this, id] { lose_at_server(id); });
 }
 
+void network::client_half_close(net::connection_id id) {
+  auto* l = find(id);
+  if (!l || l->view.closed_by_client || l->half_closed)
+    return;
+  l->half_closed = true;
+  auto t = std::max(now_() + latency(), l->last_to_server);
+  l->last_to_server = t;
+  events_.at(t, [this, id] { lose_at_server(id); });
+}
+
 void network::client_reset(net::connection_id id) {
   auto* l = find(id);
   if (!l || l->view.closed_by_client)
@@ -154,6 +164,7 @@ void network::client_set_reading(net::connection_id id, bool reading) {
   if (!reading)
     return;
   l->view.inbox += l->unread;
+  l->view.arrivals.emplace_back(l->view.inbox.size(), now_());
   l->unread.clear();
   l->kernel_buffered = 0;
   auto n = l->unacked;
@@ -188,6 +199,7 @@ void network::server_write(net::connection_id id, const shared_text& data) {
   auto t = std::max(now_() + latency(), l->last_to_client);
   l->last_to_client = t;
   l->in_flight += data.size();
+  max_unflushed_ = std::max(max_unflushed_, l->in_flight + l->unacked);
   events_.at(t, [this, id, epoch = l->epoch, data] {
     auto* l = find(id);
     if (l && l->epoch == epoch)
@@ -203,6 +215,7 @@ void network::arrive_at_client(net::connection_id id, std::uint64_t, std::string
     return;
   if (l.client_reading) {
     l.view.inbox += bytes;
+    l.view.arrivals.emplace_back(l.view.inbox.size(), now_());
     ack(l, n);
     return;
   }
@@ -212,6 +225,7 @@ void network::arrive_at_client(net::connection_id id, std::uint64_t, std::string
   l.kernel_buffered += n;
   l.unread += bytes;
   l.unacked += n - taken;
+  max_unflushed_ = std::max(max_unflushed_, l.in_flight + l.unacked);
   ack(l, taken);
 }
 

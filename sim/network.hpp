@@ -34,6 +34,7 @@ struct network_options {
 /// What a client endpoint has seen.
 struct client_view {
   std::string inbox;            ///< bytes delivered to and read by the client, in order
+  std::vector<std::pair<std::size_t, vtime>> arrivals; ///< inbox size after each read, and when
   bool accepted = false;
   bool refused = false;         ///< the connect failed (no listener, or an injected refusal)
   bool closed_by_server = false;
@@ -56,12 +57,15 @@ public:
   net::connection_id connect();
   void client_send(net::connection_id id, std::string bytes);
   void client_close(net::connection_id id); ///< orderly close, after the bytes in flight
+  void client_half_close(net::connection_id id); ///< stops sending, still reads
   void client_reset(net::connection_id id); ///< abrupt: bytes in flight are lost
   void client_set_reading(net::connection_id id, bool reading);
   const client_view& view(net::connection_id id) const;
 
   /// Bytes written by the server but not yet flushed towards a client (summed over clients).
   std::uint64_t unflushed_bytes() const;
+  /// The most that was ever unflushed towards one client.
+  std::uint64_t max_unflushed_seen() const { return max_unflushed_; }
   std::uint64_t faults_injected() const { return faults_; }
   network_options& options() { return opts_; }
 
@@ -83,6 +87,7 @@ private:
     std::uint64_t unacked = 0;         ///< delivered beyond the socket buffer: not flushed yet
     std::uint64_t in_flight = 0;       ///< written by the server, not yet arrived
     bool discard = false;              ///< the server closed, dropping what it had queued
+    bool half_closed = false;          ///< the client stopped sending but still reads
     std::uint64_t epoch = 0;           ///< bumped by a reset: bytes in flight are lost
   };
   link* find(net::connection_id id);
@@ -103,6 +108,7 @@ private:
   net::connection_id next_id_ = 1;
   std::map<net::connection_id, link> links_;
   std::uint64_t faults_ = 0;
+  std::uint64_t max_unflushed_ = 0;
 };
 
 /// Spawns the simulated transport actor over `net` (which must outlive it).

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/client.hpp"
+#include "sim/run.hpp"
 
 using namespace parley;
 using namespace parley::sim;
@@ -58,4 +59,17 @@ TEST_CASE("three wrong passwords close the connection after growing delays") {
   REQUIRE(w.run_until([&] { return c.closed_by_server(); }, w.now() + 10s));
   // 1 s after the first failure and 2 s after the second passed in virtual time.
   CHECK(w.now() - t0 >= 3s);
+}
+
+TEST_CASE("smoke: a random run") {
+  run_options o;
+  o.seed = 7;
+  o.clients = 5;
+  o.duration = 20s;
+  auto r = run_simulation(o);
+  for (auto& v : r.violations)
+    UNSCOPED_INFO(v);
+  INFO("messages " << r.messages << " deliveries " << r.deliveries << " faults " << r.fault_summary);
+  CHECK(r.ok());
+  CHECK(r.deliveries > 100);
 }

@@ -1,0 +1,205 @@
+// `parley sim`: one seeded run, a swarm of seeds over worker processes, a determinism self-check,
+// or the replay of a scenario file. Exit status 0 only if every run kept every invariant.
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "app/commands.hpp"
+#include "sim/run.hpp"
+#include "sim/scenario.hpp"
+
+namespace parley::app {
+
+namespace {
+
+void print_summary(const sim::run_options& o, const sim::run_result& r) {
+  std::printf("seed %llu: %s\n", static_cast<unsigned long long>(o.seed), r.ok() ? "ok" : "FAILED");
+  std::printf("  faults       %s (%llu network faults injected)\n", r.fault_summary.c_str(),
+              static_cast<unsigned long long>(r.faults));
+  std::printf("  clients      %zu (%llu sessions)\n", o.clients,
+              static_cast<unsigned long long>(r.sessions));
+  std::printf("  messages     %llu actor messages, %llu chat lines sent, %llu lines delivered\n",
+              static_cast<unsigned long long>(r.messages),
+              static_cast<unsigned long long>(r.chat_lines),
+              static_cast<unsigned long long>(r.deliveries));
+  std::printf("  time         %s virtual, %.3fs wall (%.0fx real time, %.0f messages/s)\n",
+              sim::format_vtime(r.virtual_time).c_str(), r.wall_seconds,
+              r.wall_seconds > 0 ? static_cast<double>(r.virtual_time.count()) / 1e9 / r.wall_seconds : 0.0,
+              r.wall_seconds > 0 ? static_cast<double>(r.messages) / r.wall_seconds : 0.0);
+  std::printf("  event hash   %s\n", sim::hex(r.event_hash).c_str());
+  for (const auto& v : r.violations)
+    std::printf("  VIOLATION    %s\n", v.c_str());
+  if (!r.ok())
+    std::printf("  replay with  %s\n", sim::replay_command(o).c_str());
+}
+
+int check_determinism(sim::run_options o) {
+  o.keep_event_log = true;
+  auto a = sim::run_simulation(o);
+  auto b = sim::run_simulation(o);
+  if (a.event_hash == b.event_hash && a.event_log == b.event_log) {
+    std::printf("seed %llu: deterministic (%zu events, hash %s)\n",
+                static_cast<unsigned long long>(o.seed), a.event_log.size(),
+                sim::hex(a.event_hash).c_str());
+    return 0;
+  }
+  std::size_t i = 0;
+  while (i < a.event_log.size() && i < b.event_log.size() && a.event_log[i] == b.event_log[i])
+    ++i;
+  std::printf("seed %llu: NOT DETERMINISTIC: first divergence at event %zu\n",
+              static_cast<unsigned long long>(o.seed), i);
+  for (std::size_t k = i > 3 ? i - 3 : 0; k < i + 3; ++k) {
+    std::printf("  run 1 #%zu: %s\n", k, k < a.event_log.size() ? a.event_log[k].c_str() : "<end>");
+    std::printf("  run 2 #%zu: %s\n", k, k < b.event_log.size() ? b.event_log[k].c_str() : "<end>");
+  }
+  return 1;
+}
+
+// A worker process runs every J-th seed and reports one line per seed on its pipe.
+void swarm_worker(sim::run_options o, std::uint64_t first, std::uint64_t last, unsigned j,
+                  unsigned jobs, int fd) {
+  for (auto seed = first + j; seed <= last; seed += jobs) {
+    o.seed = seed;
+    auto r = sim::run_simulation(o);
+    std::ostringstream line;
+    line << seed << ' ' << (r.ok() ? "ok" : "fail") << ' '
+         << (r.violations.empty() ? std::string{"-"} : r.violations.front()) << '\n';
+    auto s = line.str();
+    if (write(fd, s.data(), s.size()) < 0)
+      _exit(2);
+  }
+  _exit(0);
+}
+
+struct swarm_progress {
+  std::uint64_t total = 0, done = 0, failed = 0;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+
+  void show() const {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double rate = secs > 0 ? done / secs : 0;
+    double left = rate > 0 ? (total - done) / rate : 0;
+    std::fprintf(stderr, "\r%llu/%llu seeds, %llu failed, %.1f seeds/s, %.0fs left   ",
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                 static_cast<unsigned long long>(failed), rate, left);
+  }
+};
+
+int run_swarm(sim::run_options o, std::uint64_t first, std::uint64_t last, unsigned jobs) {
+  std::fflush(stdout);
+  std::vector<int> fds;
+  std::vector<pid_t> pids;
+  for (unsigned j = 0; j < jobs; ++j) {
+    int p[2];
+    if (pipe(p) != 0)
+      return 2;
+    auto pid = fork();
+    if (pid == 0) {
+      close(p[0]);
+      swarm_worker(o, first, last, j, jobs, p[1]);
+    }
+    close(p[1]);
+    fds.push_back(p[0]);
+    pids.push_back(pid);
+  }
+  swarm_progress prog;
+  prog.total = last - first + 1;
+  bool tty = isatty(STDERR_FILENO);
+  std::vector<std::string> partial(jobs);
+  std::size_t open_pipes = jobs;
+  while (open_pipes > 0) {
+    std::vector<pollfd> pfds;
+    for (int fd : fds)
+      pfds.push_back({fd, fd >= 0 ? short(POLLIN) : short(0), 0});
+    poll(pfds.data(), pfds.size(), 1000);
+    for (unsigned j = 0; j < jobs; ++j) {
+      if (fds[j] < 0 || !(pfds[j].revents & (POLLIN | POLLHUP)))
+        continue;
+      char buf[4096];
+      auto n = read(fds[j], buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[j]);
+        fds[j] = -1;
+        --open_pipes;
+        continue;
+      }
+      partial[j].append(buf, static_cast<std::size_t>(n));
+      std::size_t nl;
+      while ((nl = partial[j].find('\n')) != std::string::npos) {
+        std::istringstream in(partial[j].substr(0, nl));
+        partial[j].erase(0, nl + 1);
+        std::uint64_t seed;
+        std::string status, first_violation;
+        in >> seed >> status;
+        std::getline(in, first_violation);
+        ++prog.done;
+        if (status != "ok") {
+          ++prog.failed;
+          o.seed = seed;
+          if (tty)
+            std::fprintf(stderr, "\n");
+          std::printf("seed %llu FAILED:%s\n  replay with: %s\n",
+                      static_cast<unsigned long long>(seed), first_violation.c_str(),
+                      sim::replay_command(o).c_str());
+          std::fflush(stdout);
+        }
+      }
+    }
+    if (tty)
+      prog.show();
+  }
+  bool worker_failed = false;
+  for (auto pid : pids) {
+    int st = 0;
+    waitpid(pid, &st, 0);
+    worker_failed |= !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+  }
+  if (tty)
+    std::fprintf(stderr, "\n");
+  std::printf("%llu seeds, %llu failed\n", static_cast<unsigned long long>(prog.done),
+              static_cast<unsigned long long>(prog.failed));
+  return prog.failed == 0 && !worker_failed && prog.done == prog.total ? 0 : 1;
+}
+
+} // namespace
+
+int run_sim(const sim_options& so) {
+  sim::run_options o;
+  o.clients = so.clients;
+  o.faults = so.faults;
+  auto d = sim::parse_duration(so.duration);
+  if (!d) {
+    std::cerr << "parley: bad duration '" << so.duration << "' (use e.g. 600s, 10m, 250ms)\n";
+    return 2;
+  }
+  o.duration = *d;
+  if (!so.scenario.empty())
+    return sim::replay_scenario_file(so.scenario, so.seed, std::cout) ? 0 : 1;
+  if (!so.seeds.empty()) {
+    auto dots = so.seeds.find("..");
+    if (dots == std::string::npos) {
+      std::cerr << "parley: --seeds takes A..B\n";
+      return 2;
+    }
+    auto first = std::stoull(so.seeds.substr(0, dots));
+    auto last = std::stoull(so.seeds.substr(dots + 2));
+    if (last < first) {
+      std::cerr << "parley: --seeds A..B needs A <= B\n";
+      return 2;
+    }
+    return run_swarm(o, first, last, so.jobs);
+  }
+  o.seed = so.seed;
+  if (so.check_determinism)
+    return check_determinism(o);
+  auto r = sim::run_simulation(o);
+  print_summary(o, r);
+  return r.ok() ? 0 : 1;
+}
+
+} // namespace parley::app

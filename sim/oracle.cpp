@@ -1,0 +1,336 @@
+// The invariant oracle (see oracle.hpp).
+#include "sim/oracle.hpp"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace parley::sim {
+
+namespace {
+
+struct room_line {
+  std::string room;
+  std::string sender; ///< empty for notices
+  std::string tag;    ///< a random client's unique first word, if any
+  bool notice = false;
+};
+
+bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
+
+std::optional<room_line> parse_room_line(const std::string& line) {
+  if (line.size() < 4 || line[0] != '[' || starts_with(line, "[private"))
+    return std::nullopt;
+  auto close = line.find("] ");
+  if (close == std::string::npos)
+    return std::nullopt;
+  room_line r;
+  r.room = line.substr(1, close - 1);
+  auto rest = line.substr(close + 2);
+  std::string body;
+  if (starts_with(rest, "*** ")) {
+    r.notice = true;
+    auto who = rest.substr(4);
+    r.sender = who.substr(0, who.find(' '));
+    return r;
+  }
+  if (starts_with(rest, "* ")) {
+    auto after = rest.substr(2);
+    auto sp = after.find(' ');
+    r.sender = after.substr(0, sp);
+    body = sp == std::string::npos ? "" : after.substr(sp + 1);
+  } else {
+    auto colon = rest.find(": ");
+    if (colon == std::string::npos)
+      return std::nullopt;
+    r.sender = rest.substr(0, colon);
+    body = rest.substr(colon + 2);
+  }
+  auto first = body.substr(0, body.find(' '));
+  if (first.size() > 1 && first[0] == 'm' && first.find('.') != std::string::npos)
+    r.tag = first;
+  return r;
+}
+
+std::string when(vtime t) { return "at " + format_vtime(t); }
+
+bool is_membership_line(const std::string& l) {
+  return starts_with(l, "*** You are in ") || starts_with(l, "*** You left ") ||
+         (starts_with(l, "ERROR room ") && l.find(" failed;") != std::string::npos);
+}
+
+// --- no strays: room lines only while a member, never twice ---
+void check_strays(session& s, std::vector<std::string>& out) {
+  std::string room;
+  std::set<std::string> seen;
+  for (const auto& [t, line] : s.endpoint->received()) {
+    if (starts_with(line, "*** You are in ")) {
+      auto rest = line.substr(15);
+      room = rest.substr(0, rest.find(' '));
+    } else if (is_membership_line(line)) {
+      room.clear();
+    }
+    auto r = parse_room_line(line);
+    if (!r)
+      continue;
+    if (r->room != room)
+      out.push_back(s.endpoint->label() + " (" + s.name + ") received a line of room " + r->room +
+                    " while not a member " + when(t) + ": " + line);
+    if (!r->tag.empty() && !seen.insert(r->room + " " + r->tag).second)
+      out.push_back(s.endpoint->label() + " received " + r->tag + " twice " + when(t));
+  }
+}
+
+// --- room order: the union of every member's order has no cycle ---
+void check_room_order(const std::vector<session*>& sessions, std::vector<std::string>& out) {
+  std::map<std::string, std::map<std::string, std::set<std::string>>> edges; // room -> a -> {b}
+  for (auto* s : sessions) {
+    std::map<std::string, std::string> last; // room -> previous tag
+    for (const auto& [t, line] : s->endpoint->received()) {
+      auto r = parse_room_line(line);
+      if (!r || r->tag.empty())
+        continue;
+      auto& prev = last[r->room];
+      if (!prev.empty())
+        edges[r->room][prev].insert(r->tag);
+      prev = r->tag;
+    }
+  }
+  for (auto& [room, g] : edges) {
+    std::map<std::string, int> indegree;
+    for (auto& [a, bs] : g) {
+      indegree.emplace(a, 0);
+      for (auto& b : bs)
+        ++indegree[b];
+    }
+    std::vector<std::string> ready;
+    for (auto& [n, d] : indegree)
+      if (d == 0)
+        ready.push_back(n);
+    std::size_t done = 0;
+    while (!ready.empty()) {
+      auto n = ready.back();
+      ready.pop_back();
+      ++done;
+      for (auto& b : g[n])
+        if (--indegree[b] == 0)
+          ready.push_back(b);
+    }
+    if (done != indegree.size()) {
+      std::string cyc;
+      for (auto& [n, d] : indegree)
+        if (d > 0 && cyc.size() < 80)
+          cyc += " " + n;
+      out.push_back("room " + room + ": members received its lines in different orders (involved:" +
+                    cyc + ")");
+    }
+  }
+}
+
+// --- logins: a name speaks or joins only after it logged in ---
+void check_logins(const std::vector<session*>& sessions, std::vector<std::string>& out) {
+  // The earliest moment each name could have logged in: a session sent the name and then its
+  // right password. (Whether the client saw "Logged in" does not matter: it may have been cut
+  // off or stalled.) A wrong password must never get a name into a room.
+  std::map<std::string, vtime> first_login;
+  for (auto* s : sessions) {
+    std::string name;
+    for (const auto& x : s->endpoint->sent()) {
+      if (x.text == random_client::password_for(name)) {
+        auto i = first_login.find(name);
+        if (i == first_login.end() || x.t < i->second)
+          first_login[name] = x.t;
+      }
+      name = x.text;
+    }
+  }
+  for (auto* s : sessions)
+    for (const auto& [t, line] : s->endpoint->received()) {
+      auto r = parse_room_line(line);
+      if (!r || r->sender.empty())
+        continue;
+      auto i = first_login.find(r->sender);
+      if (i == first_login.end() || t < i->second)
+        out.push_back(s->endpoint->label() + " saw " + r->sender + " in room " + r->room +
+                      " before that name logged in " + when(t) + ": " + line);
+    }
+}
+
+// --- no loss and sync order, from /who probes ---
+
+struct probe_reply {
+  vtime t;
+  std::string room;
+  std::vector<std::string> members;
+};
+
+// One pass over a session's transcript, indexed for the delivery checks.
+struct digest {
+  std::vector<probe_reply> replies;
+  std::vector<vtime> probe_sent;                         ///< send time of each probe
+  std::vector<std::pair<vtime, std::string>> membership; ///< (when, room after; "" = none)
+  std::vector<vtime> membership_commands;                ///< sends of /join, /part, /quit
+  std::map<std::pair<std::string, std::string>, vtime> got; ///< (room, tag) -> first arrival
+};
+
+probe_reply parse_probe_reply(vtime t, const std::string& line) {
+  probe_reply r{t, {}, {}};
+  auto rest = line.substr(15);
+  r.room = rest.substr(0, rest.find(' '));
+  auto colon = rest.find("): ");
+  std::string names = colon == std::string::npos ? "" : rest.substr(colon + 3);
+  std::size_t pos = 0;
+  while (pos < names.size()) {
+    auto sp = names.find(' ', pos);
+    r.members.push_back(names.substr(pos, sp - pos));
+    pos = sp == std::string::npos ? names.size() : sp + 1;
+  }
+  return r;
+}
+
+digest make_digest(session& s) {
+  digest d;
+  for (const auto& [t, line] : s.endpoint->received()) {
+    if (starts_with(line, "*** Members of ")) {
+      d.replies.push_back(parse_probe_reply(t, line));
+    } else if (is_membership_line(line)) {
+      std::string room;
+      if (starts_with(line, "*** You are in ")) {
+        auto rest = line.substr(15);
+        room = rest.substr(0, rest.find(' '));
+      }
+      d.membership.emplace_back(t, room);
+    } else if (auto r = parse_room_line(line); r && !r->tag.empty()) {
+      d.got.emplace(std::make_pair(r->room, r->tag), t);
+    }
+  }
+  const auto& sent = s.endpoint->sent();
+  for (const auto& p : s.probes)
+    d.probe_sent.push_back(sent[p.sent_index].t);
+  for (const auto& x : sent)
+    if (starts_with(x.text, "/join") || starts_with(x.text, "/part") || starts_with(x.text, "/quit"))
+      d.membership_commands.push_back(x.t);
+  return d;
+}
+
+bool ended(session& s) {
+  return !s.endpoint->connected() || s.reset;
+}
+
+// Whether the session was in `room` throughout [from, to]: its last membership line before
+// `from` put it there, none came until `to`, and it sent no membership command in between.
+bool member_throughout(const digest& q, const std::string& room, vtime from, vtime to) {
+  auto after_from = std::upper_bound(q.membership.begin(), q.membership.end(), from,
+                                     [](vtime t, const auto& m) { return t < m.first; });
+  if (after_from == q.membership.begin())
+    return false;
+  if (after_from != q.membership.end() && after_from->first <= to)
+    return false;
+  auto last = std::prev(after_from);
+  if (last->second != room)
+    return false;
+  auto cmd = std::lower_bound(q.membership_commands.begin(), q.membership_commands.end(),
+                              last->first);
+  return cmd == q.membership_commands.end() || *cmd > to;
+}
+
+// The reply time of the session's first probe sent after `t`, if it has one.
+std::optional<vtime> first_probe_reply_after(const digest& q, vtime t) {
+  auto i = std::upper_bound(q.probe_sent.begin(), q.probe_sent.end(), t);
+  auto k = static_cast<std::size_t>(i - q.probe_sent.begin());
+  if (k >= q.replies.size())
+    return std::nullopt;
+  return q.replies[k].t;
+}
+
+void check_line_reached(session& s, const sent_record& chat, const probe_reply& sync,
+                        session& q, const digest& dq, std::vector<std::string>& out) {
+  auto t_send = s.endpoint->sent()[chat.sent_index].t;
+  if (!q.logged_in || !member_throughout(dq, chat.room, t_send, sync.t))
+    return;
+  auto i = dq.got.find({chat.room, chat.tag});
+  std::optional<vtime> got;
+  if (i != dq.got.end())
+    got = i->second;
+  if (!got && !ended(q))
+    out.push_back(q.endpoint->label() + " (" + q.name + ") never received " + chat.tag +
+                  " sent to " + chat.room + " by " + s.name + " " + when(t_send));
+  auto next_reply = first_probe_reply_after(dq, sync.t);
+  if (next_reply && (!got || *got > *next_reply))
+    out.push_back("ordering guarantee broken: " + q.endpoint->label() + " (" + q.name +
+                  ") got the reply to a /who sent after " + s.name + " had synchronised on " +
+                  chat.tag + " before receiving it " + when(*next_reply));
+}
+
+void check_delivery(const std::vector<session*>& sessions, std::vector<std::string>& out) {
+  std::map<session*, digest> digests;
+  std::map<std::string, std::vector<session*>> by_name;
+  for (auto* s : sessions) {
+    digests.emplace(s, make_digest(*s));
+    if (s->logged_in)
+      by_name[s->name].push_back(s);
+  }
+  for (auto* s : sessions) {
+    const auto& mine = digests.at(s).replies;
+    for (const auto& chat : s->chats) {
+      // The sender's first probe after the line, in the same room with no change in between.
+      auto k = static_cast<std::size_t>(
+        std::upper_bound(s->probes.begin(), s->probes.end(), chat.sent_index,
+                         [](std::size_t i, const sent_record& p) { return i < p.sent_index; }) -
+        s->probes.begin());
+      if (k >= s->probes.size() || k >= mine.size() || s->probes[k].room_epoch != chat.room_epoch)
+        continue;
+      if (mine[k].room != chat.room) {
+        out.push_back(s->endpoint->label() + ": /who answered for room " + mine[k].room +
+                      " while in " + chat.room + " " + when(mine[k].t));
+        continue;
+      }
+      for (const auto& name : mine[k].members) {
+        if (name == s->name)
+          continue;
+        for (auto* q : by_name[name])
+          if (q != s)
+            check_line_reached(*s, chat, mine[k], *q, digests.at(q), out);
+      }
+    }
+  }
+}
+
+// --- liveness: each session still connected at the end has every probe answered ---
+void check_liveness(const std::vector<session*>& sessions, std::vector<std::string>& out) {
+  for (auto* s : sessions) {
+    if (ended(*s) || s->probes.empty())
+      continue;
+    std::size_t replies = 0;
+    for (const auto& [t, line] : s->endpoint->received())
+      replies += starts_with(line, "*** Members of ") ? 1 : 0;
+    if (replies < s->probes.size())
+      out.push_back(s->endpoint->label() + " (" + s->name + "): " +
+                    std::to_string(s->probes.size() - replies) +
+                    " /who probe(s) never answered although faults had stopped");
+  }
+}
+
+} // namespace
+
+std::vector<std::string> check_invariants(const oracle_input& in) {
+  std::vector<std::string> out;
+  for (auto* s : in.sessions)
+    check_strays(*s, out);
+  check_room_order(in.sessions, out);
+  check_logins(in.sessions, out);
+  // Room crashes make rooms forget members by design: delivery and liveness are then not owed.
+  bool rooms_crash = in.faults && in.faults->has("crash-room");
+  if (!rooms_crash) {
+    check_delivery(in.sessions, out);
+    check_liveness(in.sessions, out);
+  }
+  if (in.max_unflushed_seen > in.max_output_bytes + 4096)
+    out.push_back("output queue bound exceeded: " + std::to_string(in.max_unflushed_seen) +
+                  " bytes unflushed towards one client (bound " +
+                  std::to_string(in.max_output_bytes) + ")");
+  return out;
+}
+
+} // namespace parley::sim

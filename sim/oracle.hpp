@@ -1,0 +1,32 @@
+// The invariant oracle: checks a finished simulated run from what the clients saw. Each check is
+// a property the server promises (docs/simulation.md lists them):
+//   room order   every member of a room receives its messages in one total order
+//   no strays    no room line reaches a client that is not in that room, and none arrives twice
+//   no loss      a line reaches every member that stays connected and in the room
+//   sync order   once the sender has the reply to a later /who, every member receives the line
+//                before the reply to anything it sends from then on (the ordering guarantee)
+//   logins       names appear in rooms only after that name logged in
+//   queue bound  what waits for a slow reader never exceeds its bound
+//   liveness     once faults stop, every final /who probe is answered
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/faults.hpp"
+#include "sim/random_client.hpp"
+
+namespace parley::sim {
+
+struct oracle_input {
+  std::vector<session*> sessions;
+  const fault_plan* faults = nullptr;
+  std::uint64_t max_output_bytes = 0;
+  std::uint64_t max_unflushed_seen = 0;
+  vtime end_of_run{0};
+};
+
+/// Every violation found, each a readable sentence with the virtual time it concerns.
+std::vector<std::string> check_invariants(const oracle_input& in);
+
+} // namespace parley::sim

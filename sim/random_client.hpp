@@ -1,0 +1,91 @@
+// A random client of a simulated run: everything it does is drawn from its own seeded stream.
+// It registers or logs in (sometimes with a wrong password or a name in use), joins and parts
+// rooms, talks, sends private messages and bad input (long lines, binary, NUL, bare CRs),
+// probes with /who, reads slowly, disconnects and comes back. Each connection is a session with
+// its own transcript, which the oracle checks afterwards.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/client.hpp"
+#include "sim/faults.hpp"
+
+namespace parley::sim {
+
+/// A chat line or /who probe a session sent, with the room it was in when it sent it.
+/// Membership commands are synchronous (nothing else is sent until their reply), so the
+/// client's own view of its room is the server's view when the line is handled.
+struct sent_record {
+  std::size_t sent_index; ///< into endpoint->sent()
+  std::string room;
+  std::uint64_t room_epoch; ///< counts the session's membership changes
+  std::string tag;          ///< chat lines: the unique first word; probes: empty
+};
+
+/// One connection of a random client, as the oracle sees it.
+struct session {
+  std::unique_ptr<client> endpoint;
+  std::string name;         ///< the name it logged in as (empty if it never did)
+  bool logged_in = false;
+  std::vector<sent_record> chats;
+  std::vector<sent_record> probes;
+  bool reset = false;       ///< ended by an injected fault (bytes in flight may be lost)
+};
+
+struct client_mix {
+  std::vector<std::string> names; ///< shared pool: collisions give "already logged in"
+  std::vector<std::string> rooms; ///< rooms to join besides the lobby
+  vtime min_think = std::chrono::milliseconds{20};
+  vtime max_think = std::chrono::milliseconds{800};
+};
+
+class random_client {
+public:
+  random_client(world& w, int index, prng rng, const client_mix& mix, fault_plan& faults);
+
+  /// Starts acting at `at`; stops starting new actions after `until`.
+  void start(vtime at, vtime until);
+
+  /// The end of the run: resume reading and send a final /who probe if logged in.
+  void finish();
+
+  std::vector<session>& sessions() { return sessions_; }
+  static std::string password_for(const std::string& name) { return "pw-" + name + "-ok"; }
+  std::uint64_t chat_lines_sent() const { return chat_lines_; }
+
+private:
+  session& current() { return sessions_.back(); }
+  void tick();
+  void schedule_tick();
+  void read_lines();
+  void on_line(const std::string& line);
+  void act();
+  void chat(bool action);
+  void bad_input();
+  void new_session();
+  void probe();
+
+  world& w_;
+  int index_;
+  prng rng_;
+  const client_mix& mix_;
+  fault_plan& faults_;
+  std::vector<session> sessions_;
+  vtime until_{0};
+  bool faults_tick();
+  void membership(const std::string& command);
+
+  bool logged_in_ = false;
+  bool probing_ = false;
+  bool awaiting_membership_ = false;
+  std::string room_;        ///< the room this session believes it is in
+  std::uint64_t room_epoch_ = 0;
+  bool stalled_ = false;
+  bool gone_ = false; ///< this session ended and no new one is wanted
+  std::uint64_t chat_lines_ = 0;
+  std::uint64_t next_tag_ = 0;
+};
+
+} // namespace parley::sim

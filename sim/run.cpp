@@ -1,0 +1,151 @@
+// One simulated run (see run.hpp).
+#include "sim/run.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "caf/all.hpp"
+
+#include "sim/oracle.hpp"
+#include "sim/random_client.hpp"
+
+namespace parley::sim {
+
+namespace {
+
+// FNV-1a over every handled message: cheap, and any divergence changes it.
+struct event_log : world_observer {
+  std::uint64_t hash = 1469598103934665603ull;
+  bool keep = false;
+  std::vector<std::string> lines;
+
+  void mix(const std::string& s) {
+    for (unsigned char c : s)
+      hash = (hash ^ c) * 1099511628211ull;
+  }
+  void on_step(vtime t, std::uint64_t receiver, const std::string& content) override {
+    auto head = std::to_string(t.count()) + " " + std::to_string(receiver) + " ";
+    mix(head);
+    mix(content);
+    if (keep)
+      lines.push_back(head + content);
+  }
+};
+
+client_mix make_mix(std::size_t clients) {
+  client_mix mix;
+  auto names = clients + clients / 2 + 1; // more names than clients, some shared
+  for (std::size_t i = 0; i < names; ++i)
+    mix.names.push_back("user" + std::to_string(i));
+  mix.rooms = {"lobby", "games", "dev", "music", "random"};
+  return mix;
+}
+
+void schedule_crashes(world& w, chaos_actor chaos, fault_plan& plan, prng& rng,
+                      const client_mix& mix, vtime until) {
+  if (plan.crash_interval.count() == 0)
+    return;
+  auto mean = static_cast<std::uint64_t>(plan.crash_interval.count());
+  for (vtime t{static_cast<vtime::rep>(rng.between(mean / 2, mean * 3 / 2))}; t < until;
+       t += vtime{static_cast<vtime::rep>(rng.between(mean / 2, mean * 3 / 2))}) {
+    bool room = plan.has("crash-room") && (!plan.has("crash-conn") || rng.chance(500));
+    auto target = room ? mix.rooms[rng.below(mix.rooms.size())]
+                       : mix.names[rng.below(mix.names.size())];
+    w.events().at(t, [&plan, chaos, room, target] {
+      if (!plan.enabled)
+        return;
+      if (room)
+        caf::anon_send(chaos, crash_room{target});
+      else
+        caf::anon_send(chaos, crash_user{target});
+    });
+  }
+}
+
+} // namespace
+
+std::string hex(std::uint64_t h) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::string replay_command(const run_options& o) {
+  auto cmd = "parley sim --seed " + std::to_string(o.seed) + " --clients " +
+             std::to_string(o.clients) + " --duration " + format_vtime(o.duration);
+  if (!o.faults.empty()) {
+    std::string list;
+    for (const auto& f : o.faults)
+      list += (list.empty() ? "" : ",") + f;
+    cmd += " --faults " + list;
+  }
+  return cmd;
+}
+
+run_result run_simulation(const run_options& opts) {
+  auto wall_start = std::chrono::steady_clock::now(); // reporting only; never steers the run
+  prng rng{opts.seed};
+  auto plan = make_fault_plan(rng, opts.faults);
+  world_options wo;
+  wo.seed = rng.next();
+  wo.network.refuse_per_mille = plan.refuse_per_mille;
+  if (opts.make_room)
+    wo.server.directory.make_room = opts.make_room;
+  wo.server.listener.connection.failed_login_delay_ms = 200;
+  auto auth_rng = rng.fork();
+  if (plan.slow_auth_per_mille > 0 || plan.fail_auth_per_mille > 0)
+    wo.server.decorate_auth = [&plan, auth_rng](caf::actor_system& sys, authenticator_actor a) {
+      return spawn_faulty_auth(sys, a, &plan, auth_rng);
+    };
+  auto max_output = wo.server.listener.connection.max_output_bytes;
+  run_result res;
+  res.fault_summary = plan.describe();
+  event_log log;
+  log.keep = opts.keep_event_log;
+  {
+    world w{std::move(wo)};
+    w.set_observer(&log);
+    auto mix = make_mix(opts.clients);
+    std::vector<std::unique_ptr<random_client>> clients;
+    for (std::size_t i = 0; i < opts.clients; ++i) {
+      clients.push_back(std::make_unique<random_client>(w, static_cast<int>(i), rng.fork(), mix, plan));
+      auto start = vtime{static_cast<vtime::rep>(rng.below(2'000'000'000))};
+      clients.back()->start(start, opts.duration);
+    }
+    auto chaos = spawn_chaos(w.system(), w.server().directory);
+    schedule_crashes(w, chaos, plan, rng, mix, opts.duration);
+    w.run_until(opts.duration);
+    // Faults stop; every client reads again and sends a final probe; then quiet.
+    plan.enabled = false;
+    w.net().options().refuse_per_mille = 0;
+    for (auto& c : clients)
+      c->finish();
+    w.run_until(opts.duration + std::chrono::seconds{30});
+    res.virtual_time = w.now();
+    oracle_input in;
+    for (auto& c : clients) {
+      res.chat_lines += c->chat_lines_sent();
+      for (auto& s : c->sessions()) {
+        in.sessions.push_back(&s);
+        res.deliveries += s.endpoint->received().size();
+      }
+    }
+    res.sessions = in.sessions.size();
+    in.faults = &plan;
+    in.max_output_bytes = max_output;
+    in.max_unflushed_seen = w.net().max_unflushed_seen();
+    in.end_of_run = w.now();
+    res.violations = check_invariants(in);
+    res.faults = w.net().faults_injected();
+    caf::anon_send_exit(chaos, caf::exit_reason::user_shutdown);
+    w.shutdown();
+    res.messages = w.messages_processed();
+  }
+  res.event_hash = log.hash;
+  res.event_log = std::move(log.lines);
+  res.wall_seconds =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return res;
+}
+
+} // namespace parley::sim
