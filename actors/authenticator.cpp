@@ -28,24 +28,31 @@ caf::result<Result> guarded(Fun fun) {
   }
 }
 
+// Opens the store on first use, inside guarded(): a store that cannot be opened yet (locked,
+// missing directory) makes requests fail with an error instead of killing the worker.
+store::user_store& users(worker_self self, const authenticator_config& cfg) {
+  if (!self->state.users)
+    self->state.users = cfg.open_store();
+  return *self->state.users;
+}
+
 authenticator_actor::behavior_type worker_behavior(worker_self self, authenticator_config cfg) {
-  self->state.users = cfg.open_store();
   self->state.hasher = cfg.make_hasher();
   return {
-    [self](check_account& x) {
+    [self, cfg](check_account& x) {
       return guarded<check_account_result>(
-        [&] { return check_account_result{self->state.users->password_hash(x.name).has_value()}; });
+        [&] { return check_account_result{users(self, cfg).password_hash(x.name).has_value()}; });
     },
-    [self](verify_password& x) {
+    [self, cfg](verify_password& x) {
       return guarded<verify_password_result>([&] {
-        auto hash = self->state.users->password_hash(x.name);
+        auto hash = users(self, cfg).password_hash(x.name);
         return verify_password_result{hash && self->state.hasher->verify(*hash, x.password.value)};
       });
     },
-    [self](register_account& x) {
+    [self, cfg](register_account& x) {
       return guarded<register_account_result>([&] {
         auto hash = self->state.hasher->hash(x.password.value);
-        if (!self->state.users->add_user(x.name, hash))
+        if (!users(self, cfg).add_user(x.name, hash))
           return register_account_result{false, "name taken"};
         return register_account_result{true, {}};
       });

@@ -80,10 +80,11 @@ void on_bytes(connection_self self, net::bytes_received& x) {
   st.decoder.feed(x.bytes, lines);
   for (auto& l : lines)
     st.pending.push_back(std::move(l));
-  // A flooding client is slowed down by back-pressure, never by unbounded buffering.
-  if (st.pending.size() >= st.cfg.max_pending_lines)
-    set_reading(self, false);
   process_pending(self);
+  // A flooding client is slowed down by back-pressure, never by unbounded buffering. Pausing
+  // only for what is still queued after handling avoids a pause and resume per read.
+  if (st.ph != phase::closed && st.pending.size() >= st.cfg.max_pending_lines)
+    set_reading(self, false);
 }
 
 } // namespace

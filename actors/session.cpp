@@ -15,6 +15,8 @@ namespace text = protocol::text;
 
 namespace {
 
+void prompt_name(connection_self self);
+
 // Starts a request whose answer the current line waits for; `on_result` runs, then the next line.
 // `on_result` may start another request (or a timer) that the line waits for in turn.
 template <class Result, class Dest, class Msg, class OnResult>
@@ -30,8 +32,17 @@ void await_line(connection_self self, const Dest& dest, Msg msg, OnResult on_res
       },
       [self](caf::error&) {
         write(self, text::error("the server could not complete that; try again"));
+        if (self->state.ph != phase::chatting) {
+          // Lines typed ahead answered prompts that no longer hold: start the login over.
+          self->state.pending.clear();
+          prompt_name(self);
+        }
         line_done(self);
       });
+}
+
+std::string members_phrase(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " member" : " members");
 }
 
 void prompt_name(connection_self self) {
@@ -146,8 +157,8 @@ void enter_room(connection_self self, const std::string& room) {
     st.room_name = room;
     st.room = r.room;
     self->monitor(st.room); // a crashed room is reported to the user (room_failed)
-    write(self, text::info("You are in " + room + " (" + std::to_string(r.members.size()) +
-                           " members: " + text::join(r.members) + ")."));
+    write(self, text::info("You are in " + room + " (" + members_phrase(r.members.size()) + ": " +
+                           text::join(r.members) + ")."));
   });
 }
 
@@ -255,7 +266,7 @@ void cmd_me(connection_self self, const std::string& arg) {
 
 void cmd_quit(connection_self self, const std::string& arg) {
   write(self, text::info("Goodbye."));
-  finish(self, arg.empty() ? std::string{"quit"} : arg, true);
+  finish(self, arg, true);
 }
 
 void cmd_help(connection_self self, const std::string&) { write(self, text::help()); }

@@ -15,7 +15,7 @@ enum class user_action { add, del, list, passwd };
 int run_user(const common_options& common, user_action action, const std::string& name);
 
 struct sim_options {
-  std::uint64_t seed = 1;
+  std::uint64_t seed = 0; ///< 0: 1, or a scenario file's own seed
   std::string seeds;       ///< "A..B": a swarm
   std::size_t clients = 10;
   std::vector<std::string> faults; ///< empty: the seed chooses

@@ -25,7 +25,7 @@ void add_user_commands(CLI::App& user, user_action& action, std::string& name) {
 }
 
 void add_sim_options(CLI::App& sim, sim_options& o) {
-  sim.add_option("--seed", o.seed, "Seed of a single run")->capture_default_str();
+  sim.add_option("--seed", o.seed, "Seed of a single run (default 1, or a scenario's own)");
   sim.add_option("--seeds", o.seeds, "A..B: run every seed from A to B (a swarm)");
   sim.add_option("--clients", o.clients, "Random clients")->capture_default_str();
   sim.add_option("--faults", o.faults, "Fault kinds (comma separated) or none; default: the seed chooses")

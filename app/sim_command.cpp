@@ -194,7 +194,7 @@ int run_sim(const sim_options& so) {
     }
     return run_swarm(o, first, last, so.jobs);
   }
-  o.seed = so.seed;
+  o.seed = so.seed == 0 ? 1 : so.seed;
   if (so.check_determinism)
     return check_determinism(o);
   auto r = sim::run_simulation(o);

@@ -2,6 +2,8 @@
 // own connection handle ids, so no lookup table is needed between the two.
 #include "net/tcp_transport.hpp"
 
+#include <sys/socket.h>
+
 #include <map>
 
 #include "caf/all.hpp"
@@ -15,7 +17,16 @@ struct link {
   sink_actor sink;      ///< null until the connection actor attaches
   std::string early;    ///< bytes that arrived before it did
   bool closing = false; ///< the server asked to close: the peer's close is not news
+  bool paused = false;  ///< reading halted for back-pressure
 };
+
+/// Self-message: trigger reading again (see on_set_reading).
+struct retrigger_read {
+  connection_id id;
+};
+template <class F> typename F::result_type inspect(F& f, retrigger_read& x) {
+  return f(caf::meta::type_name("retrigger_read"), x.id);
+}
 
 struct tcp_state {
   tcp_transport_config cfg;
@@ -109,13 +120,38 @@ void on_peer_closed(tcp_self self, connection_id id) {
   self->state.links.erase(i);
 }
 
+// CAF 0.17 applies a halt's removal from the event loop later than it returns; a trigger that
+// comes before that is lost and the connection is never read again. So resuming triggers once
+// now and again shortly after, when the removal has surely been applied (a second trigger on a
+// reading connection does nothing).
+void on_set_reading(tcp_self self, connection_id id, bool enabled) {
+  auto i = self->state.links.find(id);
+  if (i == self->state.links.end() || i->second.paused == !enabled)
+    return;
+  i->second.paused = !enabled;
+  if (!enabled) {
+    self->halt(handle_of(id));
+    return;
+  }
+  self->trigger(handle_of(id));
+  self->delayed_send(self, std::chrono::milliseconds{2}, retrigger_read{id});
+  self->delayed_send(self, std::chrono::milliseconds{50}, retrigger_read{id});
+}
+
 void on_close(tcp_self self, close_connection& x) {
   auto i = self->state.links.find(x.id);
   if (i == self->state.links.end())
     return;
   auto hdl = handle_of(x.id);
-  if (x.discard_pending)
+  if (x.discard_pending) {
+    // A slow reader: CAF's close() waits for queued bytes to leave, which a peer that does not
+    // read never allows. In CAF 0.17 a connection handle's id is its socket, so reset it.
     self->wr_buf(hdl).clear();
+    auto fd = static_cast<int>(hdl.id());
+    linger hard{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    ::shutdown(fd, SHUT_RDWR);
+  }
   self->close(hdl);
   self->state.links.erase(i);
 }
@@ -147,13 +183,11 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
     [](const caf::io::acceptor_closed_msg&) {},
     [self](attach_connection& x) { on_attach(self, x); },
     [self](write_bytes& x) { on_write(self, x); },
-    [self](set_reading& x) {
-      if (self->state.links.count(x.id) == 0)
-        return;
-      if (x.enabled)
+    [self](set_reading& x) { on_set_reading(self, x.id, x.enabled); },
+    [self](retrigger_read& x) {
+      auto i = self->state.links.find(x.id);
+      if (i != self->state.links.end() && !i->second.paused)
         self->trigger(handle_of(x.id));
-      else
-        self->halt(handle_of(x.id));
     },
     [self](close_connection& x) { on_close(self, x); },
     [self](stop_transport&) -> stop_transport_result {

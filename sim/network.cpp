@@ -167,9 +167,7 @@ void network::client_set_reading(net::connection_id id, bool reading) {
   l->view.arrivals.emplace_back(l->view.inbox.size(), now_());
   l->unread.clear();
   l->kernel_buffered = 0;
-  auto n = l->unacked;
-  l->unacked = 0;
-  ack(*l, n);
+  release_unacked(*l);
 }
 
 // --- Server to client ---
@@ -198,17 +196,28 @@ void network::server_write(net::connection_id id, const shared_text& data) {
     return;
   auto t = std::max(now_() + latency(), l->last_to_client);
   l->last_to_client = t;
-  l->in_flight += data.size();
-  max_unflushed_ = std::max(max_unflushed_, l->in_flight + l->unacked);
+  // Like a kernel socket buffer: what fits is flushed at once, the rest waits for room.
+  auto n = static_cast<std::uint64_t>(data.size());
+  l->in_flight += n;
+  l->unacked += n;
+  release_unacked(*l);
+  max_unflushed_ = std::max(max_unflushed_, l->unacked);
   events_.at(t, [this, id, epoch = l->epoch, data] {
     auto* l = find(id);
     if (l && l->epoch == epoch)
-      arrive_at_client(id, epoch, data.str());
+      arrive_at_client(*l, data.str());
   });
 }
 
-void network::arrive_at_client(net::connection_id id, std::uint64_t, std::string bytes) {
-  auto& l = links_.at(id);
+void network::release_unacked(link& l) {
+  auto used = l.in_flight - std::min(l.in_flight, l.unacked) + l.kernel_buffered;
+  auto room = opts_.socket_buffer_bytes - std::min(opts_.socket_buffer_bytes, used);
+  auto n = std::min(room, l.unacked);
+  l.unacked -= n;
+  ack(l, n);
+}
+
+void network::arrive_at_client(link& l, std::string bytes) {
   auto n = static_cast<std::uint64_t>(bytes.size());
   l.in_flight -= std::min(l.in_flight, n);
   if (l.discard || l.view.closed_by_client)
@@ -216,17 +225,11 @@ void network::arrive_at_client(net::connection_id id, std::uint64_t, std::string
   if (l.client_reading) {
     l.view.inbox += bytes;
     l.view.arrivals.emplace_back(l.view.inbox.size(), now_());
-    ack(l, n);
-    return;
+  } else {
+    l.kernel_buffered += n; // a stalled reader: it stays in the kernel, taking room
+    l.unread += bytes;
   }
-  // A stalled reader: the kernel takes up to its buffer, the rest stays unflushed.
-  auto room = opts_.socket_buffer_bytes - std::min(opts_.socket_buffer_bytes, l.kernel_buffered);
-  auto taken = std::min(room, n);
-  l.kernel_buffered += n;
-  l.unread += bytes;
-  l.unacked += n - taken;
-  max_unflushed_ = std::max(max_unflushed_, l.in_flight + l.unacked);
-  ack(l, taken);
+  release_unacked(l);
 }
 
 void network::server_set_reading(net::connection_id id, bool enabled) {
@@ -268,7 +271,7 @@ void network::stop() {
 std::uint64_t network::unflushed_bytes() const {
   std::uint64_t n = 0;
   for (const auto& [id, l] : links_)
-    n += l.in_flight + l.unacked;
+    n += l.unacked;
   return n;
 }
 

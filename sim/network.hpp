@@ -84,8 +84,8 @@ private:
     bool client_reading = true;
     std::uint64_t kernel_buffered = 0; ///< delivered while the client is stalled
     std::string unread;                ///< ... and not yet read by it
-    std::uint64_t unacked = 0;         ///< delivered beyond the socket buffer: not flushed yet
-    std::uint64_t in_flight = 0;       ///< written by the server, not yet arrived
+    std::uint64_t unacked = 0;   ///< written by the server, not yet taken by the socket buffer
+    std::uint64_t in_flight = 0; ///< written by the server, not yet arrived
     bool discard = false;              ///< the server closed, dropping what it had queued
     bool half_closed = false;          ///< the client stopped sending but still reads
     std::uint64_t epoch = 0;           ///< bumped by a reset: bytes in flight are lost
@@ -94,7 +94,8 @@ private:
   vtime latency();
   void arrive_at_server(net::connection_id id, std::string chunk);
   void deliver_to_server(link& l);
-  void arrive_at_client(net::connection_id id, std::uint64_t seq, std::string bytes);
+  void arrive_at_client(link& l, std::string bytes);
+  void release_unacked(link& l);
   void lose_at_server(net::connection_id id);
   void ack(link& l, std::uint64_t n);
   std::vector<std::string> split(std::string bytes);

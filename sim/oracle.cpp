@@ -133,16 +133,29 @@ void check_logins(const std::vector<session*>& sessions, std::vector<std::string
   // The earliest moment each name could have logged in: a session sent the name and then its
   // right password. (Whether the client saw "Logged in" does not matter: it may have been cut
   // off or stalled.) A wrong password must never get a name into a room.
+  // A session that saw "Logged in as NAME." logged in no later than its last line before that.
   std::map<std::string, vtime> first_login;
+  auto note = [&](const std::string& name, vtime t) {
+    auto i = first_login.find(name);
+    if (i == first_login.end() || t < i->second)
+      first_login[name] = t;
+  };
   for (auto* s : sessions) {
     std::string name;
-    for (const auto& x : s->endpoint->sent()) {
-      if (x.text == random_client::password_for(name)) {
-        auto i = first_login.find(name);
-        if (i == first_login.end() || x.t < i->second)
-          first_login[name] = x.t;
-      }
+    const auto& sent = s->endpoint->sent();
+    for (const auto& x : sent) {
+      if (x.text == random_client::password_for(name))
+        note(name, x.t);
       name = x.text;
+    }
+    for (const auto& [t, line] : s->endpoint->received()) {
+      if (!starts_with(line, "*** Logged in as "))
+        continue;
+      vtime last_sent{0};
+      for (const auto& x : sent)
+        if (x.t <= t)
+          last_sent = x.t;
+      note(line.substr(17, line.size() - 18), last_sent);
     }
   }
   for (auto* s : sessions)

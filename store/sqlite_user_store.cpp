@@ -47,8 +47,8 @@ class sqlite_user_store final : public user_store {
 public:
   explicit sqlite_user_store(std::string path) : path_(std::move(path)) {
     open();
+    exec("PRAGMA busy_timeout=5000"); // first, so that the statements below wait for a lock too
     exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA busy_timeout=5000");
     exec(create_table_sql);
     exec("PRAGMA user_version = 1");
     select_hash_ = prepare("SELECT password_hash FROM users WHERE name = ?1");

@@ -335,7 +335,7 @@ if start_server "$TMP/serve1.log" serve --config "$TMP/serve.toml"; then
   client_send alice "second-pass"
   check "the pre-added user logs in with the changed password" \
     client_expect alice "*** Logged in as alice."
-  check "alice is alone in the lobby" client_expect alice "*** You are in lobby (1 members: alice)."
+  check "alice is alone in the lobby" client_expect alice "*** You are in lobby (1 member: alice)."
 
   client_start carol
   client_expect carol "*** Name?"

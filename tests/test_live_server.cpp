@@ -221,7 +221,7 @@ TEST_CASE("registration then login of the existing account from a new connection
     c.send_line(pw);
     c.expect_line("*** Account alice registered.");
     c.expect_line("*** Logged in as alice.");
-    c.expect_line("*** You are in lobby (1 members: alice).");
+    c.expect_line("*** You are in lobby (1 member: alice).");
     c.send_line("/quit");
     c.expect_line("*** Goodbye.");
     c.expect_closed();
@@ -238,7 +238,7 @@ TEST_CASE("registration then login of the existing account from a new connection
   c.expect_line("*** Password for alice?");
   c.send_line(pw);
   c.expect_line("*** Logged in as alice.");
-  c.expect_line("*** You are in lobby (1 members: alice).");
+  c.expect_line("*** You are in lobby (1 member: alice).");
   c.send_line("/who");
   c.expect_line("*** Members of lobby (1): alice");
 }
@@ -253,7 +253,7 @@ TEST_CASE("a whole login sent in one write right after connecting", "[live]") {
   c.expect_line(new_account_prompt("eager"));
   c.expect_line("*** Account eager registered.");
   c.expect_line("*** Logged in as eager.");
-  c.expect_line("*** You are in lobby (1 members: eager).");
+  c.expect_line("*** You are in lobby (1 member: eager).");
   c.expect_line("*** Members of lobby (1): eager");
   c.expect_line("*** Rooms: lobby (1)");
 }
@@ -316,7 +316,7 @@ TEST_CASE("a name that is already logged in is refused", "[live]") {
 TEST_CASE("a chat line goes to the other room members and is not echoed", "[live]") {
   live_server srv;
   tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"}, carol{srv.port(), "carol"};
-  CHECK(login(alice, "alice", pw) == "*** You are in lobby (1 members: alice).");
+  CHECK(login(alice, "alice", pw) == "*** You are in lobby (1 member: alice).");
   CHECK(login(bob, "bob", pw) == "*** You are in lobby (2 members: alice bob).");
   alice.expect_line("[lobby] *** bob joined");
   CHECK(login(carol, "carol", pw) == "*** You are in lobby (3 members: alice bob carol).");
@@ -369,7 +369,7 @@ TEST_CASE("/join creates a room and moves the member between rooms", "[live]") {
   bob.expect_line("[lobby] *** carol joined");
 
   bob.send_line("/join games");
-  bob.expect_line("*** You are in games (1 members: bob).");
+  bob.expect_line("*** You are in games (1 member: bob).");
   alice.expect_line("[lobby] *** bob left");
   carol.expect_line("[lobby] *** bob left");
 
@@ -439,7 +439,7 @@ TEST_CASE("/rooms lists the rooms with their member counts", "[live]") {
   bob.expect_line("[lobby] *** carol joined");
 
   bob.send_line("/join games");
-  bob.expect_line("*** You are in games (1 members: bob).");
+  bob.expect_line("*** You are in games (1 member: bob).");
   alice.expect_line("[lobby] *** bob left");
   carol.expect_line("[lobby] *** bob left");
   carol.send_line("/join games");
@@ -488,7 +488,7 @@ TEST_CASE("/msg reaches a present user and reports an absent one", "[live]") {
   login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
   bob.send_line("/join games"); // private messages do not depend on rooms
-  bob.expect_line("*** You are in games (1 members: bob).");
+  bob.expect_line("*** You are in games (1 member: bob).");
   alice.expect_line("[lobby] *** bob left");
 
   alice.send_line("/msg Bob psst, over here");
@@ -529,7 +529,7 @@ TEST_CASE("/quit with and without a reason", "[live]") {
   carol.send("/quit\r\nafter quitting\r\n");
   carol.expect_line("*** Goodbye.");
   carol.expect_closed();
-  alice.expect_line("[lobby] *** carol quit (quit)");
+  alice.expect_line("[lobby] *** carol quit");
 
   alice.send_line("/who");
   alice.expect_line("*** Members of lobby (1): alice");
@@ -613,7 +613,7 @@ TEST_CASE("an empty line is ignored", "[live]") {
   alice.send_line(pw);
   alice.expect_line("*** Account alice registered.");
   alice.expect_line("*** Logged in as alice.");
-  alice.expect_line("*** You are in lobby (1 members: alice).");
+  alice.expect_line("*** You are in lobby (1 member: alice).");
   login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
 
@@ -766,13 +766,10 @@ TEST_CASE("ordering: a reply never overtakes an earlier chat line", "[live]") {
   }
 }
 
-TEST_CASE("a burst of lines handled at once leaves the connection readable", "[live][!shouldfail]") {
-  // KNOWN BUG (reported; remove [!shouldfail] once fixed): 40 lines in one read make the
-  // connection pause reading (32 queued, set_reading false); it handles them all at once and
-  // resumes straight away (set_reading true). The TCP transport turns that into CAF halt() and
-  // trigger() back to back, and with CAF 0.17.6 the trigger is lost: the server never reads this
-  // socket again (its Recv-Q grows), although output still reaches the client. The round whose
-  // /who shares a read with the burst still passes, so the failure shows by round 1 to 3.
+TEST_CASE("a burst of lines handled at once leaves the connection readable", "[live]") {
+  // Regression: 40 lines in one read make the connection pause reading (32 queued) and, having
+  // handled them all at once, resume. With CAF 0.17.6 a halt() followed at once by a trigger()
+  // loses the trigger; the transport now re-triggers, so this socket must stay readable.
   live_server srv;
   tcp_client alice{srv.port(), "alice"};
   login(alice, "alice", pw);
@@ -914,7 +911,7 @@ TEST_CASE("graceful shutdown notifies every client and closes the sockets", "[li
   login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
   bob.send_line("/join games");
-  bob.expect_line("*** You are in games (1 members: bob).");
+  bob.expect_line("*** You are in games (1 member: bob).");
   alice.expect_line("[lobby] *** bob left");
   carol.expect_line(greeting); // carol has not logged in
   carol.expect_line(name_prompt);
