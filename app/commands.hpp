@@ -20,6 +20,7 @@ struct sim_options {
   std::size_t clients = 10;
   std::vector<std::string> faults; ///< empty: the seed chooses
   std::string duration = "60s";
+  double activity = 6;
   unsigned jobs = 2;
   std::string scenario;
   bool check_determinism = false;

@@ -32,6 +32,9 @@ void add_sim_options(CLI::App& sim, sim_options& o) {
     ->delimiter(',');
   sim.add_option("--duration", o.duration, "Virtual time of client activity (600s, 10m)")
     ->capture_default_str();
+  sim.add_option("--activity", o.activity, "Actions per client per minute, on average")
+    ->check(CLI::Range(0.1, 6000.0))
+    ->capture_default_str();
   sim.add_option("--jobs", o.jobs, "Worker processes for a swarm")
     ->check(CLI::Range(1, 64))
     ->capture_default_str();

@@ -172,6 +172,7 @@ int run_sim(const sim_options& so) {
   sim::run_options o;
   o.clients = so.clients;
   o.faults = so.faults;
+  o.activity_per_minute = so.activity;
   auto d = sim::parse_duration(so.duration);
   if (!d) {
     std::cerr << "parley: bad duration '" << so.duration << "' (use e.g. 600s, 10m, 250ms)\n";

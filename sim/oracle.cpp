@@ -60,18 +60,32 @@ bool is_membership_line(const std::string& l) {
          (starts_with(l, "ERROR room ") && l.find(" failed;") != std::string::npos);
 }
 
+// Every received line's room-line parse, computed once per session and shared by the checks.
+using parsed_lines = std::vector<std::optional<room_line>>;
+using parse_cache = std::map<session*, parsed_lines>;
+
+parsed_lines parse_all(session& s) {
+  parsed_lines out;
+  out.reserve(s.endpoint->received().size());
+  for (const auto& x : s.endpoint->received())
+    out.push_back(parse_room_line(x.text));
+  return out;
+}
+
 // --- no strays: room lines only while a member, never twice ---
-void check_strays(session& s, std::vector<std::string>& out) {
+void check_strays(session& s, const parsed_lines& parsed, std::vector<std::string>& out) {
   std::string room;
   std::set<std::string> seen;
-  for (const auto& [t, line] : s.endpoint->received()) {
+  const auto& received = s.endpoint->received();
+  for (std::size_t i = 0; i < received.size(); ++i) {
+    const auto& [t, line] = received[i];
     if (starts_with(line, "*** You are in ")) {
       auto rest = line.substr(15);
       room = rest.substr(0, rest.find(' '));
     } else if (is_membership_line(line)) {
       room.clear();
     }
-    auto r = parse_room_line(line);
+    const auto& r = parsed[i];
     if (!r)
       continue;
     if (r->room != room)
@@ -83,53 +97,64 @@ void check_strays(session& s, std::vector<std::string>& out) {
 }
 
 // --- room order: the union of every member's order has no cycle ---
-void check_room_order(const std::vector<session*>& sessions, std::vector<std::string>& out) {
-  std::map<std::string, std::map<std::string, std::set<std::string>>> edges; // room -> a -> {b}
+
+// Kahn's algorithm over one room's precedence graph; true if every tag could be ordered.
+bool acyclic(const std::vector<std::set<int>>& next) {
+  std::vector<int> indegree(next.size(), 0);
+  for (const auto& bs : next)
+    for (int b : bs)
+      ++indegree[static_cast<std::size_t>(b)];
+  std::vector<int> ready;
+  for (std::size_t n = 0; n < next.size(); ++n)
+    if (indegree[n] == 0)
+      ready.push_back(static_cast<int>(n));
+  std::size_t done = 0;
+  while (!ready.empty()) {
+    auto n = static_cast<std::size_t>(ready.back());
+    ready.pop_back();
+    ++done;
+    for (int b : next[n])
+      if (--indegree[static_cast<std::size_t>(b)] == 0)
+        ready.push_back(b);
+  }
+  return done == next.size();
+}
+
+void check_room_order(const std::vector<session*>& sessions, const parse_cache& cache,
+                      std::vector<std::string>& out) {
+  struct room_graph {
+    std::map<std::string, int> ids;
+    std::vector<std::set<int>> next;
+    int id(const std::string& tag) {
+      auto [i, added] = ids.emplace(tag, static_cast<int>(next.size()));
+      if (added)
+        next.emplace_back();
+      return i->second;
+    }
+  };
+  std::map<std::string, room_graph> graphs;
   for (auto* s : sessions) {
-    std::map<std::string, std::string> last; // room -> previous tag
-    for (const auto& [t, line] : s->endpoint->received()) {
-      auto r = parse_room_line(line);
+    std::map<std::string, int> last; // room -> previous tag id
+    for (const auto& r : cache.at(s)) {
       if (!r || r->tag.empty())
         continue;
-      auto& prev = last[r->room];
-      if (!prev.empty())
-        edges[r->room][prev].insert(r->tag);
-      prev = r->tag;
+      auto& g = graphs[r->room];
+      int cur = g.id(r->tag);
+      auto [prev, first] = last.emplace(r->room, cur);
+      if (!first) {
+        g.next[static_cast<std::size_t>(prev->second)].insert(cur);
+        prev->second = cur;
+      }
     }
   }
-  for (auto& [room, g] : edges) {
-    std::map<std::string, int> indegree;
-    for (auto& [a, bs] : g) {
-      indegree.emplace(a, 0);
-      for (auto& b : bs)
-        ++indegree[b];
-    }
-    std::vector<std::string> ready;
-    for (auto& [n, d] : indegree)
-      if (d == 0)
-        ready.push_back(n);
-    std::size_t done = 0;
-    while (!ready.empty()) {
-      auto n = ready.back();
-      ready.pop_back();
-      ++done;
-      for (auto& b : g[n])
-        if (--indegree[b] == 0)
-          ready.push_back(b);
-    }
-    if (done != indegree.size()) {
-      std::string cyc;
-      for (auto& [n, d] : indegree)
-        if (d > 0 && cyc.size() < 80)
-          cyc += " " + n;
-      out.push_back("room " + room + ": members received its lines in different orders (involved:" +
-                    cyc + ")");
-    }
-  }
+  for (const auto& [room, g] : graphs)
+    if (!acyclic(g.next))
+      out.push_back("room " + room + ": members received its lines in different orders");
 }
 
 // --- logins: a name speaks or joins only after it logged in ---
-void check_logins(const std::vector<session*>& sessions, std::vector<std::string>& out) {
+void check_logins(const std::vector<session*>& sessions, const parse_cache& cache,
+                  std::vector<std::string>& out) {
   // The earliest moment each name could have logged in: a session sent the name and then its
   // right password. (Whether the client saw "Logged in" does not matter: it may have been cut
   // off or stalled.) A wrong password must never get a name into a room.
@@ -158,9 +183,12 @@ void check_logins(const std::vector<session*>& sessions, std::vector<std::string
       note(line.substr(17, line.size() - 18), last_sent);
     }
   }
-  for (auto* s : sessions)
-    for (const auto& [t, line] : s->endpoint->received()) {
-      auto r = parse_room_line(line);
+  for (auto* s : sessions) {
+    const auto& received = s->endpoint->received();
+    const auto& parsed = cache.at(s);
+    for (std::size_t k = 0; k < received.size(); ++k) {
+      const auto& [t, line] = received[k];
+      const auto& r = parsed[k];
       if (!r || r->sender.empty())
         continue;
       auto i = first_login.find(r->sender);
@@ -168,6 +196,7 @@ void check_logins(const std::vector<session*>& sessions, std::vector<std::string
         out.push_back(s->endpoint->label() + " saw " + r->sender + " in room " + r->room +
                       " before that name logged in " + when(t) + ": " + line);
     }
+  }
 }
 
 // --- no loss and sync order, from /who probes ---
@@ -202,9 +231,11 @@ probe_reply parse_probe_reply(vtime t, const std::string& line) {
   return r;
 }
 
-digest make_digest(session& s) {
+digest make_digest(session& s, const parsed_lines& parsed) {
   digest d;
-  for (const auto& [t, line] : s.endpoint->received()) {
+  const auto& received = s.endpoint->received();
+  for (std::size_t k = 0; k < received.size(); ++k) {
+    const auto& [t, line] = received[k];
     if (starts_with(line, "*** Members of ")) {
       d.replies.push_back(parse_probe_reply(t, line));
     } else if (is_membership_line(line)) {
@@ -214,7 +245,7 @@ digest make_digest(session& s) {
         room = rest.substr(0, rest.find(' '));
       }
       d.membership.emplace_back(t, room);
-    } else if (auto r = parse_room_line(line); r && !r->tag.empty()) {
+    } else if (const auto& r = parsed[k]; r && !r->tag.empty()) {
       d.got.emplace(std::make_pair(r->room, r->tag), t);
     }
   }
@@ -276,11 +307,12 @@ void check_line_reached(session& s, const sent_record& chat, const probe_reply& 
                   chat.tag + " before receiving it " + when(*next_reply));
 }
 
-void check_delivery(const std::vector<session*>& sessions, std::vector<std::string>& out) {
+void check_delivery(const std::vector<session*>& sessions, const parse_cache& cache,
+                    std::vector<std::string>& out) {
   std::map<session*, digest> digests;
   std::map<std::string, std::vector<session*>> by_name;
   for (auto* s : sessions) {
-    digests.emplace(s, make_digest(*s));
+    digests.emplace(s, make_digest(*s, cache.at(s)));
     if (s->logged_in)
       by_name[s->name].push_back(s);
   }
@@ -329,14 +361,17 @@ void check_liveness(const std::vector<session*>& sessions, std::vector<std::stri
 
 std::vector<std::string> check_invariants(const oracle_input& in) {
   std::vector<std::string> out;
+  parse_cache cache;
   for (auto* s : in.sessions)
-    check_strays(*s, out);
-  check_room_order(in.sessions, out);
-  check_logins(in.sessions, out);
+    cache.emplace(s, parse_all(*s));
+  for (auto* s : in.sessions)
+    check_strays(*s, cache.at(s), out);
+  check_room_order(in.sessions, cache, out);
+  check_logins(in.sessions, cache, out);
   // Room crashes make rooms forget members by design: delivery and liveness are then not owed.
   bool rooms_crash = in.faults && in.faults->has("crash-room");
   if (!rooms_crash) {
-    check_delivery(in.sessions, out);
+    check_delivery(in.sessions, cache, out);
     check_liveness(in.sessions, out);
   }
   if (in.max_unflushed_seen > in.max_output_bytes + 4096)

@@ -2,6 +2,7 @@
 #include "sim/run.hpp"
 
 #include <chrono>
+#include <algorithm>
 #include <cstdio>
 
 #include "caf/all.hpp"
@@ -32,8 +33,12 @@ struct event_log : world_observer {
   }
 };
 
-client_mix make_mix(std::size_t clients) {
+client_mix make_mix(std::size_t clients, double activity_per_minute) {
   client_mix mix;
+  // Think times spread evenly around the mean interval between actions.
+  auto mean = 60e9 / std::max(activity_per_minute, 0.01);
+  mix.min_think = vtime{static_cast<vtime::rep>(mean * 0.2)};
+  mix.max_think = vtime{static_cast<vtime::rep>(mean * 1.8)};
   auto names = clients + clients / 2 + 1; // more names than clients, some shared
   for (std::size_t i = 0; i < names; ++i)
     mix.names.push_back("user" + std::to_string(i));
@@ -73,6 +78,11 @@ std::string hex(std::uint64_t h) {
 std::string replay_command(const run_options& o) {
   auto cmd = "parley sim --seed " + std::to_string(o.seed) + " --clients " +
              std::to_string(o.clients) + " --duration " + format_vtime(o.duration);
+  if (o.activity_per_minute != run_options{}.activity_per_minute) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", o.activity_per_minute);
+    cmd += std::string{" --activity "} + buf;
+  }
   if (!o.faults.empty()) {
     std::string list;
     for (const auto& f : o.faults)
@@ -105,7 +115,7 @@ run_result run_simulation(const run_options& opts) {
   {
     world w{std::move(wo)};
     w.set_observer(&log);
-    auto mix = make_mix(opts.clients);
+    auto mix = make_mix(opts.clients, opts.activity_per_minute);
     std::vector<std::unique_ptr<random_client>> clients;
     for (std::size_t i = 0; i < opts.clients; ++i) {
       clients.push_back(std::make_unique<random_client>(w, static_cast<int>(i), rng.fork(), mix, plan));

@@ -17,6 +17,9 @@ struct run_options {
   std::size_t clients = 10;
   vtime duration = std::chrono::seconds{60}; ///< of client activity; then faults stop
   std::vector<std::string> faults;           ///< empty: the seed chooses (swarm)
+  /// How busy each client is: actions per minute on average (a chat line, a /who, a join...).
+  /// The default, 6, is a lively chat; the test suite uses 120 to pack more into each seed.
+  double activity_per_minute = 6;
   bool keep_event_log = false;               ///< keep the lines, to show a divergence
   room_factory make_room;                    ///< empty: the real room
 };

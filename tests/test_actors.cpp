@@ -66,6 +66,7 @@ TEST_CASE("smoke: a random run") {
   o.seed = 7;
   o.clients = 5;
   o.duration = 20s;
+  o.activity_per_minute = 120;
   auto r = run_simulation(o);
   for (auto& v : r.violations)
     UNSCOPED_INFO(v);

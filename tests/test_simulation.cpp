@@ -13,11 +13,17 @@
 using namespace parley::sim;
 using namespace std::chrono_literals;
 
+namespace {
+// The suite packs more into each seed than a lively chat: every client acts twice a second.
+constexpr double busy = 120;
+} // namespace
+
 TEST_CASE("a fixed range of seeds keeps every invariant", "[sim]") {
   // 10 random clients for 60 virtual seconds each, faults chosen by each seed (swarm).
   std::size_t failed = 0;
   for (std::uint64_t seed = 1; seed <= 200; ++seed) {
     run_options o;
+    o.activity_per_minute = busy;
     o.seed = seed;
     o.clients = 10;
     o.duration = 60s;
@@ -35,6 +41,7 @@ TEST_CASE("every fault kind on its own keeps the invariants", "[sim]") {
   for (const auto& kind : fault_kinds()) {
     for (std::uint64_t seed = 1; seed <= 10; ++seed) {
       run_options o;
+      o.activity_per_minute = busy;
       o.seed = seed;
       o.clients = 12;
       o.duration = 60s;
@@ -50,6 +57,7 @@ TEST_CASE("every fault kind on its own keeps the invariants", "[sim]") {
 TEST_CASE("the same seed gives the same event log", "[sim][determinism]") {
   for (std::uint64_t seed : {3, 17, 101, 4242, 99991}) {
     run_options o;
+    o.activity_per_minute = busy;
     o.seed = seed;
     o.clients = 8;
     o.duration = 30s;
@@ -69,6 +77,7 @@ TEST_CASE("the same seed gives the same event log", "[sim][determinism]") {
 
 TEST_CASE("different seeds explore different runs", "[sim][determinism]") {
   run_options o;
+  o.activity_per_minute = busy;
   o.clients = 8;
   o.duration = 20s;
   o.seed = 1;
@@ -96,6 +105,7 @@ std::pair<int, std::string> run_command(const std::string& cmd) {
 
 TEST_CASE("a deliberately broken room is caught and the replay reproduces it", "[sim][oracle]") {
   run_options o;
+  o.activity_per_minute = busy;
   o.clients = 8;
   o.duration = 30s;
   o.make_room = parley::testing::spawn_lossy_room;
