@@ -92,8 +92,15 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
       self->state.shutdown = rp;
       for (const auto& [id, conn] : self->state.connections)
         self->send(conn, shut_down_connection{x.reason});
+      self->delayed_send(self, std::chrono::milliseconds{self->state.cfg.shutdown_timeout_ms},
+                         shutdown_deadline{});
       maybe_finish_shutdown(self);
       return rp;
+    },
+    [self](shutdown_deadline&) {
+      // Connections that have not closed by now are ended, so the server can still exit.
+      for (const auto& [id, conn] : self->state.connections)
+        self->send_exit(conn, caf::exit_reason::kill);
     },
     [self](listener_stats&) -> listener_stats_result {
       auto& st = self->state;

@@ -18,6 +18,9 @@ struct shutdown_server_result {
   std::uint64_t connections_closed;
 };
 
+/// The listener's own timer: connections still open when a shutdown's time is up are ended.
+struct shutdown_deadline {};
+
 struct listener_stats {};
 struct listener_stats_result {
   std::uint64_t open_connections;
@@ -27,10 +30,11 @@ struct listener_stats_result {
 
 using listener_actor = net::acceptor_actor::extend<
   caf::replies_to<shutdown_server>::with<shutdown_server_result>,
-  caf::replies_to<listener_stats>::with<listener_stats_result>>;
+  caf::replies_to<listener_stats>::with<listener_stats_result>, caf::reacts_to<shutdown_deadline>>;
 
 struct listener_config {
   std::uint64_t max_connections = 10000;
+  std::uint32_t shutdown_timeout_ms = 5000; ///< then connections still open are ended
   connection_config connection;
 };
 
@@ -41,6 +45,9 @@ template <class F> typename F::result_type inspect(F& f, shutdown_server& x) {
 }
 template <class F> typename F::result_type inspect(F& f, shutdown_server_result& x) {
   return f(caf::meta::type_name("shutdown_server_result"), x.connections_closed);
+}
+template <class F> typename F::result_type inspect(F& f, shutdown_deadline&) {
+  return f(caf::meta::type_name("shutdown_deadline"));
 }
 template <class F> typename F::result_type inspect(F& f, listener_stats&) {
   return f(caf::meta::type_name("listener_stats"));

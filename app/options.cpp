@@ -55,6 +55,7 @@ server_config make_server_config(const common_options& common, const serve_optio
   server_config cfg;
   auto& conn = cfg.listener.connection;
   cfg.listener.max_connections = o.max_connections;
+  cfg.listener.shutdown_timeout_ms = o.shutdown_timeout_ms;
   conn.allow_register = o.allow_register;
   conn.max_line_bytes = o.max_line_bytes;
   conn.max_output_bytes = o.max_output_bytes;

@@ -44,12 +44,16 @@ bool prepare_data_dir(const common_options& common) {
 
 void graceful_shutdown(caf::actor_system& sys, const server_handles& h, const serve_options& o) {
   caf::scoped_actor self{sys};
-  auto timeout = std::chrono::milliseconds{o.shutdown_timeout_ms};
+  // The listener ends stragglers at its own deadline; this one only guards against a stuck listener.
+  auto timeout = std::chrono::milliseconds{o.shutdown_timeout_ms + 2000};
   self->request(h.listener, timeout, shutdown_server{"the operator stopped the server"})
     .receive([](shutdown_server_result& r) {
                spdlog::info("closed {} connections", r.connections_closed);
              },
-             [](caf::error& e) { spdlog::warn("shutdown incomplete: {}", caf::to_string(e)); });
+             [&](caf::error& e) {
+               spdlog::warn("shutdown incomplete: {}", caf::to_string(e));
+               self->send_exit(h.listener, caf::exit_reason::kill);
+             });
   self->request(h.transport, timeout, net::stop_transport{})
     .receive([](net::stop_transport_result&) {}, [](caf::error&) {});
   stop_server_actors(sys, h);

@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 namespace parley::sim {
 
@@ -17,7 +19,7 @@ struct room_line {
   bool notice = false;
 };
 
-bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 std::optional<room_line> parse_room_line(const std::string& line) {
   if (line.size() < 4 || line[0] != '[' || starts_with(line, "[private"))
@@ -213,7 +215,8 @@ struct digest {
   std::vector<vtime> probe_sent;                         ///< send time of each probe
   std::vector<std::pair<vtime, std::string>> membership; ///< (when, room after; "" = none)
   std::vector<vtime> membership_commands;                ///< sends of /join, /part, /quit
-  std::map<std::pair<std::string, std::string>, vtime> got; ///< (room, tag) -> first arrival
+  /// tag -> (room, first arrival). Tags are unique per run; only looked up, never iterated.
+  std::unordered_map<std::string, std::pair<std::string, vtime>> got;
 };
 
 probe_reply parse_probe_reply(vtime t, const std::string& line) {
@@ -246,7 +249,7 @@ digest make_digest(session& s, const parsed_lines& parsed) {
       }
       d.membership.emplace_back(t, room);
     } else if (const auto& r = parsed[k]; r && !r->tag.empty()) {
-      d.got.emplace(std::make_pair(r->room, r->tag), t);
+      d.got.emplace(r->tag, std::make_pair(r->room, t));
     }
   }
   const auto& sent = s.endpoint->sent();
@@ -293,10 +296,10 @@ void check_line_reached(session& s, const sent_record& chat, const probe_reply& 
   auto t_send = s.endpoint->sent()[chat.sent_index].t;
   if (!q.logged_in || !member_throughout(dq, chat.room, t_send, sync.t))
     return;
-  auto i = dq.got.find({chat.room, chat.tag});
+  auto i = dq.got.find(chat.tag);
   std::optional<vtime> got;
-  if (i != dq.got.end())
-    got = i->second;
+  if (i != dq.got.end() && i->second.first == chat.room)
+    got = i->second.second;
   if (!got && !ended(q))
     out.push_back(q.endpoint->label() + " (" + q.name + ") never received " + chat.tag +
                   " sent to " + chat.room + " by " + s.name + " " + when(t_send));

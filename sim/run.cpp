@@ -24,12 +24,16 @@ struct event_log : world_observer {
     for (unsigned char c : s)
       hash = (hash ^ c) * 1099511628211ull;
   }
+  void mix(std::uint64_t x) {
+    for (int i = 0; i < 8; ++i, x >>= 8)
+      hash = (hash ^ (x & 0xff)) * 1099511628211ull;
+  }
   void on_step(vtime t, std::uint64_t receiver, const std::string& content) override {
-    auto head = std::to_string(t.count()) + " " + std::to_string(receiver) + " ";
-    mix(head);
+    mix(static_cast<std::uint64_t>(t.count()));
+    mix(receiver);
     mix(content);
     if (keep)
-      lines.push_back(head + content);
+      lines.push_back(std::to_string(t.count()) + "ns actor " + std::to_string(receiver) + " " + content);
   }
 };
 
