@@ -407,5 +407,46 @@ else
   fail "a server for the port-in-use check starts" "$DETAIL"
 fi
 
+# --- parley sim ---
+
+out_has() { printf '%s' "$OUT" | grep -qF -- "$1"; }
+rc_and_out_has() { rc_is "$1" && out_has "$2"; }
+same_nonempty() { [ -n "$1" ] && [ "$1" = "$2" ]; }
+differ_nonempty() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" != "$2" ]; }
+
+run -- sim --seed 11 --clients 6 --duration 20s
+check "sim --seed runs and keeps the invariants" rc_and_out_has 0 "seed 11: ok"
+hash1=$(printf '%s\n' "$OUT" | grep "event hash")
+run -- sim --seed 11 --clients 6 --duration 20s
+hash2=$(printf '%s\n' "$OUT" | grep "event hash")
+DETAIL="first: $hash1
+second: $hash2"
+check "the same seed in two processes gives the same event hash" same_nonempty "$hash1" "$hash2"
+run -- sim --seed 12 --clients 6 --duration 20s
+hash3=$(printf '%s\n' "$OUT" | grep "event hash")
+DETAIL="seed 11: $hash1
+seed 12: $hash3"
+check "another seed gives another event hash" differ_nonempty "$hash1" "$hash3"
+
+run -- sim --seed 5 --clients 6 --duration 20s --check-determinism
+check "sim --check-determinism reports a deterministic run" rc_and_out_has 0 "seed 5: deterministic"
+
+run -- sim --seeds 1..12 --jobs 2 --clients 6 --duration 20s --activity 120
+check "a swarm over two worker processes passes and counts every seed" rc_and_out_has 0 "12 seeds, 0 failed"
+
+run -- sim --seed 3 --faults reset,stall --clients 6 --duration 20s
+check "sim --faults runs exactly the listed fault kinds" rc_and_out_has 0 "faults       reset,stall"
+
+run -- sim --seed 3 --duration soon
+check "a malformed duration is refused" rc_and_err 2 "bad duration 'soon'"
+
+cat >"$TMP/failing.scn" <<'SCN'
+client alice
+at 0s alice connect
+expect alice "*** this line never comes" before 1s
+SCN
+run -- sim --scenario "$TMP/failing.scn"
+check "a scenario whose expectation fails exits 1 and says which" rc_and_out_has 1 "FAIL line 3"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
