@@ -5,6 +5,8 @@
 
 #include "caf/all.hpp"
 
+#include "trace/traced_self.hpp"
+
 namespace parley {
 
 namespace {
@@ -16,7 +18,7 @@ struct worker_state {
   std::unique_ptr<store::password_hasher> hasher;
 };
 
-using worker_self = authenticator_actor::stateful_pointer<worker_state>;
+using worker_self = trace::stateful_self<authenticator_actor, worker_state>;
 
 // A failing store (disk full, corrupt file) answers with an error instead of killing the worker.
 template <class Result, class Fun>
@@ -36,7 +38,9 @@ store::user_store& users(worker_self self, const authenticator_config& cfg) {
   return *self->state.users;
 }
 
-authenticator_actor::behavior_type worker_behavior(worker_self self, authenticator_config cfg) {
+authenticator_actor::behavior_type worker_behavior(worker_self self, authenticator_config cfg,
+                                                   std::size_t index) {
+  trace::attach(self, cfg.tracer, "auth/worker/" + std::to_string(index));
   self->state.hasher = cfg.make_hasher();
   return {
     [self, cfg](check_account& x) {
@@ -69,7 +73,7 @@ struct dispatcher_state {
   const authenticator_actor& pick() { return workers[next++ % workers.size()]; }
 };
 
-using dispatcher_self = authenticator_actor::stateful_pointer<dispatcher_state>;
+using dispatcher_self = trace::stateful_self<authenticator_actor, dispatcher_state>;
 
 // Forwards `x` to a worker and relays its answer (or a failure) to the original requester.
 template <class Result, class Request>
@@ -83,11 +87,12 @@ caf::typed_response_promise<Result> relay(dispatcher_self self, Request& x) {
 
 authenticator_actor::behavior_type dispatcher_behavior(dispatcher_self self,
                                                        authenticator_config cfg) {
+  trace::attach(self, cfg.tracer, "auth");
   auto n = cfg.workers == 0 ? 1 : cfg.workers;
   for (std::size_t i = 0; i < n; ++i) {
     authenticator_actor w = cfg.detached_workers
-                              ? self->system().spawn<caf::detached>(worker_behavior, cfg)
-                              : self->system().spawn(worker_behavior, cfg);
+                              ? self->system().spawn<caf::detached>(worker_behavior, cfg, i)
+                              : self->system().spawn(worker_behavior, cfg, i);
     self->link_to(w); // workers end with the authenticator
     self->state.workers.push_back(std::move(w));
   }

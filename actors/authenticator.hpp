@@ -15,6 +15,10 @@
 #include "caf/typed_actor.hpp"
 
 #include "net/payload.hpp"
+
+namespace parley::trace {
+class tracer;
+}
 #include "store/password_hasher.hpp"
 #include "store/user_store.hpp"
 
@@ -54,6 +58,7 @@ struct authenticator_config {
   std::function<std::unique_ptr<store::password_hasher>()> make_hasher;
   std::size_t workers = 2;
   bool detached_workers = true; ///< live: true; simulator and actor tests: false
+  trace::tracer* tracer = nullptr;
 };
 
 authenticator_actor spawn_authenticator(caf::actor_system& sys, authenticator_config cfg);

@@ -101,6 +101,11 @@ using namespace detail;
 connection_actor::behavior_type connection_behavior(connection_self self, net::connection_id id,
                                                     std::string peer, connection_deps deps,
                                                     connection_config cfg) {
+  trace::attach(self, deps.tracer, "conn/" + std::to_string(id));
+  self->set_render_filter([self](std::string& r) {
+    if (self->state.ph != phase::chatting)
+      trace::redact_arguments(r, "bytes_received", "<redacted until login>");
+  });
   auto& st = self->state;
   st.id = id;
   st.peer = std::move(peer);

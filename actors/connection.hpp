@@ -31,6 +31,7 @@ struct connection_deps {
   net::transport_actor transport;
   directory_actor directory;
   authenticator_actor auth;
+  trace::tracer* tracer = nullptr; ///< records the connection's messages, if set
 };
 
 /// Tell the client the server is going down, then close.

@@ -8,6 +8,7 @@
 
 #include "actors/connection.hpp"
 #include "protocol/line_codec.hpp"
+#include "trace/traced_self.hpp"
 
 namespace parley::detail {
 
@@ -31,7 +32,7 @@ struct connection_state {
   std::uint64_t unflushed = 0; ///< bytes written but not yet flushed by the transport
 };
 
-using connection_self = connection_actor::stateful_pointer<connection_state>;
+using connection_self = trace::stateful_self<connection_actor, connection_state>;
 
 // Output and lifecycle (connection.cpp).
 void write(connection_self self, std::string text);

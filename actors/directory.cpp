@@ -6,6 +6,7 @@
 #include "caf/all.hpp"
 
 #include "protocol/line_text.hpp"
+#include "trace/traced_self.hpp"
 
 namespace parley {
 
@@ -25,7 +26,7 @@ struct directory_state {
   std::map<caf::actor_addr, std::string> room_by_addr;
 };
 
-using directory_self = directory_actor::stateful_pointer<directory_state>;
+using directory_self = trace::stateful_self<directory_actor, directory_state>;
 
 room_entry* find_or_create_room(directory_self self, const std::string& name) {
   auto& st = self->state;
@@ -33,7 +34,8 @@ room_entry* find_or_create_room(directory_self self, const std::string& name) {
     return &i->second;
   if (st.rooms.size() >= st.cfg.max_rooms)
     return nullptr;
-  auto room = st.cfg.make_room(self->system(), name, caf::actor_cast<room_registry_actor>(self));
+  auto room = st.cfg.make_room(self->system(), name, caf::actor_cast<room_registry_actor>(self),
+                               st.cfg.tracer);
   self->monitor(room);
   st.room_by_addr.emplace(room.address(), name);
   return &st.rooms.emplace(name, room_entry{room}).first->second;
@@ -105,6 +107,7 @@ void on_down(directory_self self, caf::down_msg& dm) {
 } // namespace
 
 directory_actor::behavior_type directory_behavior(directory_self self, directory_config cfg) {
+  trace::attach(self, cfg.tracer, "directory");
   self->state.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
   return {

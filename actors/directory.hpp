@@ -87,6 +87,7 @@ struct directory_config {
   std::uint64_t max_rooms = 10000;
   room_factory make_room = spawn_room;
   std::string default_room = "lobby"; ///< never retired
+  trace::tracer* tracer = nullptr;    ///< records the directory and its rooms, if set
 };
 
 directory_actor spawn_directory(caf::actor_system& sys, directory_config cfg);

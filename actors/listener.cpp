@@ -7,6 +7,7 @@
 #include "caf/all.hpp"
 
 #include "protocol/line_text.hpp"
+#include "trace/traced_self.hpp"
 
 namespace parley {
 
@@ -23,7 +24,7 @@ struct listener_state {
   std::optional<caf::typed_response_promise<shutdown_server_result>> shutdown;
 };
 
-using listener_self = listener_actor::stateful_pointer<listener_state>;
+using listener_self = trace::stateful_self<listener_actor, listener_state>;
 
 void refuse(listener_self self, net::connection_id id, const std::string& why) {
   auto& st = self->state;
@@ -64,6 +65,7 @@ void maybe_finish_shutdown(listener_self self) {
 
 listener_actor::behavior_type listener_behavior(listener_self self, connection_deps deps,
                                                 listener_config cfg) {
+  trace::attach(self, deps.tracer, "listener");
   self->state.deps = std::move(deps);
   self->state.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& dm) {

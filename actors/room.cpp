@@ -6,6 +6,7 @@
 #include "caf/all.hpp"
 
 #include "protocol/line_text.hpp"
+#include "trace/traced_self.hpp"
 
 namespace parley {
 
@@ -21,7 +22,7 @@ struct room_state {
   std::uint64_t joins_seen = 0;
 };
 
-using room_self = room_actor::stateful_pointer<room_state>;
+using room_self = trace::stateful_self<room_actor, room_state>;
 
 std::vector<std::string> member_names(const room_state& st) {
   std::vector<std::string> out;
@@ -80,7 +81,8 @@ join_room_result handle_add(room_self self, add_member& x) {
 } // namespace
 
 room_actor::behavior_type room_behavior(room_self self, std::string name,
-                                        room_registry_actor registry) {
+                                        room_registry_actor registry, trace::tracer* tracer) {
+  trace::attach(self, tracer, "room/" + name);
   self->state.name = std::move(name);
   self->state.registry = std::move(registry);
   // A member that dies without parting (crash, lost connection) quits the room.
@@ -115,8 +117,9 @@ room_actor::behavior_type room_behavior(room_self self, std::string name,
   };
 }
 
-room_actor spawn_room(caf::actor_system& sys, std::string name, room_registry_actor registry) {
-  return sys.spawn(room_behavior, std::move(name), std::move(registry));
+room_actor spawn_room(caf::actor_system& sys, std::string name, room_registry_actor registry,
+                      trace::tracer* tracer) {
+  return sys.spawn(room_behavior, std::move(name), std::move(registry), tracer);
 }
 
 } // namespace parley

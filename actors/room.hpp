@@ -15,6 +15,10 @@
 
 #include "net/payload.hpp"
 
+namespace parley::trace {
+class tracer;
+}
+
 namespace parley {
 
 // --- What a room sends to its members ---
@@ -91,11 +95,13 @@ struct join_room_result {
 };
 
 /// Spawns room `name`, reporting its population to `registry`.
-room_actor spawn_room(caf::actor_system& sys, std::string name, room_registry_actor registry);
+room_actor spawn_room(caf::actor_system& sys, std::string name, room_registry_actor registry,
+                      trace::tracer* tracer = nullptr);
 
 /// How the directory makes rooms: spawn_room, or a variant in tests (a deliberately broken room
 /// proves the simulator catches bugs).
-using room_factory = std::function<room_actor(caf::actor_system&, std::string, room_registry_actor)>;
+using room_factory = std::function<room_actor(caf::actor_system&, std::string, room_registry_actor,
+                                              trace::tracer*)>;
 
 template <class F> typename F::result_type inspect(F& f, deliver_text& x) {
   return f(caf::meta::type_name("deliver_text"), x.text);

@@ -10,11 +10,12 @@ server_handles spawn_server(caf::actor_system& sys, net::transport_actor transpo
   server_handles h;
   h.transport = transport;
   cfg.directory.default_room = cfg.listener.connection.default_room;
+  cfg.directory.tracer = cfg.auth.tracer = cfg.tracer;
   h.directory = spawn_directory(sys, cfg.directory);
   h.auth = spawn_authenticator(sys, std::move(cfg.auth));
   if (cfg.decorate_auth)
     h.auth = cfg.decorate_auth(sys, h.auth);
-  h.listener = spawn_listener(sys, connection_deps{transport, h.directory, h.auth},
+  h.listener = spawn_listener(sys, connection_deps{transport, h.directory, h.auth, cfg.tracer},
                               std::move(cfg.listener));
   return h;
 }

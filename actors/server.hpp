@@ -19,6 +19,8 @@ struct server_config {
   /// Optionally puts an actor in front of the authenticator (the simulator's fault injection
   /// uses it to make authentication slow or fail); it must end when the authenticator does.
   std::function<authenticator_actor(caf::actor_system&, authenticator_actor)> decorate_auth;
+  /// Records every actor's messages (docs/traces.md); null: no tracing.
+  trace::tracer* tracer = nullptr;
 };
 
 struct server_handles {

@@ -24,6 +24,7 @@ struct sim_options {
   unsigned jobs = 2;
   std::string scenario;
   bool check_determinism = false;
+  std::string trace;       ///< write the run's trace here
 };
 
 int run_sim(const sim_options& opts);

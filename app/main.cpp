@@ -39,6 +39,7 @@ void add_sim_options(CLI::App& sim, sim_options& o) {
     ->check(CLI::Range(1, 64))
     ->capture_default_str();
   sim.add_option("--scenario", o.scenario, "Replay a scenario file")->check(CLI::ExistingFile);
+  sim.add_option("--trace", o.trace, "Write the run's trace (JSON Lines, docs/traces.md) to FILE");
   sim.add_flag("--check-determinism", o.check_determinism,
                "Run the seed twice and compare the full event logs");
 }

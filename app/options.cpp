@@ -42,6 +42,7 @@ void add_serve_options(CLI::App& serve, serve_options& o) {
   serve.add_option("--threads", o.threads, "Scheduler threads for the actors")
     ->check(CLI::Range(1, 64))
     ->capture_default_str();
+  serve.add_option("--trace", o.trace, "Record every actor message to FILE (JSON Lines)");
   serve.add_option("--shutdown-timeout-ms", o.shutdown_timeout_ms,
                    "How long a graceful shutdown may take")
     ->capture_default_str();

@@ -32,6 +32,7 @@ struct serve_options {
   std::size_t auth_workers = 2;
   std::size_t threads = 2;
   std::uint32_t shutdown_timeout_ms = 5000;
+  std::string trace; ///< record every actor message to this file (docs/traces.md)
 };
 
 /// Registers the shared options (--config, --data-dir, --log-level) on the top-level app.

@@ -10,6 +10,7 @@
 
 #include "app/commands.hpp"
 #include "net/tcp_transport.hpp"
+#include "trace/tracer.hpp"
 
 namespace parley::app {
 
@@ -68,9 +69,28 @@ int run_serve(const common_options& common, const serve_options& opts) {
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
   cfg.set("scheduler.max-threads", opts.threads);
+  std::unique_ptr<trace::tracer> tracer;
+  if (!opts.trace.empty()) {
+    auto start = std::chrono::steady_clock::now();
+    try {
+      tracer = std::make_unique<trace::tracer>(
+        opts.trace,
+        [start] {
+          return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now() - start)
+            .count();
+        },
+        R"({"clock":"monotonic","source":"live"})");
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      return 1;
+    }
+  }
   caf::actor_system sys{cfg};
-  auto transport = net::spawn_tcp_transport(sys);
-  auto handles = spawn_server(sys, transport, make_server_config(common, opts));
+  auto transport = net::spawn_tcp_transport(sys, net::tcp_transport_config{4096, tracer.get()});
+  auto server_cfg = make_server_config(common, opts);
+  server_cfg.tracer = tracer.get();
+  auto handles = spawn_server(sys, transport, std::move(server_cfg));
   bool listening = false;
   {
     caf::scoped_actor self{sys};

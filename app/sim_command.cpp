@@ -17,6 +17,16 @@ namespace parley::app {
 
 namespace {
 
+// A failing seed is run once more with tracing (the run is deterministic, so it is the same
+// run) and its trace is kept next to the replay command.
+std::string trace_failing_seed(sim::run_options o) {
+  if (!o.trace_path.empty())
+    return o.trace_path;
+  o.trace_path = "parley-seed-" + std::to_string(o.seed) + ".trace.jsonl";
+  sim::run_simulation(o);
+  return o.trace_path;
+}
+
 void print_summary(const sim::run_options& o, const sim::run_result& r) {
   std::printf("seed %llu: %s\n", static_cast<unsigned long long>(o.seed), r.ok() ? "ok" : "FAILED");
   std::printf("  faults       %s (%llu network faults injected)\n", r.fault_summary.c_str(),
@@ -34,8 +44,10 @@ void print_summary(const sim::run_options& o, const sim::run_result& r) {
   std::printf("  event hash   %s\n", sim::hex(r.event_hash).c_str());
   for (const auto& v : r.violations)
     std::printf("  VIOLATION    %s\n", v.c_str());
-  if (!r.ok())
+  if (!r.ok()) {
     std::printf("  replay with  %s\n", sim::replay_command(o).c_str());
+    std::printf("  trace        %s\n", trace_failing_seed(o).c_str());
+  }
 }
 
 int check_determinism(sim::run_options o) {
@@ -66,6 +78,8 @@ void swarm_worker(sim::run_options o, std::uint64_t first, std::uint64_t last, u
   for (auto seed = first + j; seed <= last; seed += jobs) {
     o.seed = seed;
     auto r = sim::run_simulation(o);
+    if (!r.ok())
+      trace_failing_seed(o);
     std::ostringstream line;
     line << seed << ' ' << (r.ok() ? "ok" : "fail") << ' '
          << (r.violations.empty() ? std::string{"-"} : r.violations.front()) << '\n';
@@ -143,9 +157,9 @@ int run_swarm(sim::run_options o, std::uint64_t first, std::uint64_t last, unsig
           o.seed = seed;
           if (tty)
             std::fprintf(stderr, "\n");
-          std::printf("seed %llu FAILED:%s\n  replay with: %s\n",
+          std::printf("seed %llu FAILED:%s\n  replay with: %s\n  trace: parley-seed-%llu.trace.jsonl\n",
                       static_cast<unsigned long long>(seed), first_violation.c_str(),
-                      sim::replay_command(o).c_str());
+                      sim::replay_command(o).c_str(), static_cast<unsigned long long>(seed));
           std::fflush(stdout);
         }
       }
@@ -180,7 +194,7 @@ int run_sim(const sim_options& so) {
   }
   o.duration = *d;
   if (!so.scenario.empty())
-    return sim::replay_scenario_file(so.scenario, so.seed, std::cout) ? 0 : 1;
+    return sim::replay_scenario_file(so.scenario, so.seed, std::cout, so.trace) ? 0 : 1;
   if (!so.seeds.empty()) {
     auto dots = so.seeds.find("..");
     if (dots == std::string::npos) {
@@ -196,6 +210,7 @@ int run_sim(const sim_options& so) {
     return run_swarm(o, first, last, so.jobs);
   }
   o.seed = so.seed == 0 ? 1 : so.seed;
+  o.trace_path = so.trace;
   if (so.check_determinism)
     return check_determinism(o);
   auto r = sim::run_simulation(o);

@@ -9,6 +9,8 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "trace/traced.hpp"
+
 namespace parley::net {
 
 namespace {
@@ -34,7 +36,7 @@ struct tcp_state {
   std::map<connection_id, link> links;
 };
 
-using tcp_self = caf::io::stateful_broker<tcp_state>*;
+using tcp_self = caf::stateful_actor<tcp_state, trace::traced<caf::io::broker>>*;
 
 caf::io::connection_handle handle_of(connection_id id) {
   return caf::io::connection_handle::from_int(static_cast<int64_t>(id));
@@ -71,6 +73,9 @@ void on_new_connection(tcp_self self, const caf::io::new_connection_msg& msg) {
   auto id = id_of(hdl);
   self->state.links.emplace(id, link{});
   auto peer = self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
+  auto* t = self->state.cfg.tracer;
+  if (t)
+    t->network("accept", id, "\"peer\":" + trace::json_string(peer));
   self->send(self->state.acceptor, connection_accepted{id, std::move(peer)});
 }
 
@@ -83,6 +88,8 @@ void on_data(tcp_self self, caf::io::new_data_msg& msg) {
     l.early.append(msg.buf.begin(), msg.buf.end());
     return;
   }
+  if (auto* t = self->state.cfg.tracer)
+    t->network("read", i->first, "\"bytes\":" + std::to_string(msg.buf.size()));
   self->send(l.sink, bytes_received{i->first, std::string(msg.buf.begin(), msg.buf.end())});
 }
 
@@ -109,14 +116,19 @@ void on_write(tcp_self self, write_bytes& x) {
   const auto& s = x.data.str();
   buf.insert(buf.end(), s.begin(), s.end());
   self->flush(hdl);
+  if (auto* t = self->state.cfg.tracer)
+    t->network("write", x.id, "\"bytes\":" + std::to_string(s.size()));
 }
 
 void on_peer_closed(tcp_self self, connection_id id) {
   auto i = self->state.links.find(id);
   if (i == self->state.links.end())
     return;
-  if (!i->second.closing && i->second.sink)
+  if (!i->second.closing && i->second.sink) {
+    if (auto* t = self->state.cfg.tracer)
+      t->network("lost", id, "");
     self->send(i->second.sink, connection_lost{id, "connection lost"});
+  }
   self->state.links.erase(i);
 }
 
@@ -154,12 +166,17 @@ void on_close(tcp_self self, close_connection& x) {
   }
   self->close(hdl);
   self->state.links.erase(i);
+  if (auto* t = self->state.cfg.tracer)
+    t->network("close", x.id, x.discard_pending ? "\"discarded\":true" : "");
 }
 
 } // namespace
 
 caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
   self->state.cfg = cfg;
+  trace::attach(self, cfg.tracer, "transport");
+  // Raw reads are recorded by size only; their text follows in the connection's bytes_received.
+  self->set_render_filter([](std::string& r) { trace::redact_arguments(r, "new_data_msg", "<bytes>"); });
   return {
     [self](listen_on& x) -> caf::result<listen_on_result> {
       self->state.acceptor = x.acceptor;

@@ -7,10 +7,15 @@
 
 #include "net/transport.hpp"
 
+namespace parley::trace {
+class tracer;
+}
+
 namespace parley::net {
 
 struct tcp_transport_config {
   std::size_t read_chunk_bytes = 4096; ///< per read; also what each connection pre-allocates
+  trace::tracer* tracer = nullptr;     ///< records network events and the transport's messages
 };
 
 /// Spawns the TCP transport. The actor system must have loaded caf::io::middleman.

@@ -7,6 +7,8 @@
 
 #include "caf/all.hpp"
 
+#include "trace/traced_self.hpp"
+
 namespace parley::sim {
 
 const std::vector<std::string>& fault_kinds() {
@@ -123,20 +125,28 @@ authenticator_actor spawn_faulty_auth(caf::actor_system& sys, authenticator_acto
 
 namespace {
 
-chaos_actor::behavior_type chaos(chaos_actor::pointer self, directory_actor directory) {
+chaos_actor::behavior_type chaos(trace::self<chaos_actor> self, directory_actor directory,
+                                 trace::tracer* tracer) {
+  trace::attach(self, tracer, "chaos");
   return {
     [self, directory](crash_user& x) {
       self->request(directory, caf::infinite, lookup_user{x.name})
-        .then([self](lookup_user_result& r) {
-          if (r.found)
-            self->send_exit(r.member, caf::exit_reason::kill);
+        .then([self, name = x.name](lookup_user_result& r) {
+          if (!r.found)
+            return;
+          if (auto* t = self->get_tracer())
+            t->fault("crash-conn", "user " + name);
+          self->send_exit(r.member, caf::exit_reason::kill);
         }, [](caf::error&) {});
     },
     [self, directory](crash_room& x) {
       self->request(directory, caf::infinite, lookup_room{x.name})
-        .then([self](lookup_room_result& r) {
-          if (r.found)
-            self->send_exit(r.room, caf::exit_reason::kill);
+        .then([self, name = x.name](lookup_room_result& r) {
+          if (!r.found)
+            return;
+          if (auto* t = self->get_tracer())
+            t->fault("crash-room", "room/" + name);
+          self->send_exit(r.room, caf::exit_reason::kill);
         }, [](caf::error&) {});
     },
   };
@@ -144,8 +154,9 @@ chaos_actor::behavior_type chaos(chaos_actor::pointer self, directory_actor dire
 
 } // namespace
 
-chaos_actor spawn_chaos(caf::actor_system& sys, directory_actor directory) {
-  return sys.spawn(chaos, directory);
+chaos_actor spawn_chaos(caf::actor_system& sys, directory_actor directory,
+                        trace::tracer* tracer) {
+  return sys.spawn(chaos, directory, tracer);
 }
 
 } // namespace parley::sim

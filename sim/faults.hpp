@@ -54,6 +54,7 @@ template <class F> typename F::result_type inspect(F& f, crash_room& x) {
 }
 using chaos_actor = caf::typed_actor<caf::reacts_to<crash_user>, caf::reacts_to<crash_room>>;
 
-chaos_actor spawn_chaos(caf::actor_system& sys, directory_actor directory);
+chaos_actor spawn_chaos(caf::actor_system& sys, directory_actor directory,
+                        trace::tracer* tracer = nullptr);
 
 } // namespace parley::sim

@@ -7,6 +7,8 @@
 
 #include "caf/all.hpp"
 
+#include "trace/traced_self.hpp"
+
 namespace parley::sim {
 
 
@@ -68,11 +70,18 @@ net::connection_id network::connect() {
     bool refused_by_fault = listening_ && rng_.chance(opts_.refuse_per_mille);
     if (!listening_ || refused_by_fault) {
       faults_ += refused_by_fault ? 1 : 0;
+      if (refused_by_fault && tracer_)
+        tracer_->fault("refuse", "conn/" + std::to_string(id));
       l.view.refused = true;
       return;
     }
     l.view.accepted = true;
-    caf::anon_send(acceptor_, net::connection_accepted{id, "sim:" + std::to_string(id)});
+    auto peer = "sim:" + std::to_string(id);
+    if (tracer_)
+      tracer_->network("accept", id, "\"peer\":" + trace::json_string(peer));
+    caf::anon_send(acceptor_, net::connection_accepted{id, peer});
+    if (tracer_)
+      tracer_->handling_done();
   });
   return id;
 }
@@ -108,8 +117,13 @@ void network::deliver_to_server(link& l) {
   for (auto& c : l.held)
     bytes += c;
   l.held.clear();
-  if (!bytes.empty())
-    caf::anon_send(l.sink, net::bytes_received{l.id, std::move(bytes)});
+  if (bytes.empty())
+    return;
+  if (tracer_)
+    tracer_->network("read", l.id, "\"bytes\":" + std::to_string(bytes.size()));
+  caf::anon_send(l.sink, net::bytes_received{l.id, std::move(bytes)});
+  if (tracer_)
+    tracer_->handling_done();
 }
 
 void network::lose_at_server(net::connection_id id) {
@@ -122,7 +136,11 @@ void network::lose_at_server(net::connection_id id) {
   }
   l.server_closed = true;
   l.held.clear();
+  if (tracer_)
+    tracer_->network("lost", id, "");
   caf::anon_send(l.sink, net::connection_lost{id, "connection lost"});
+  if (tracer_)
+    tracer_->handling_done();
 }
 
 void network::client_close(net::connection_id id) {
@@ -140,6 +158,8 @@ void network::client_half_close(net::connection_id id) {
   if (!l || l->view.closed_by_client || l->half_closed)
     return;
   l->half_closed = true;
+  if (tracer_)
+    tracer_->fault("half-close", "conn/" + std::to_string(id));
   auto t = std::max(now_() + latency(), l->last_to_server);
   l->last_to_server = t;
   events_.at(t, [this, id] { lose_at_server(id); });
@@ -150,6 +170,8 @@ void network::client_reset(net::connection_id id) {
   if (!l || l->view.closed_by_client)
     return;
   ++faults_;
+  if (tracer_)
+    tracer_->fault("reset", "conn/" + std::to_string(id));
   l->view.closed_by_client = true;
   ++l->epoch; // what is in flight either way is lost
   l->in_flight = 0;
@@ -161,6 +183,8 @@ void network::client_set_reading(net::connection_id id, bool reading) {
   if (!l || l->client_reading == reading)
     return;
   l->client_reading = reading;
+  if (tracer_)
+    tracer_->fault(reading ? "resume-reading" : "stall", "conn/" + std::to_string(id));
   if (!reading)
     return;
   l->view.inbox += l->unread;
@@ -200,6 +224,8 @@ void network::server_write(net::connection_id id, const shared_text& data) {
   auto n = static_cast<std::uint64_t>(data.size());
   l->in_flight += n;
   l->unacked += n;
+  if (tracer_)
+    tracer_->network("write", id, "\"bytes\":" + std::to_string(n));
   release_unacked(*l);
   max_unflushed_ = std::max(max_unflushed_, l->unacked);
   events_.at(t, [this, id, epoch = l->epoch, data] {
@@ -246,6 +272,8 @@ void network::server_close(net::connection_id id, bool discard_pending) {
     return;
   l->server_closed = true;
   l->held.clear();
+  if (tracer_)
+    tracer_->network("close", id, discard_pending ? "\"discarded\":true" : "");
   vtime t;
   if (discard_pending) {
     l->discard = true;
@@ -279,9 +307,11 @@ std::uint64_t network::unflushed_bytes() const {
 
 namespace {
 
-using transport_self = net::transport_actor::pointer;
+using transport_self = trace::self<net::transport_actor>;
 
-net::transport_actor::behavior_type sim_transport(transport_self self, network* net) {
+net::transport_actor::behavior_type sim_transport(transport_self self, network* net,
+                                                  trace::tracer* tracer) {
+  trace::attach(self, tracer, "transport");
   return {
     [net](net::listen_on& x) { return net::listen_on_result{net->listen(x.acceptor, x.endpoints)}; },
     [net](net::attach_connection& x) { net->attach(x.id, x.sink); },
@@ -298,8 +328,10 @@ net::transport_actor::behavior_type sim_transport(transport_self self, network* 
 
 } // namespace
 
-net::transport_actor spawn_sim_transport(caf::actor_system& sys, network* net) {
-  return sys.spawn(sim_transport, net);
+net::transport_actor spawn_sim_transport(caf::actor_system& sys, network* net,
+                                        trace::tracer* tracer) {
+  net->set_tracer(tracer);
+  return sys.spawn(sim_transport, net, tracer);
 }
 
 } // namespace parley::sim

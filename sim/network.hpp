@@ -16,6 +16,10 @@
 #include "sim/agenda.hpp"
 #include "sim/prng.hpp"
 
+namespace parley::trace {
+class tracer;
+}
+
 namespace parley::sim {
 
 struct network_options {
@@ -67,6 +71,8 @@ public:
   /// The most that was ever unflushed towards one client.
   std::uint64_t max_unflushed_seen() const { return max_unflushed_; }
   std::uint64_t faults_injected() const { return faults_; }
+  /// Records network events and the faults the network injects (null: none).
+  void set_tracer(trace::tracer* t) { tracer_ = t; }
   network_options& options() { return opts_; }
 
 private:
@@ -110,9 +116,11 @@ private:
   std::map<net::connection_id, link> links_;
   std::uint64_t faults_ = 0;
   std::uint64_t max_unflushed_ = 0;
+  trace::tracer* tracer_ = nullptr;
 };
 
 /// Spawns the simulated transport actor over `net` (which must outlive it).
-net::transport_actor spawn_sim_transport(caf::actor_system& sys, network* net);
+net::transport_actor spawn_sim_transport(caf::actor_system& sys, network* net,
+                                        trace::tracer* tracer = nullptr);
 
 } // namespace parley::sim

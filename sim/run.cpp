@@ -9,6 +9,7 @@
 
 #include "sim/oracle.hpp"
 #include "sim/random_client.hpp"
+#include "trace/tracer.hpp"
 
 namespace parley::sim {
 
@@ -112,12 +113,23 @@ run_result run_simulation(const run_options& opts) {
       return spawn_faulty_auth(sys, a, &plan, auth_rng);
     };
   auto max_output = wo.server.listener.connection.max_output_bytes;
+  // The trace's clock is the world's virtual time; the world exists only once its actors do.
+  world* running = nullptr;
+  std::unique_ptr<trace::tracer> tracer;
+  if (!opts.trace_path.empty()) {
+    tracer = std::make_unique<trace::tracer>(
+      opts.trace_path, [&running] { return running ? running->now().count() : 0; },
+      "{\"clock\":\"virtual\",\"source\":\"sim\",\"seed\":" + std::to_string(opts.seed) +
+        ",\"faults\":" + trace::json_string(plan.describe()) + "}");
+    wo.server.tracer = tracer.get();
+  }
   run_result res;
   res.fault_summary = plan.describe();
   event_log log;
   log.keep = opts.keep_event_log;
   {
     world w{std::move(wo)};
+    running = &w;
     w.set_observer(&log);
     auto mix = make_mix(opts.clients, opts.activity_per_minute);
     std::vector<std::unique_ptr<random_client>> clients;
@@ -126,7 +138,7 @@ run_result run_simulation(const run_options& opts) {
       auto start = vtime{static_cast<vtime::rep>(rng.below(2'000'000'000))};
       clients.back()->start(start, opts.duration);
     }
-    auto chaos = spawn_chaos(w.system(), w.server().directory);
+    auto chaos = spawn_chaos(w.system(), w.server().directory, tracer.get());
     schedule_crashes(w, chaos, plan, rng, mix, opts.duration);
     w.run_until(opts.duration);
     // Faults stop; every client reads again and sends a final probe; then quiet.
@@ -154,6 +166,7 @@ run_result run_simulation(const run_options& opts) {
     caf::anon_send_exit(chaos, caf::exit_reason::user_shutdown);
     w.shutdown();
     res.messages = w.messages_processed();
+    running = nullptr; // the world's clock goes with it
   }
   res.event_hash = log.hash;
   res.event_log = std::move(log.lines);

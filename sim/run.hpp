@@ -22,6 +22,7 @@ struct run_options {
   double activity_per_minute = 6;
   bool keep_event_log = false;               ///< keep the lines, to show a divergence
   room_factory make_room;                    ///< empty: the real room
+  std::string trace_path;                    ///< write the run's trace here (docs/traces.md)
 };
 
 struct run_result {

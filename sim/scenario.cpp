@@ -2,6 +2,7 @@
 // directives, a `scenario` value), a scripted authenticator proxy for the exact `slow-auth` and
 // `fail-auth` faults, and the runner (world, timed actions, expectations, invariant oracle).
 #include "sim/scenario.hpp"
+#include "trace/tracer.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -566,7 +567,15 @@ std::string lower(std::string s) {
 
 class runner {
 public:
-  runner(scenario& sc, std::uint64_t seed) : sc_(sc), seed_(seed) {
+  runner(scenario& sc, std::uint64_t seed, const std::string& trace_path)
+    : sc_(sc), seed_(seed) {
+    if (!trace_path.empty()) {
+      tracer_ = std::make_unique<trace::tracer>(
+        trace_path, [this] { return w_ ? w_->now().count() : 0; },
+        "{\"clock\":\"virtual\",\"source\":\"scenario\",\"seed\":" + std::to_string(seed) +
+          ",\"scenario\":" + trace::json_string(sc.path) + "}");
+      sc_.world.server.tracer = tracer_.get();
+    }
     if (!sc_.fault_kinds.count("slow-auth") && !sc_.fault_kinds.count("fail-auth"))
       return;
     sc_.world.server.decorate_auth = [this](caf::actor_system& sys, authenticator_actor a) {
@@ -589,6 +598,7 @@ private:
 
   scenario& sc_;
   std::uint64_t seed_;
+  std::unique_ptr<trace::tracer> tracer_; ///< declared before the world: it outlives it
   std::uint64_t max_output_ = 0; ///< the connections' output bound, for the oracle
   auth_faults auth_; ///< what the scripted authenticator does now (outlives the world)
   std::unique_ptr<world> w_;
@@ -789,7 +799,7 @@ bool runner::run(std::ostream& out) {
   sessions_.resize(sc_.clients.size());
   for (std::size_t i = 0; i < sc_.clients.size(); ++i)
     sessions_[i].endpoint = std::make_unique<client>(*w_, sc_.clients[i]);
-  chaos_ = spawn_chaos(w_->system(), w_->server().directory);
+  chaos_ = spawn_chaos(w_->system(), w_->server().directory, tracer_.get());
   for (const auto& st : sc_.steps)
     schedule(st);
   for (auto& e : sc_.expects) // `closed before T` is observed at T
@@ -822,7 +832,8 @@ bool runner::run(std::ostream& out) {
 
 } // namespace
 
-bool replay_scenario_file(const std::string& path, std::uint64_t seed, std::ostream& out) {
+bool replay_scenario_file(const std::string& path, std::uint64_t seed, std::ostream& out,
+                          const std::string& trace_path) {
   auto sc = parse_scenario_file(path, out);
   if (!sc)
     return false;
@@ -838,7 +849,7 @@ bool replay_scenario_file(const std::string& path, std::uint64_t seed, std::ostr
     }
   if (seed == 0)
     seed = sc->seed.value_or(1);
-  runner r{*sc, seed};
+  runner r{*sc, seed, trace_path};
   return r.run(out);
 }
 

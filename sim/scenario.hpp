@@ -12,6 +12,8 @@ namespace parley::sim {
 
 /// Parses and runs the scenario in `path` with `seed` (0: the file's own seed, or 1). Prints
 /// each failed expectation or invariant, with the virtual time, to `out`. True if all held.
-bool replay_scenario_file(const std::string& path, std::uint64_t seed, std::ostream& out);
+/// With `trace_path`, the run's trace (docs/traces.md) is written there.
+bool replay_scenario_file(const std::string& path, std::uint64_t seed, std::ostream& out,
+                          const std::string& trace_path = {});
 
 } // namespace parley::sim

@@ -43,7 +43,7 @@ world::world(world_options opts)
     shuffle_(opts.shuffle_actors) {
   net_ = std::make_unique<network>(events_, rng_.fork(), opts.network, [this] { return now(); });
   simulate_auth(opts.server.auth, accounts_, rng_.next());
-  auto transport = spawn_sim_transport(system(), net_.get());
+  auto transport = spawn_sim_transport(system(), net_.get(), opts.server.tracer);
   server_ = spawn_server(system(), transport, std::move(opts.server));
   caf::anon_send(transport, net::listen_on{{"sim:7777"}, caf::actor_cast<net::acceptor_actor>(
                                                           server_.listener)});

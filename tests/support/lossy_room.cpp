@@ -61,8 +61,9 @@ room_actor::behavior_type front(room_actor::pointer self, room_actor real) {
 
 } // namespace
 
-room_actor spawn_lossy_room(caf::actor_system& sys, std::string name, room_registry_actor registry) {
-  auto real = spawn_room(sys, std::move(name), std::move(registry));
+room_actor spawn_lossy_room(caf::actor_system& sys, std::string name, room_registry_actor registry,
+                            trace::tracer* tracer) {
+  auto real = spawn_room(sys, std::move(name), std::move(registry), tracer);
   return sys.spawn(front, real);
 }
 

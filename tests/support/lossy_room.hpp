@@ -7,6 +7,7 @@
 namespace parley::testing {
 
 /// A room factory for directory_config::make_room whose rooms lose a few deliveries.
-room_actor spawn_lossy_room(caf::actor_system& sys, std::string name, room_registry_actor registry);
+room_actor spawn_lossy_room(caf::actor_system& sys, std::string name, room_registry_actor registry,
+                            trace::tracer* tracer);
 
 } // namespace parley::testing

@@ -1,0 +1,45 @@
+// Small accessors of trace events (see event.hpp).
+#include "trace/inspect/event.hpp"
+
+#include <algorithm>
+
+namespace parley::trace::inspect {
+
+const char* kind_name(event_kind k) {
+  switch (k) {
+    case event_kind::message: return "message";
+    case event_kind::net: return "net";
+    case event_kind::actor: return "actor";
+    case event_kind::fault: return "fault";
+  }
+  return "?";
+}
+
+const event* trace::find(std::uint64_t seq) const {
+  auto i = std::lower_bound(events.begin(), events.end(), seq,
+                            [](const event& e, std::uint64_t s) { return e.seq < s; });
+  return i != events.end() && i->seq == seq ? &*i : nullptr;
+}
+
+std::string text_field(const event& e, const char* key) {
+  auto i = e.fields.find(key);
+  return i != e.fields.end() && i->is_string() ? i->get<std::string>() : std::string{};
+}
+
+std::optional<std::int64_t> int_field(const event& e, const char* key) {
+  auto i = e.fields.find(key);
+  if (i == e.fields.end() || !i->is_number_integer())
+    return std::nullopt;
+  return i->get<std::int64_t>();
+}
+
+bool is_response(const event& e) {
+  auto i = e.fields.find("response");
+  return i != e.fields.end() && i->is_boolean() && i->get<bool>();
+}
+
+std::string conn_name(const event& e) {
+  return "conn/" + std::to_string(int_field(e, "conn").value_or(0));
+}
+
+} // namespace parley::trace::inspect

@@ -1,0 +1,86 @@
+// The one place where messages are traced: a mixin over any CAF scheduled actor type that
+// reports every message it enqueues and handles to the tracer (trace/tracer.hpp). Every Parley
+// actor is spawned with it (`stateful_actor<State, traced<X_actor::base>>`), so a new message
+// type is traced without anyone remembering to. Without a tracer it only tests a pointer.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "caf/all.hpp"
+
+#include "trace/tracer.hpp"
+
+namespace parley::trace {
+
+template <class Base>
+class traced : public Base {
+public:
+  using Base::Base;
+
+  /// Called first thing in an actor's behaviour function (see attach below).
+  void set_tracer(tracer* t) { tracer_ = t; }
+  /// Lets an actor rewrite how its messages are recorded, to keep secrets out of the trace
+  /// (a connection's input before login holds the password typed at the prompt).
+  void set_render_filter(std::function<void(std::string&)> f) { filter_ = std::move(f); }
+  tracer* get_tracer() const { return tracer_; }
+
+  void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit* eu) override {
+    if (tracer_ && ptr)
+      tracer_->message_sent(ptr.get());
+    Base::enqueue(std::move(ptr), eu);
+  }
+
+  caf::invoke_message_result consume(caf::mailbox_element& x) override {
+    if (!tracer_)
+      return Base::consume(x);
+    // Render before the handler runs: handlers may move out of the content.
+    auto from = x.sender ? x.sender->id() : 0;
+    auto rendering = caf::to_string(x.content());
+    if (filter_)
+      filter_(rendering);
+    tracer_->message_handling(&x, from, this->id(), rendering, x.mid.is_response());
+    auto result = Base::consume(x);
+    tracer_->handling_done();
+    return result;
+  }
+
+  void on_exit() override {
+    if (tracer_) {
+      const auto& reason = this->fail_state();
+      bool normal = !reason || reason == caf::exit_reason::normal;
+      tracer_->actor_stopped(this->id(), normal ? std::string{} : caf::to_string(reason));
+    }
+    Base::on_exit();
+  }
+
+private:
+  tracer* tracer_ = nullptr;
+  std::function<void(std::string&)> filter_;
+};
+
+/// Replaces the arguments of a rendering "(type(a, b))" that starts with "(type(" by `what`.
+inline void redact_arguments(std::string& rendering, const std::string& type,
+                             const std::string& what) {
+  auto head = "(" + type + "(";
+  if (rendering.compare(0, head.size(), head) != 0)
+    return;
+  auto comma = rendering.find(',');
+  auto keep = comma == std::string::npos ? head.size() : comma + 2; // keep the first argument
+  rendering = rendering.substr(0, keep) + what + "))";
+}
+
+/// Connects `self` to `t` (which may be null) under a stable `name`.
+template <class Self>
+void attach(Self* self, tracer* t, const std::string& name) {
+  self->set_tracer(t);
+  if (t)
+    t->actor_started(self->id(), name);
+}
+
+} // namespace parley::trace
+
+namespace caf {
+template <class Base>
+class behavior_type_of<parley::trace::traced<Base>> : public behavior_type_of<Base> {};
+} // namespace caf
