@@ -407,6 +407,29 @@ else
   fail "a server for the port-in-use check starts" "$DETAIL"
 fi
 
+# --- serve --trace ---
+
+trace_has() { grep -qF -- "$1" "$TMP/live.trace.jsonl"; }
+if start_server "$TMP/serve-trace.log" serve --data-dir "$DATA" --listen 127.0.0.1:0 \
+  --trace "$TMP/live.trace.jsonl"; then
+  check "alice logs in to a traced server" login alice "second-pass"
+  client_send alice "traced hello"
+  client_send alice "/who"
+  check "alice gets her /who answer" client_expect alice "*** Members of lobby (1): alice"
+  client_stop alice
+  stop_server TERM
+  check "the live trace starts with its meta line" \
+    grep -q '"clock":"monotonic".*"kind":"meta"' "$TMP/live.trace.jsonl"
+  check "the live trace has the accept and read network events" \
+    trace_has '"kind":"net","action":"accept"'
+  check "the live trace has alice's chat line in the room" trace_has 'post_line(\"alice\", \"traced hello\", false)'
+  check "the live trace names actors stably" trace_has '"to":"room/lobby"'
+  DETAIL="$(grep -c . "$TMP/live.trace.jsonl") lines"
+  check "the live trace never contains the password" bash -c "! grep -q second-pass '$TMP/live.trace.jsonl'"
+else
+  fail "a traced server starts" "$DETAIL"
+fi
+
 # --- parley sim ---
 
 out_has() { printf '%s' "$OUT" | grep -qF -- "$1"; }
