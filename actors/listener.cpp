@@ -77,7 +77,7 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
     st.connections.erase(id);
     st.ids.erase(i);
     // Supervision: a connection actor that crashed cannot close its own socket.
-    if (dm.reason && dm.reason != caf::exit_reason::normal) {
+    if (dm.reason && dm.reason != caf::exit_reason::normal && !st.shutdown) {
       self->send(st.deps.transport,
                  net::write_bytes{id, shared_text{protocol::text::error(
                                         "internal error; connection closed")}});

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
+#include "trace/inspect/trace_cli.hpp"
 
 using namespace parley::app;
 
@@ -62,7 +63,11 @@ int main(int argc, char** argv) {
   auto* sim = app.add_subcommand("sim", "Run the deterministic simulator");
   sim_options sim_opts;
   add_sim_options(*sim, sim_opts);
+  int trace_exit = 0;
+  auto* trace = parley::trace::inspect::add_trace_subcommand(app, trace_exit);
   CLI11_PARSE(app, argc, argv);
+  if (trace->parsed())
+    return trace_exit;
 
   auto logger = spdlog::stderr_color_mt("parley");
   spdlog::set_default_logger(logger);

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -11,6 +12,7 @@
 
 #include "app/commands.hpp"
 #include "sim/run.hpp"
+#include "sim/faults.hpp"
 #include "sim/scenario.hpp"
 
 namespace parley::app {
@@ -193,6 +195,20 @@ int run_sim(const sim_options& so) {
     return 2;
   }
   o.duration = *d;
+  for (const auto& f : so.faults) {
+    const auto& kinds = sim::fault_kinds();
+    if (f != "none" && std::find(kinds.begin(), kinds.end(), f) == kinds.end()) {
+      std::string known;
+      for (const auto& k : kinds)
+        known += " " + k;
+      std::cerr << "parley: unknown fault '" << f << "' (known: none" << known << ")\n";
+      return 2;
+    }
+  }
+  if (so.check_determinism && (!so.seeds.empty() || !so.scenario.empty())) {
+    std::cerr << "parley: --check-determinism checks one seed: use it with --seed\n";
+    return 2;
+  }
   if (!so.scenario.empty())
     return sim::replay_scenario_file(so.scenario, so.seed, std::cout, so.trace) ? 0 : 1;
   if (!so.seeds.empty()) {
@@ -201,8 +217,17 @@ int run_sim(const sim_options& so) {
       std::cerr << "parley: --seeds takes A..B\n";
       return 2;
     }
-    auto first = std::stoull(so.seeds.substr(0, dots));
-    auto last = std::stoull(so.seeds.substr(dots + 2));
+    std::uint64_t first = 0, last = 0;
+    try {
+      std::size_t used_a = 0, used_b = 0;
+      first = std::stoull(so.seeds.substr(0, dots), &used_a);
+      last = std::stoull(so.seeds.substr(dots + 2), &used_b);
+      if (used_a != dots || used_b != so.seeds.size() - dots - 2)
+        throw std::invalid_argument{"trailing characters"};
+    } catch (const std::exception&) {
+      std::cerr << "parley: --seeds takes A..B with whole numbers, got '" << so.seeds << "'\n";
+      return 2;
+    }
     if (last < first) {
       std::cerr << "parley: --seeds A..B needs A <= B\n";
       return 2;

@@ -18,7 +18,11 @@ std::optional<vtime> parse_duration(const std::string& text) {
     return std::nullopt;
   auto unit = text.substr(used);
   double seconds;
-  if (unit == "ms")
+  if (unit == "ns")
+    seconds = value / 1e9;
+  else if (unit == "us")
+    seconds = value / 1e6;
+  else if (unit == "ms")
     seconds = value / 1000;
   else if (unit == "s" || unit.empty())
     seconds = value;

@@ -158,6 +158,7 @@ void network::client_half_close(net::connection_id id) {
   if (!l || l->view.closed_by_client || l->half_closed)
     return;
   l->half_closed = true;
+  ++faults_;
   if (tracer_)
     tracer_->fault("half-close", "conn/" + std::to_string(id));
   auto t = std::max(now_() + latency(), l->last_to_server);

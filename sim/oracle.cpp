@@ -205,6 +205,7 @@ void check_logins(const std::vector<session*>& sessions, const parse_cache& cach
 
 struct probe_reply {
   vtime t;
+  std::size_t index; ///< position among the session's received lines
   std::string room;
   std::vector<std::string> members;
 };
@@ -215,12 +216,13 @@ struct digest {
   std::vector<vtime> probe_sent;                         ///< send time of each probe
   std::vector<std::pair<vtime, std::string>> membership; ///< (when, room after; "" = none)
   std::vector<vtime> membership_commands;                ///< sends of /join, /part, /quit
-  /// tag -> (room, first arrival). Tags are unique per run; only looked up, never iterated.
-  std::unordered_map<std::string, std::pair<std::string, vtime>> got;
+  /// tag -> (room, position among the received lines). Tags are unique per run; only looked
+  /// up, never iterated. Positions, not times: lines of one read share their arrival time.
+  std::unordered_map<std::string, std::pair<std::string, std::size_t>> got;
 };
 
-probe_reply parse_probe_reply(vtime t, const std::string& line) {
-  probe_reply r{t, {}, {}};
+probe_reply parse_probe_reply(vtime t, std::size_t index, const std::string& line) {
+  probe_reply r{t, index, {}, {}};
   auto rest = line.substr(15);
   r.room = rest.substr(0, rest.find(' '));
   auto colon = rest.find("): ");
@@ -240,7 +242,7 @@ digest make_digest(session& s, const parsed_lines& parsed) {
   for (std::size_t k = 0; k < received.size(); ++k) {
     const auto& [t, line] = received[k];
     if (starts_with(line, "*** Members of ")) {
-      d.replies.push_back(parse_probe_reply(t, line));
+      d.replies.push_back(parse_probe_reply(t, k, line));
     } else if (is_membership_line(line)) {
       std::string room;
       if (starts_with(line, "*** You are in ")) {
@@ -249,7 +251,7 @@ digest make_digest(session& s, const parsed_lines& parsed) {
       }
       d.membership.emplace_back(t, room);
     } else if (const auto& r = parsed[k]; r && !r->tag.empty()) {
-      d.got.emplace(r->tag, std::make_pair(r->room, t));
+      d.got.emplace(r->tag, std::make_pair(r->room, k));
     }
   }
   const auto& sent = s.endpoint->sent();
@@ -282,13 +284,11 @@ bool member_throughout(const digest& q, const std::string& room, vtime from, vti
   return cmd == q.membership_commands.end() || *cmd > to;
 }
 
-// The reply time of the session's first probe sent after `t`, if it has one.
-std::optional<vtime> first_probe_reply_after(const digest& q, vtime t) {
+// The reply to the session's first probe sent after `t`, if it has one.
+const probe_reply* first_probe_reply_after(const digest& q, vtime t) {
   auto i = std::upper_bound(q.probe_sent.begin(), q.probe_sent.end(), t);
   auto k = static_cast<std::size_t>(i - q.probe_sent.begin());
-  if (k >= q.replies.size())
-    return std::nullopt;
-  return q.replies[k].t;
+  return k < q.replies.size() ? &q.replies[k] : nullptr;
 }
 
 void check_line_reached(session& s, const sent_record& chat, const probe_reply& sync,
@@ -297,17 +297,17 @@ void check_line_reached(session& s, const sent_record& chat, const probe_reply& 
   if (!q.logged_in || !member_throughout(dq, chat.room, t_send, sync.t))
     return;
   auto i = dq.got.find(chat.tag);
-  std::optional<vtime> got;
+  std::optional<std::size_t> got; // position of the line among q's received lines
   if (i != dq.got.end() && i->second.first == chat.room)
     got = i->second.second;
   if (!got && !ended(q))
     out.push_back(q.endpoint->label() + " (" + q.name + ") never received " + chat.tag +
                   " sent to " + chat.room + " by " + s.name + " " + when(t_send));
   auto next_reply = first_probe_reply_after(dq, sync.t);
-  if (next_reply && (!got || *got > *next_reply))
+  if (next_reply && (!got || *got > next_reply->index))
     out.push_back("ordering guarantee broken: " + q.endpoint->label() + " (" + q.name +
                   ") got the reply to a /who sent after " + s.name + " had synchronised on " +
-                  chat.tag + " before receiving it " + when(*next_reply));
+                  chat.tag + " before receiving it " + when(next_reply->t));
 }
 
 void check_delivery(const std::vector<session*>& sessions, const parse_cache& cache,

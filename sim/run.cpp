@@ -81,11 +81,15 @@ std::string hex(std::uint64_t h) {
 }
 
 std::string replay_command(const run_options& o) {
+  // Exact values, so that the command replays the very same run.
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(o.duration);
+  auto duration = ms == o.duration ? std::to_string(ms.count()) + "ms"
+                                   : std::to_string(o.duration.count()) + "ns";
   auto cmd = "parley sim --seed " + std::to_string(o.seed) + " --clients " +
-             std::to_string(o.clients) + " --duration " + format_vtime(o.duration);
+             std::to_string(o.clients) + " --duration " + duration;
   if (o.activity_per_minute != run_options{}.activity_per_minute) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", o.activity_per_minute);
+    std::snprintf(buf, sizeof buf, "%.17g", o.activity_per_minute);
     cmd += std::string{" --activity "} + buf;
   }
   if (!o.faults.empty()) {

@@ -3,6 +3,7 @@
 // hunt test prints. Exits 1 when the oracle reports a violation, as `parley sim` does.
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <string>
 
 #include "sim/run.hpp"
@@ -22,7 +23,11 @@ int main(int argc, char** argv) {
     else if (key == "--activity")
       o.activity_per_minute = std::stod(value);
     else if (key == "--faults")
-      o.faults = {value};
+      for (std::size_t pos = 0; pos <= value.size();) {
+        auto comma = std::min(value.find(',', pos), value.size());
+        o.faults.push_back(value.substr(pos, comma - pos));
+        pos = comma + 1;
+      }
   }
   auto r = parley::sim::run_simulation(o);
   for (const auto& v : r.violations)

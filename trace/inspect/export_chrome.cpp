@@ -14,7 +14,7 @@ namespace parley::trace::inspect {
 namespace {
 
 using json = nlohmann::json;
-constexpr double slice_us = 1.0; ///< the longest a slice is drawn
+constexpr double slice_us = 1.0; ///< how long a slice is drawn (the events are instants)
 
 class tracks {
 public:
@@ -47,50 +47,49 @@ bool is_slice(const event& e) {
 
 double micros(std::int64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
-// Slice lengths: up to slice_us, but never past the next slice on the same track, so slices
-// never partly overlap (which trace viewers reject).
-std::map<std::uint64_t, double> slice_lengths(const std::vector<const event*>& events) {
-  std::map<std::uint64_t, double> dur;
-  std::map<std::string, std::int64_t> next_t;
-  for (auto i = events.rbegin(); i != events.rend(); ++i) {
-    const auto& e = **i;
-    if (!is_slice(e))
+// Where each slice starts: at its event's time, or just after the previous slice on the same
+// track if that one is still open (events at the same virtual time). Slices thus never overlap,
+// which trace viewers require, and each flow end lies inside its slice.
+std::map<std::uint64_t, double> slice_starts(const std::vector<const event*>& events) {
+  std::map<std::uint64_t, double> start;
+  std::map<std::string, double> track_end;
+  for (const auto* e : events) {
+    if (!is_slice(*e))
       continue;
-    auto track = track_of(e);
-    auto next = next_t.find(track);
-    double d = slice_us;
-    if (next != next_t.end())
-      d = std::clamp(micros(next->second) - micros(e.t), 0.0, slice_us);
-    dur[e.seq] = d;
-    next_t[track] = e.t;
+    auto [end, added] = track_end.emplace(track_of(*e), micros(e->t));
+    double at = added ? micros(e->t) : std::max(micros(e->t), end->second);
+    start[e->seq] = at;
+    end->second = at + slice_us;
   }
-  return dur;
+  return start;
 }
 
-json event_json(const event& e, int tid, double dur) {
-  json j{{"pid", 1}, {"tid", tid}, {"ts", micros(e.t)}, {"cat", kind_name(e.kind)}, {"args", e.fields}};
-  if (e.kind == event_kind::message) {
-    j["name"] = e.type;
-  } else if (e.kind == event_kind::net) {
-    j["name"] = "net " + text_field(e, "action");
-  } else {
+json event_json(const event& e, int tid, double start) {
+  json j{{"pid", 1}, {"tid", tid}, {"cat", kind_name(e.kind)}, {"args", e.fields}};
+  if (!is_slice(e)) {
     j["name"] = event_text(e);
     j["ph"] = "i";
     j["s"] = e.kind == event_kind::fault ? "g" : "t";
+    j["ts"] = micros(e.t);
     return j;
   }
+  j["name"] = e.kind == event_kind::message ? e.type : "net " + text_field(e, "action");
   j["ph"] = "X";
-  j["dur"] = dur;
+  j["ts"] = start;
+  j["dur"] = slice_us;
   return j;
 }
 
-// The two halves of the arrow from `parent` to `child` (ids: the child's seq).
-void add_flow(const event& parent, int parent_tid, const event& child, int child_tid,
-              json& out) {
-  json start{{"ph", "s"}, {"name", "caused"},   {"cat", "flow"}, {"id", child.seq},
-             {"pid", 1},  {"tid", parent_tid}, {"ts", micros(parent.t)}};
-  json finish{{"ph", "f"}, {"bp", "e"},       {"name", "caused"}, {"cat", "flow"},
-              {"id", child.seq}, {"pid", 1}, {"tid", child_tid},  {"ts", micros(child.t)}};
+// The two halves of the arrow from the slice of `parent` to that of `child`, each in the middle
+// of its slice (ids: the child's seq).
+void add_flow(std::uint64_t child_seq, int parent_tid, double parent_start, int child_tid,
+              double child_start, json& out) {
+  json start{{"ph", "s"}, {"name", "caused"},   {"cat", "flow"},
+             {"id", child_seq}, {"pid", 1}, {"tid", parent_tid},
+             {"ts", parent_start + slice_us / 2}};
+  json finish{{"ph", "f"}, {"bp", "e"},        {"name", "caused"}, {"cat", "flow"},
+              {"id", child_seq}, {"pid", 1}, {"tid", child_tid},
+              {"ts", child_start + slice_us / 2}};
   out.push_back(std::move(start));
   out.push_back(std::move(finish));
 }
@@ -116,17 +115,16 @@ json metadata(const trace& tr, const tracks& t) {
 
 std::string export_chrome(const trace& tr, const std::vector<const event*>& events) {
   tracks t;
-  auto dur = slice_lengths(events);
-  std::map<std::uint64_t, const event*> exported;
-  for (const auto* e : events)
-    exported[e->seq] = e;
+  auto start = slice_starts(events);
   json body = json::array();
   for (const auto* e : events) {
     int tid = t.tid(track_of(*e));
-    body.push_back(event_json(*e, tid, is_slice(*e) ? dur[e->seq] : 0.0));
-    auto parent = exported.find(e->parent);
-    if (e->parent != 0 && parent != exported.end() && is_slice(*parent->second) && is_slice(*e))
-      add_flow(*parent->second, t.tid(track_of(*parent->second)), *e, tid, body);
+    body.push_back(event_json(*e, tid, is_slice(*e) ? start[e->seq] : 0.0));
+    auto parent = start.find(e->parent);
+    if (e->parent == 0 || parent == start.end() || !is_slice(*e))
+      continue; // no parent among the exported slices
+    const event* p = tr.find(e->parent);
+    add_flow(e->seq, t.tid(track_of(*p)), parent->second, tid, start[e->seq], body);
   }
   std::string out = "{\"displayTimeUnit\":\"ms\",\"otherData\":" +
                     tr.meta.fields.dump(-1, ' ', false, json::error_handler_t::replace) +

@@ -161,6 +161,14 @@ button.link:hover { text-decoration: underline; }
     document.getElementById("info").textContent = info;
   }
 
+  function oneLine(s) { // control characters shown as escapes, as `trace show` does
+    return s.replace(/[\u0000-\u001f\u007f]/g, function (c) {
+      if (c === "\r") return "\\r";
+      if (c === "\n") return "\\n";
+      if (c === "\t") return "\\t";
+      return "\\x" + ("0" + c.charCodeAt(0).toString(16)).slice(-2);
+    });
+  }
   function label(e, left, width) {
     var l = el("div", "label");
     l.style.left = left + "px";
@@ -168,7 +176,7 @@ button.link:hover { text-decoration: underline; }
     var content = e.content || "";
     if (content.indexOf(e.type) === 0) content = content.slice(e.type.length);
     l.appendChild(el("span", "type", e.type));
-    l.appendChild(el("span", "content", content));
+    l.appendChild(el("span", "content", oneLine(content)));
     return l;
   }
   function drawMessage(lane, e) {

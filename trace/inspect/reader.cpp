@@ -129,8 +129,12 @@ event make_event(json j, const std::string& path, std::size_t line) {
     check_action(j["action"], {"start", "stop", "crash"}, "actor", path, line);
   e.seq = j["seq"].get<std::uint64_t>();
   e.t = j["t"].get<std::int64_t>();
-  e.parent = j.value("parent", std::uint64_t{0});
-  e.cause = j.value("cause", e.parent == 0 ? e.seq : std::uint64_t{0});
+  if (e.kind == event_kind::message || e.kind == event_kind::net) { // checked above
+    e.parent = j.value("parent", std::uint64_t{0});
+    e.cause = j.value("cause", e.parent == 0 ? e.seq : std::uint64_t{0});
+  } else {
+    e.cause = e.seq; // lifecycle events and faults have no parent: each is its own cause
+  }
   if (e.kind == event_kind::message) {
     e.from = j["from"];
     e.to = j["to"];
