@@ -16,7 +16,7 @@ namespace parley {
 
 struct connection_config {
   std::size_t max_line_bytes = 512;        ///< longer input lines are refused
-  std::size_t max_output_bytes = 256 * 1024; ///< unflushed output before a slow reader is dropped
+  std::size_t max_output_bytes = 1024 * 1024; ///< unflushed output before a slow reader is dropped
   std::size_t max_pending_lines = 32;      ///< queued input lines before reading pauses
   std::uint32_t max_failed_logins = 3;     ///< then the connection is closed
   std::uint32_t failed_login_delay_ms = 1000; ///< times the number of failures so far

@@ -26,7 +26,7 @@ struct serve_options {
   bool allow_register = true;
   std::uint64_t max_connections = 10000;
   std::size_t max_line_bytes = 512;
-  std::size_t max_output_bytes = 256 * 1024;
+  std::size_t max_output_bytes = 1024 * 1024;
   std::uint32_t failed_login_delay_ms = 1000;
   std::uint32_t login_timeout_ms = 60000;
   std::size_t auth_workers = 2;
