@@ -1,6 +1,9 @@
 // The trace recorder (see tracer.hpp).
 #include "trace/tracer.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -31,14 +34,61 @@ std::pair<std::string, std::string> split_rendering(const std::string& r) {
 
 } // namespace
 
+namespace {
+
+// Length of a valid UTF-8 sequence at s[i], or 0 (overlong forms and surrogates are invalid).
+std::size_t utf8_length(const std::string& s, std::size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+  if (n == 0 || c > 0xF4 || i + n > s.size())
+    return 0;
+  auto c1 = static_cast<unsigned char>(s[i + 1]);
+  if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) ||
+      (c == 0xF4 && c1 > 0x8F))
+    return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80)
+      return 0;
+  return n;
+}
+
+} // namespace
+
+// Hand-written because it runs for every recorded message: escapes what JSON requires and
+// replaces bytes that are not valid UTF-8 by U+FFFD.
 std::string json_string(const std::string& s) {
-  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (auto n = utf8_length(s, i); n > 0) {
+      out.append(s, i, n);
+      i += n;
+      continue;
+    } else {
+      out += "\\ufffd";
+    }
+    ++i;
+  }
+  out += '"';
+  return out;
 }
 
 tracer::tracer(const std::string& path, clock_fn now, const std::string& meta_json)
   : now_(std::move(now)) {
-  out_ = std::fopen(path.c_str(), "w");
-  if (!out_)
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0)
     throw std::runtime_error("cannot write trace file " + path);
   auto meta = nlohmann::json::parse(meta_json);
   nlohmann::json first{{"kind", "meta"}, {"format", "parley-trace"}, {"version", 1}};
@@ -47,15 +97,23 @@ tracer::tracer(const std::string& path, clock_fn now, const std::string& meta_js
 }
 
 tracer::~tracer() {
-  if (out_)
-    std::fclose(out_);
+  if (fd_ >= 0)
+    ::close(fd_);
 }
 
-void tracer::write(const std::string& line) {
-  // Whole lines, flushed at once: a crash loses at most the line being written.
-  std::fwrite(line.data(), 1, line.size(), out_);
-  std::fputc('\n', out_);
-  std::fflush(out_);
+void tracer::write(std::string line) {
+  // One write(2) per line, unbuffered in the process: a crash loses at most the line being
+  // written. (Callers hold mtx_, so lines never interleave.)
+  line += '\n';
+  const char* p = line.data();
+  auto left = line.size();
+  while (left > 0) {
+    auto n = ::write(fd_, p, left);
+    if (n <= 0)
+      return; // a full disk must not take the server down; the trace just ends
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
 }
 
 const std::string& tracer::name_of(std::uint64_t id) {

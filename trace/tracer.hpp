@@ -61,11 +61,11 @@ private:
   };
 
   const std::string& name_of(std::uint64_t id);
-  void write(const std::string& line);
+  void write(std::string line);
   std::uint64_t begin_event(link origin); ///< assigns seq, makes it current; caller holds mtx_
 
   std::mutex mtx_;
-  std::FILE* out_ = nullptr;
+  int fd_ = -1;
   clock_fn now_;
   std::uint64_t seq_ = 0;
   std::map<std::uint64_t, std::string> names_;
