@@ -48,7 +48,8 @@ public:
   void on_exit() override {
     if (tracer_) {
       const auto& reason = this->fail_state();
-      bool normal = !reason || reason == caf::exit_reason::normal;
+      bool normal = !reason || reason == caf::exit_reason::normal ||
+                    reason == caf::exit_reason::user_shutdown; // an orderly shutdown
       tracer_->actor_stopped(this->id(), normal ? std::string{} : caf::to_string(reason));
     }
     Base::on_exit();

@@ -22,7 +22,8 @@ void add_filter_options(CLI::App& sub, filter_args& f) {
   sub.add_option("--actor", f.actor, "Only events of this actor (messages from or to it)");
   sub.add_option("--conn", f.conn, "Only this connection (ID or conn/ID): its net events and messages");
   sub.add_option("--room", f.room, "Only messages from or to this room (NAME or room/NAME)");
-  sub.add_option("--type", f.types, "Only messages of this type (repeatable)")
+  sub.add_option("--type", f.types, "Only messages of these types (repeatable, or comma separated)")
+    ->delimiter(',')
     ->allow_extra_args(false);
   sub.add_option("--seq", f.seq, "Only events numbered A..B (A.. and ..B work too)");
   sub.add_option("--time", f.time, "Only events at times A..B (1.5s, 200ms, 250us or plain ns)");
