@@ -116,7 +116,11 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
   self->send(st.deps.transport, net::attach_connection{id, caf::actor_cast<net::sink_actor>(self)});
   start_session(self);
   return {
-    [self](deliver_text& x) { write_shared(self, x.text); },
+    [self](deliver_text& x) {
+      const auto& out = self->state.cfg.protocol == wire_protocol::irc ? x.irc : x.line;
+      if (out.size() > 0)
+        write_shared(self, out);
+    },
     [self](net::bytes_received& x) { on_bytes(self, x); },
     [self](net::bytes_flushed& x) {
       auto& n = self->state.unflushed;

@@ -14,7 +14,12 @@
 
 namespace parley {
 
+/// Which protocol a connection speaks (the listener it came through decides).
+enum class wire_protocol : std::uint8_t { line, irc };
+
 struct connection_config {
+  wire_protocol protocol = wire_protocol::line;
+  std::string host_cloak = "parley"; ///< the host part of every user's IRC mask
   std::size_t max_line_bytes = 512;        ///< longer input lines are refused
   std::size_t max_output_bytes = 1024 * 1024; ///< unflushed output before a slow reader is dropped
   std::size_t max_pending_lines = 32;      ///< queued input lines before reading pauses

@@ -5,6 +5,7 @@
 
 #include "caf/all.hpp"
 
+#include "protocol/irc_events.hpp"
 #include "protocol/line_text.hpp"
 #include "trace/traced_self.hpp"
 
@@ -67,7 +68,7 @@ caf::typed_response_promise<join_room_result> on_join(directory_self self, join_
   ++entry->joins_forwarded;
   // The room answers the connection directly: its reply then cannot be overtaken by the lines
   // the room fans out after the join.
-  rp.delegate(entry->handle, add_member{x.name, x.member});
+  rp.delegate(entry->handle, add_member{x.name, x.member, x.mask});
   return rp;
 }
 
@@ -125,7 +126,9 @@ directory_actor::behavior_type directory_behavior(directory_self self, directory
       auto i = self->state.users.find(x.to);
       if (i == self->state.users.end())
         return {false};
-      self->send(i->second, deliver_text{shared_text{protocol::text::private_from(x.from, x.line)}});
+      self->send(i->second,
+                 deliver_text{shared_text{protocol::text::private_from(x.from, x.line)},
+                              shared_text{protocol::irc::privmsg(x.from_mask, x.to, x.line)}});
       return {true};
     },
     [self](lookup_room& x) -> lookup_room_result {

@@ -32,6 +32,7 @@ struct join_room {
   std::string room;
   std::string name;
   member_actor member;
+  std::string mask; ///< nick!user@host for IRC members
 };
 
 struct list_rooms {};
@@ -48,6 +49,7 @@ struct send_private {
   std::string from;
   std::string to;
   std::string line;
+  std::string from_mask; ///< nick!user@host of the sender, for IRC recipients
 };
 struct send_private_result {
   bool delivered;
@@ -102,7 +104,7 @@ template <class F> typename F::result_type inspect(F& f, release_name& x) {
   return f(caf::meta::type_name("release_name"), x.name);
 }
 template <class F> typename F::result_type inspect(F& f, join_room& x) {
-  return f(caf::meta::type_name("join_room"), x.room, x.name, x.member);
+  return f(caf::meta::type_name("join_room"), x.room, x.name, x.member, x.mask);
 }
 template <class F> typename F::result_type inspect(F& f, list_rooms&) {
   return f(caf::meta::type_name("list_rooms"));
@@ -114,7 +116,7 @@ template <class F> typename F::result_type inspect(F& f, list_rooms_result& x) {
   return f(caf::meta::type_name("list_rooms_result"), x.rooms);
 }
 template <class F> typename F::result_type inspect(F& f, send_private& x) {
-  return f(caf::meta::type_name("send_private"), x.from, x.to, x.line);
+  return f(caf::meta::type_name("send_private"), x.from, x.to, x.line, x.from_mask);
 }
 template <class F> typename F::result_type inspect(F& f, send_private_result& x) {
   return f(caf::meta::type_name("send_private_result"), x.delivered);

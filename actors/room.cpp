@@ -5,6 +5,7 @@
 
 #include "caf/all.hpp"
 
+#include "protocol/irc_events.hpp"
 #include "protocol/line_text.hpp"
 #include "trace/traced_self.hpp"
 
@@ -13,11 +14,17 @@ namespace parley {
 namespace {
 
 namespace text = protocol::text;
+namespace irc = protocol::irc;
+
+struct member_entry {
+  member_actor handle;
+  std::string mask; ///< nick!user@host, as IRC clients see the member
+};
 
 struct room_state {
   std::string name;
   room_registry_actor registry;
-  std::map<std::string, member_actor> members; // ordered: deterministic fan-out order
+  std::map<std::string, member_entry> members; // ordered: deterministic fan-out order
   std::map<caf::actor_addr, std::string> names_by_addr;
   std::uint64_t joins_seen = 0;
 };
@@ -32,16 +39,23 @@ std::vector<std::string> member_names(const room_state& st) {
   return out;
 }
 
-// Sends one shared buffer to every member except `except`.
-void broadcast(room_self self, const shared_text& t, const std::string& except) {
+// Sends one event, rendered once per protocol, to every member except `except`.
+void broadcast(room_self self, std::string line, std::string irc_text, const std::string& except) {
+  deliver_text out{shared_text{std::move(line)}, shared_text{std::move(irc_text)}};
   for (const auto& [name, member] : self->state.members)
     if (name != except)
-      self->send(member, deliver_text{t});
+      self->send(member.handle, out);
 }
 
 void report_population(room_self self) {
   auto& st = self->state;
   self->send(st.registry, room_population{st.name, st.members.size(), st.joins_seen});
+}
+
+void forget(room_self self, std::map<std::string, member_entry>::iterator i) {
+  self->state.names_by_addr.erase(i->second.handle.address());
+  self->demonitor(i->second.handle.address());
+  self->state.members.erase(i);
 }
 
 void drop_member(room_self self, const std::string& name, leave_kind kind,
@@ -50,13 +64,14 @@ void drop_member(room_self self, const std::string& name, leave_kind kind,
   auto i = st.members.find(name);
   if (i == st.members.end())
     return;
-  st.names_by_addr.erase(i->second.address());
-  self->demonitor(i->second.address());
-  st.members.erase(i);
+  auto mask = i->second.mask;
+  forget(self, i);
   std::string msg = name + (kind == leave_kind::part ? " left" : " quit");
   if (!reason.empty())
     msg += " (" + reason + ")";
-  broadcast(self, shared_text{text::room_notice(st.name, msg)}, name);
+  auto irc_text = kind == leave_kind::part ? irc::part(mask, st.name, reason)
+                                           : irc::quit(mask, reason);
+  broadcast(self, text::room_notice(st.name, msg), std::move(irc_text), name);
   report_population(self);
 }
 
@@ -65,17 +80,32 @@ join_room_result handle_add(room_self self, add_member& x) {
   ++st.joins_seen;
   if (auto i = st.members.find(x.name); i != st.members.end()) {
     // Same name again (a reconnect that raced its own quit): the newest handle wins.
-    st.names_by_addr.erase(i->second.address());
-    self->demonitor(i->second.address());
-    st.members.erase(i);
+    forget(self, i);
   } else {
-    broadcast(self, shared_text{text::room_notice(st.name, x.name + " joined")}, x.name);
+    broadcast(self, text::room_notice(st.name, x.name + " joined"), irc::join(x.mask, st.name),
+              x.name);
   }
   self->monitor(x.member);
   st.names_by_addr.emplace(x.member.address(), x.name);
-  st.members.emplace(x.name, std::move(x.member));
+  st.members.emplace(x.name, member_entry{std::move(x.member), std::move(x.mask)});
   report_population(self);
   return {true, {}, caf::actor_cast<room_actor>(self), member_names(st)};
+}
+
+caf::result<post_line_result> handle_post(room_self self, post_line& x) {
+  auto& st = self->state;
+  auto i = st.members.find(x.sender);
+  if (i == st.members.end())
+    return caf::make_error(caf::sec::invalid_argument, "not a member of " + st.name);
+  const auto& mask = i->second.mask;
+  auto channel = irc::channel_of(st.name);
+  if (x.action)
+    broadcast(self, text::action(st.name, x.sender, x.line), irc::action(mask, channel, x.line),
+              x.sender);
+  else
+    broadcast(self, text::chat(st.name, x.sender, x.line), irc::privmsg(mask, channel, x.line),
+              x.sender);
+  return post_line_result{};
 }
 
 } // namespace
@@ -99,15 +129,7 @@ room_actor::behavior_type room_behavior(room_self self, std::string name,
       drop_member(self, x.name, x.kind, x.reason);
       return {};
     },
-    [self](post_line& x) -> caf::result<post_line_result> {
-      auto& st = self->state;
-      if (st.members.count(x.sender) == 0)
-        return caf::make_error(caf::sec::invalid_argument, "not a member of " + st.name);
-      auto line = x.action ? text::action(st.name, x.sender, x.line)
-                           : text::chat(st.name, x.sender, x.line);
-      broadcast(self, shared_text{std::move(line)}, x.sender);
-      return post_line_result{};
-    },
+    [self](post_line& x) { return handle_post(self, x); },
     [self](list_members&) -> list_members_result { return {member_names(self->state)}; },
     [self](close_room&) {
       // The directory only closes an empty room with no join in flight.

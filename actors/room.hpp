@@ -23,9 +23,11 @@ namespace parley {
 
 // --- What a room sends to its members ---
 
-/// Preformatted output for the member's client (chat lines, notices), shared by all members.
+/// Output for the member's client (a chat line, a notice), rendered once per protocol and
+/// shared by every member: each connection writes the rendering of its own protocol.
 struct deliver_text {
-  shared_text text;
+  shared_text line; ///< the line protocol's rendering
+  shared_text irc;  ///< the IRC rendering (may be empty: then IRC clients get nothing)
 };
 
 using member_actor = caf::typed_actor<caf::reacts_to<deliver_text>>;
@@ -36,6 +38,7 @@ using member_actor = caf::typed_actor<caf::reacts_to<deliver_text>>;
 struct add_member {
   std::string name;
   member_actor member;
+  std::string mask; ///< how IRC clients see this member: nick!user@host
 };
 /// Answer to a join, sent by the room itself straight to the joining connection, so that it
 /// arrives before any line the room fans out after the join.
@@ -104,10 +107,10 @@ using room_factory = std::function<room_actor(caf::actor_system&, std::string, r
                                               trace::tracer*)>;
 
 template <class F> typename F::result_type inspect(F& f, deliver_text& x) {
-  return f(caf::meta::type_name("deliver_text"), x.text);
+  return f(caf::meta::type_name("deliver_text"), x.line, x.irc);
 }
 template <class F> typename F::result_type inspect(F& f, add_member& x) {
-  return f(caf::meta::type_name("add_member"), x.name, x.member);
+  return f(caf::meta::type_name("add_member"), x.name, x.member, x.mask);
 }
 template <class F> typename F::result_type inspect(F& f, join_room_result& x) {
   return f(caf::meta::type_name("join_room_result"), x.ok, x.error, x.room, x.members);

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "actors/connection_state.hpp"
+#include "protocol/irc_events.hpp"
 #include "protocol/line_text.hpp"
 #include "protocol/names.hpp"
 
@@ -147,7 +148,8 @@ void on_new_password(connection_self self, std::string line) {
 
 void enter_room(connection_self self, const std::string& room) {
   auto& st = self->state;
-  join_room msg{room, st.name, caf::actor_cast<member_actor>(self)};
+  join_room msg{room, st.name, caf::actor_cast<member_actor>(self),
+                protocol::irc::mask_of(st.name, st.cfg.host_cloak)};
   await_line<join_room_result>(self, st.deps.directory, std::move(msg), [self, room](join_room_result& r) {
     auto& st = self->state;
     if (!r.ok) {
@@ -247,7 +249,8 @@ void cmd_msg(connection_self self, const std::string& arg) {
     return;
   }
   auto& st = self->state;
-  await_line<send_private_result>(self, st.deps.directory, send_private{st.name, *target, line},
+  send_private msg{st.name, *target, line, protocol::irc::mask_of(st.name, st.cfg.host_cloak)};
+  await_line<send_private_result>(self, st.deps.directory, std::move(msg),
              [self, to = *target, line](send_private_result& r) {
                if (r.delivered)
                  write(self, text::private_to(to, line));

@@ -25,7 +25,7 @@ member_actor::behavior_type relay(member_actor::pointer self, std::string name,
   self->set_down_handler([self](caf::down_msg&) { self->quit(); });
   return {
     [self, name, target](deliver_text& x) {
-      if (!should_drop(name, x.text.str()))
+      if (!should_drop(name, x.line.str()))
         self->send(target, x);
     },
   };
@@ -37,7 +37,7 @@ room_actor::behavior_type front(room_actor::pointer self, room_actor real) {
     [self, real](add_member& x) {
       auto rp = self->make_response_promise<join_room_result>();
       auto via = self->system().spawn(relay, x.name, x.member);
-      rp.delegate(real, add_member{x.name, via});
+      rp.delegate(real, add_member{x.name, via, x.mask});
       return rp;
     },
     [self, real](remove_member& x) {

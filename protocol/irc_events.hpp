@@ -1,0 +1,23 @@
+// How room events and private messages look to IRC clients. The room renders every event once
+// per protocol (line protocol and IRC), and each connection picks its own; so N members still
+// share one buffer per protocol. CAF-free.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace parley::protocol::irc {
+
+/// The IRC channel of a room: "lobby" -> "#lobby".
+std::string channel_of(std::string_view room);
+
+/// "nick!user@host" for a Parley user (the user part is the account name).
+std::string mask_of(std::string_view nick, std::string_view host);
+
+std::string privmsg(std::string_view mask, std::string_view target, std::string_view text);
+std::string action(std::string_view mask, std::string_view target, std::string_view text);
+std::string join(std::string_view mask, std::string_view room);
+std::string part(std::string_view mask, std::string_view room, std::string_view reason);
+std::string quit(std::string_view mask, std::string_view reason);
+
+} // namespace parley::protocol::irc
