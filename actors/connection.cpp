@@ -34,6 +34,7 @@ void finish(connection_self self, const std::string& reason, bool close_socket) 
   if (!st.room_name.empty())
     self->request(st.room, caf::infinite, remove_member{st.name, leave_kind::quit, reason})
       .then([](remove_member_result&) {}, [](caf::error&) {});
+  irc_leave_all(self, reason);
   if (st.claimed)
     self->send(st.deps.directory, release_name{st.name});
   if (close_socket)
@@ -58,11 +59,18 @@ void process_pending(connection_self self) {
     auto item = std::move(st.pending.front());
     st.pending.pop_front();
     if (item.what == protocol::decoded_line::kind::too_long) {
-      write(self, text::error("line too long (limit " + std::to_string(st.cfg.max_line_bytes) +
-                              " bytes); ignored"));
+      if (st.cfg.protocol == wire_protocol::irc)
+        irc_line_too_long(self);
+      else
+        write(self, text::error("line too long (limit " + std::to_string(st.cfg.max_line_bytes) +
+                                " bytes); ignored"));
       continue;
     }
-    if (auto problem = protocol::check_line(item.text); problem != protocol::line_problem::none) {
+    // IRC text may carry formatting controls (\x01 ACTION, \x02 bold) and legacy encodings;
+    // its parser refuses what the protocol forbids.
+    auto problem = st.cfg.protocol == wire_protocol::irc ? protocol::line_problem::none
+                                                           : protocol::check_line(item.text);
+    if (problem != protocol::line_problem::none) {
       write(self, text::error(std::string{protocol::describe(problem)} + "; ignored"));
       continue;
     }
@@ -90,7 +98,15 @@ void on_bytes(connection_self self, net::bytes_received& x) {
 } // namespace
 
 void line_done(connection_self self) {
-  self->state.busy = false;
+  auto& st = self->state;
+  st.busy = false;
+  if (st.continuation) {
+    auto rest = std::move(st.continuation);
+    st.continuation = nullptr;
+    rest();
+    if (st.busy)
+      return;
+  }
   process_pending(self);
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "actors/authenticator.hpp"
 #include "actors/directory.hpp"
@@ -29,6 +30,11 @@ struct connection_config {
   bool allow_register = true;
   std::size_t min_password_length = 6;
   std::string default_room = "lobby";
+  // IRC (protocol irc only)
+  std::string server_name = "parley.local"; ///< prefix of every numeric and server message
+  std::string network_name = "Parley";
+  std::vector<std::string> motd;            ///< empty: 422 (no MOTD)
+  bool irc_require_account = false;         ///< true: SASL or PASS is needed to register
 };
 
 /// The actors a connection talks to, handed over at spawn time.

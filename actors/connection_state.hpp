@@ -3,6 +3,9 @@
 #pragma once
 
 #include <deque>
+#include <functional>
+#include <map>
+#include <set>
 
 #include "caf/all.hpp"
 
@@ -13,6 +16,20 @@
 namespace parley::detail {
 
 enum class phase { awaiting_name, awaiting_password, awaiting_new_password, chatting, closed };
+
+/// What an IRC session keeps beyond the shared connection state (irc_session.cpp).
+struct irc_session_state {
+  std::string nick;  ///< the nick asked for with NICK (normalised), before and after registration
+  std::string user;  ///< from USER
+  std::string realname;
+  std::string pass;  ///< from PASS, until registration uses it
+  bool cap_negotiating = false; ///< CAP LS/REQ seen and no CAP END yet: registration waits
+  std::set<std::string> caps;   ///< enabled capabilities
+  std::string account;          ///< the account SASL authenticated, if any
+  bool sasl_waiting = false;    ///< AUTHENTICATE PLAIN sent, waiting for the payload
+  std::string away;             ///< the away message, empty when here
+  std::map<std::string, room_actor> channels; ///< room name -> room, for rooms joined
+};
 
 struct connection_state {
   net::connection_id id = 0;
@@ -30,6 +47,10 @@ struct connection_state {
   std::string room_name; ///< current room, empty when in none
   room_actor room;
   std::uint64_t unflushed = 0; ///< bytes written but not yet flushed by the transport
+  irc_session_state irc;       ///< used by IRC connections only
+  /// The rest of a multi-step line (IRC JOIN #a,#b): runs when the current step's answer is in,
+  /// before any later line.
+  std::function<void()> continuation;
 };
 
 using connection_self = trace::stateful_self<connection_actor, connection_state>;
@@ -40,10 +61,40 @@ void write_shared(connection_self self, const shared_text& text);
 void finish(connection_self self, const std::string& reason, bool close_socket);
 void line_done(connection_self self); ///< the current line is handled: go on with the next
 
-// The session (session.cpp).
+/// Starts a request whose answer the current line waits for: later lines stay queued until
+/// `on_result` (or `on_error`) has run, which is what gives the protocols their ordering
+/// guarantee. Either callback may start another request or timer that the line waits for.
+template <class Result, class Dest, class Msg, class OnResult, class OnError>
+void await_reply(connection_self self, const Dest& dest, Msg msg, OnResult on_result,
+                 OnError on_error) {
+  self->state.busy = true;
+  self->request(dest, caf::infinite, std::move(msg))
+    .then(
+      [self, on_result](Result& result) mutable {
+        self->state.busy = false;
+        on_result(result);
+        if (!self->state.busy)
+          line_done(self);
+      },
+      [self, on_error](caf::error& err) mutable {
+        self->state.busy = false;
+        on_error(err);
+        if (!self->state.busy)
+          line_done(self);
+      });
+}
+
+// The line protocol's session (session.cpp).
 void start_session(connection_self self);
 void handle_line(connection_self self, std::string line);
 void login_delay_over(connection_self self);
 void room_failed(connection_self self, const caf::actor_addr& who);
+
+// The IRC session (irc_session.cpp).
+void irc_start(connection_self self);
+void irc_handle_line(connection_self self, std::string line);
+void irc_line_too_long(connection_self self);
+void irc_leave_all(connection_self self, const std::string& reason);
+void irc_room_failed(connection_self self, const caf::actor_addr& who);
 
 } // namespace parley::detail

@@ -64,8 +64,8 @@ void maybe_finish_shutdown(listener_self self) {
 } // namespace
 
 listener_actor::behavior_type listener_behavior(listener_self self, connection_deps deps,
-                                                listener_config cfg) {
-  trace::attach(self, deps.tracer, "listener");
+                                                listener_config cfg, std::string name) {
+  trace::attach(self, deps.tracer, name);
   self->state.deps = std::move(deps);
   self->state.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -111,8 +111,9 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
   };
 }
 
-listener_actor spawn_listener(caf::actor_system& sys, connection_deps deps, listener_config cfg) {
-  return sys.spawn(listener_behavior, std::move(deps), std::move(cfg));
+listener_actor spawn_listener(caf::actor_system& sys, connection_deps deps, listener_config cfg,
+                              std::string name) {
+  return sys.spawn(listener_behavior, std::move(deps), std::move(cfg), std::move(name));
 }
 
 } // namespace parley

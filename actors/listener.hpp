@@ -38,7 +38,9 @@ struct listener_config {
   connection_config connection;
 };
 
-listener_actor spawn_listener(caf::actor_system& sys, connection_deps deps, listener_config cfg);
+/// `name` is the listener's name in traces.
+listener_actor spawn_listener(caf::actor_system& sys, connection_deps deps, listener_config cfg,
+                              std::string name = "listener");
 
 template <class F> typename F::result_type inspect(F& f, shutdown_server& x) {
   return f(caf::meta::type_name("shutdown_server"), x.reason);

@@ -99,12 +99,19 @@ caf::result<post_line_result> handle_post(room_self self, post_line& x) {
     return caf::make_error(caf::sec::invalid_argument, "not a member of " + st.name);
   const auto& mask = i->second.mask;
   auto channel = irc::channel_of(st.name);
-  if (x.action)
-    broadcast(self, text::action(st.name, x.sender, x.line), irc::action(mask, channel, x.line),
-              x.sender);
-  else
-    broadcast(self, text::chat(st.name, x.sender, x.line), irc::privmsg(mask, channel, x.line),
-              x.sender);
+  switch (x.kind) {
+    case line_kind::action:
+      broadcast(self, text::action(st.name, x.sender, x.line), irc::action(mask, channel, x.line),
+                x.sender);
+      break;
+    case line_kind::notice:
+      broadcast(self, text::chat(st.name, x.sender, x.line), irc::notice(mask, channel, x.line),
+                x.sender);
+      break;
+    default:
+      broadcast(self, text::chat(st.name, x.sender, x.line), irc::privmsg(mask, channel, x.line),
+                x.sender);
+  }
   return post_line_result{};
 }
 

@@ -54,12 +54,15 @@ struct remove_member {
 };
 struct remove_member_result {};
 
-/// A chat line from a member; `action` marks a /me line. The reply comes after the line has
-/// been sent to every other member, which is what gives the protocol its ordering guarantee.
+/// What kind of line a member posts: said, acted (/me, IRC CTCP ACTION) or an IRC NOTICE.
+enum class line_kind : std::uint8_t { say, action, notice };
+
+/// A chat line from a member. The reply comes after the line has been sent to every other
+/// member, which is what gives the protocols their ordering guarantee.
 struct post_line {
   std::string sender;
   std::string line;
-  bool action;
+  line_kind kind;
 };
 struct post_line_result {};
 
@@ -123,7 +126,8 @@ template <class F> typename F::result_type inspect(F& f, remove_member_result&) 
   return f(caf::meta::type_name("remove_member_result"));
 }
 template <class F> typename F::result_type inspect(F& f, post_line& x) {
-  return f(caf::meta::type_name("post_line"), x.sender, x.line, x.action);
+  auto kind = static_cast<std::uint8_t>(x.kind);
+  return f(caf::meta::type_name("post_line"), x.sender, x.line, kind);
 }
 template <class F> typename F::result_type inspect(F& f, post_line_result&) {
   return f(caf::meta::type_name("post_line_result"));

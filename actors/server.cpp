@@ -15,8 +15,13 @@ server_handles spawn_server(caf::actor_system& sys, net::transport_actor transpo
   h.auth = spawn_authenticator(sys, std::move(cfg.auth));
   if (cfg.decorate_auth)
     h.auth = cfg.decorate_auth(sys, h.auth);
-  h.listener = spawn_listener(sys, connection_deps{transport, h.directory, h.auth, cfg.tracer},
-                              std::move(cfg.listener));
+  connection_deps deps{transport, h.directory, h.auth, cfg.tracer};
+  h.listener = spawn_listener(sys, deps, std::move(cfg.listener));
+  if (cfg.irc_listener) {
+    cfg.irc_listener->connection.protocol = wire_protocol::irc;
+    cfg.irc_listener->connection.max_line_bytes = 510; // 512 with CRLF
+    h.irc_listener = spawn_listener(sys, deps, std::move(*cfg.irc_listener), "irc-listener");
+  }
   return h;
 }
 

@@ -3,6 +3,7 @@
 // actors are the same either way.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ namespace parley {
 
 struct server_config {
   listener_config listener;
+  /// The IRC front end: a second listener whose connections speak IRC, over the same rooms,
+  /// directory and authenticator. Absent: no IRC.
+  std::optional<listener_config> irc_listener;
   directory_config directory;
   authenticator_config auth;
   /// Optionally puts an actor in front of the authenticator (the simulator's fault injection
@@ -28,6 +32,7 @@ struct server_handles {
   directory_actor directory;
   authenticator_actor auth;
   listener_actor listener;
+  listener_actor irc_listener; ///< null without IRC
 };
 
 /// Spawns the server's actors; connections start once the transport is told to listen.

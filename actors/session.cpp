@@ -22,24 +22,14 @@ void prompt_name(connection_self self);
 // `on_result` may start another request (or a timer) that the line waits for in turn.
 template <class Result, class Dest, class Msg, class OnResult>
 void await_line(connection_self self, const Dest& dest, Msg msg, OnResult on_result) {
-  self->state.busy = true;
-  self->request(dest, caf::infinite, std::move(msg))
-    .then(
-      [self, on_result](Result& result) mutable {
-        self->state.busy = false;
-        on_result(result);
-        if (!self->state.busy)
-          line_done(self);
-      },
-      [self](caf::error&) {
-        write(self, text::error("the server could not complete that; try again"));
-        if (self->state.ph != phase::chatting) {
-          // Lines typed ahead answered prompts that no longer hold: start the login over.
-          self->state.pending.clear();
-          prompt_name(self);
-        }
-        line_done(self);
-      });
+  await_reply<Result>(self, dest, std::move(msg), std::move(on_result), [self](caf::error&) {
+    write(self, text::error("the server could not complete that; try again"));
+    if (self->state.ph != phase::chatting) {
+      // Lines typed ahead answered prompts that no longer hold: start the login over.
+      self->state.pending.clear();
+      prompt_name(self);
+    }
+  });
 }
 
 std::string members_phrase(std::size_t n) {
@@ -188,7 +178,8 @@ void post(connection_self self, std::string line, bool action) {
   if (!require_room(self))
     return;
   auto& st = self->state;
-  await_line<post_line_result>(self, st.room, post_line{st.name, std::move(line), action},
+  auto kind = action ? line_kind::action : line_kind::say;
+  await_line<post_line_result>(self, st.room, post_line{st.name, std::move(line), kind},
              [](post_line_result&) {});
 }
 
@@ -323,13 +314,21 @@ void on_chat_line(connection_self self, std::string line) {
 } // namespace
 
 void start_session(connection_self self) {
-  write(self, text::greeting());
-  prompt_name(self);
+  if (self->state.cfg.protocol == wire_protocol::irc) {
+    irc_start(self); // IRC clients speak first
+  } else {
+    write(self, text::greeting());
+    prompt_name(self);
+  }
   self->delayed_send(self, std::chrono::milliseconds{self->state.cfg.login_timeout_ms},
                      login_timed_out{});
 }
 
 void handle_line(connection_self self, std::string line) {
+  if (self->state.cfg.protocol == wire_protocol::irc) {
+    irc_handle_line(self, std::move(line));
+    return;
+  }
   switch (self->state.ph) {
     case phase::awaiting_name:
       on_name(self, line);
@@ -357,6 +356,10 @@ void login_delay_over(connection_self self) {
 
 void room_failed(connection_self self, const caf::actor_addr& who) {
   auto& st = self->state;
+  if (st.cfg.protocol == wire_protocol::irc) {
+    irc_room_failed(self, who);
+    return;
+  }
   if (st.room_name.empty() || who != st.room.address())
     return;
   write(self, text::error("room " + st.room_name + " failed; you are in no room now. /join " +

@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fstream>
+
 namespace parley::app {
 
 void add_common_options(CLI::App& app, common_options& opts) {
@@ -43,6 +45,15 @@ void add_serve_options(CLI::App& serve, serve_options& o) {
     ->check(CLI::Range(1, 64))
     ->capture_default_str();
   serve.add_option("--trace", o.trace, "Record every actor message to FILE (JSON Lines)");
+  serve.add_option("--irc-listen", o.irc_listen, "HOST:PORT for IRC clients (repeatable; none: no IRC)")
+    ->capture_default_str();
+  serve.add_option("--server-name", o.server_name, "The IRC server name")->capture_default_str();
+  serve.add_option("--network-name", o.network_name, "The IRC network name")->capture_default_str();
+  serve.add_option("--motd-file", o.motd_file, "Message of the day for IRC clients")
+    ->check(CLI::ExistingFile);
+  serve.add_option("--irc-require-account", o.irc_require_account,
+                   "IRC clients must authenticate (SASL or PASS) (true/false)")
+    ->capture_default_str();
   serve.add_option("--shutdown-timeout-ms", o.shutdown_timeout_ms,
                    "How long a graceful shutdown may take")
     ->capture_default_str();
@@ -67,6 +78,18 @@ server_config make_server_config(const common_options& common, const serve_optio
   cfg.auth.make_hasher = [] { return store::make_argon2id_hasher(store::hash_cost::interactive); };
   cfg.auth.workers = o.auth_workers;
   cfg.auth.detached_workers = true;
+  if (!(o.irc_listen.size() == 1 && o.irc_listen[0] == "none")) {
+    auto irc = cfg.listener;
+    irc.connection.server_name = o.server_name;
+    irc.connection.network_name = o.network_name;
+    irc.connection.irc_require_account = o.irc_require_account;
+    if (!o.motd_file.empty()) {
+      std::ifstream in{o.motd_file};
+      for (std::string line; std::getline(in, line);)
+        irc.connection.motd.push_back(line);
+    }
+    cfg.irc_listener = irc;
+  }
   return cfg;
 }
 

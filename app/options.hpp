@@ -33,6 +33,12 @@ struct serve_options {
   std::size_t threads = 2;
   std::uint32_t shutdown_timeout_ms = 5000;
   std::string trace; ///< record every actor message to this file (docs/traces.md)
+  // IRC front end
+  std::vector<std::string> irc_listen{"127.0.0.1:6667"}; ///< "none": no IRC
+  std::string server_name = "parley.local";
+  std::string network_name = "Parley";
+  std::string motd_file;
+  bool irc_require_account = false;
 };
 
 /// Registers the shared options (--config, --data-dir, --log-level) on the top-level app.

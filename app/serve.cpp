@@ -43,21 +43,48 @@ bool prepare_data_dir(const common_options& common) {
   return true;
 }
 
-void graceful_shutdown(caf::actor_system& sys, const server_handles& h, const serve_options& o) {
-  caf::scoped_actor self{sys};
-  // The listener ends stragglers at its own deadline; this one only guards against a stuck listener.
-  auto timeout = std::chrono::milliseconds{o.shutdown_timeout_ms + 2000};
-  self->request(h.listener, timeout, shutdown_server{"the operator stopped the server"})
+// Tells one listener's clients and waits for them; past the deadline the listener is ended.
+void shut_listener(caf::scoped_actor& self, const listener_actor& listener,
+                   std::chrono::milliseconds timeout) {
+  if (!listener)
+    return;
+  self->request(listener, timeout, shutdown_server{"the operator stopped the server"})
     .receive([](shutdown_server_result& r) {
                spdlog::info("closed {} connections", r.connections_closed);
              },
              [&](caf::error& e) {
                spdlog::warn("shutdown incomplete: {}", caf::to_string(e));
-               self->send_exit(h.listener, caf::exit_reason::kill);
+               self->send_exit(listener, caf::exit_reason::kill);
              });
+}
+
+void graceful_shutdown(caf::actor_system& sys, const server_handles& h, const serve_options& o) {
+  caf::scoped_actor self{sys};
+  // The listener ends stragglers at its own deadline; this one only guards against a stuck listener.
+  auto timeout = std::chrono::milliseconds{o.shutdown_timeout_ms + 2000};
+  shut_listener(self, h.listener, timeout);
+  shut_listener(self, h.irc_listener, timeout);
   self->request(h.transport, timeout, net::stop_transport{})
     .receive([](net::stop_transport_result&) {}, [](caf::error&) {});
   stop_server_actors(sys, h);
+}
+
+// Opens `endpoints` for `listener`; false (after logging why) if any cannot be opened.
+bool open_listener(caf::actor_system& sys, const net::transport_actor& transport,
+                   const std::vector<std::string>& endpoints, const listener_actor& listener,
+                   const char* what) {
+  bool ok = false;
+  caf::scoped_actor self{sys};
+  self->request(transport, std::chrono::seconds{10},
+                net::listen_on{endpoints, caf::actor_cast<net::acceptor_actor>(listener)})
+    .receive(
+      [&](net::listen_on_result& r) {
+        ok = true;
+        for (const auto& ep : r.bound)
+          spdlog::info("listening on {} ({})", ep, what);
+      },
+      [&](caf::error& e) { spdlog::error("{}", caf::to_string(e)); });
+  return ok;
 }
 
 } // namespace
@@ -91,21 +118,13 @@ int run_serve(const common_options& common, const serve_options& opts) {
   auto server_cfg = make_server_config(common, opts);
   server_cfg.tracer = tracer.get();
   auto handles = spawn_server(sys, transport, std::move(server_cfg));
-  bool listening = false;
-  {
-    caf::scoped_actor self{sys};
-    self->request(transport, std::chrono::seconds{10},
-                  net::listen_on{opts.listen, caf::actor_cast<net::acceptor_actor>(handles.listener)})
-      .receive(
-        [&](net::listen_on_result& r) {
-          listening = true;
-          for (const auto& ep : r.bound)
-            spdlog::info("listening on {}", ep);
-        },
-        [&](caf::error& e) { spdlog::error("{}", caf::to_string(e)); });
-  }
+  bool listening = open_listener(sys, transport, opts.listen, handles.listener, "line protocol");
+  if (listening && handles.irc_listener)
+    listening = open_listener(sys, transport, opts.irc_listen, handles.irc_listener, "IRC");
   if (!listening) {
     caf::anon_send_exit(handles.listener, caf::exit_reason::user_shutdown);
+    if (handles.irc_listener)
+      caf::anon_send_exit(handles.irc_listener, caf::exit_reason::user_shutdown);
     caf::anon_send(transport, net::stop_transport{});
     stop_server_actors(sys, handles);
     return 1;

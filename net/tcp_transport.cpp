@@ -32,7 +32,7 @@ template <class F> typename F::result_type inspect(F& f, retrigger_read& x) {
 
 struct tcp_state {
   tcp_transport_config cfg;
-  acceptor_actor acceptor;
+  std::map<int64_t, acceptor_actor> acceptors; ///< by listening socket (accept handle id)
   std::map<connection_id, link> links;
 };
 
@@ -45,7 +45,8 @@ caf::io::connection_handle handle_of(connection_id id) {
 connection_id id_of(caf::io::connection_handle hdl) { return static_cast<connection_id>(hdl.id()); }
 
 // "host:port" -> bound "host:port"; port 0 picks a free one.
-caf::expected<std::string> open_endpoint(tcp_self self, const std::string& endpoint) {
+caf::expected<std::string> open_endpoint(tcp_self self, const std::string& endpoint,
+                                         const acceptor_actor& acceptor) {
   auto colon = endpoint.rfind(':');
   if (colon == std::string::npos)
     return caf::make_error(caf::sec::invalid_argument, "expected HOST:PORT, got " + endpoint);
@@ -63,6 +64,7 @@ caf::expected<std::string> open_endpoint(tcp_self self, const std::string& endpo
   auto res = self->add_tcp_doorman(static_cast<uint16_t>(port), host.c_str(), true);
   if (!res)
     return caf::make_error(caf::sec::cannot_open_port, "cannot listen on " + endpoint);
+  self->state.acceptors.emplace(res->first.id(), acceptor);
   return host + ":" + std::to_string(res->second);
 }
 
@@ -76,7 +78,13 @@ void on_new_connection(tcp_self self, const caf::io::new_connection_msg& msg) {
   auto* t = self->state.cfg.tracer;
   if (t)
     t->network("accept", id, "\"peer\":" + trace::json_string(peer));
-  self->send(self->state.acceptor, connection_accepted{id, std::move(peer)});
+  auto a = self->state.acceptors.find(msg.source.id());
+  if (a == self->state.acceptors.end()) {
+    self->close(hdl);
+    self->state.links.erase(id);
+    return;
+  }
+  self->send(a->second, connection_accepted{id, std::move(peer)});
 }
 
 void on_data(tcp_self self, caf::io::new_data_msg& msg) {
@@ -179,10 +187,9 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
   self->set_render_filter([](std::string& r) { trace::redact_arguments(r, "new_data_msg", "<bytes>"); });
   return {
     [self](listen_on& x) -> caf::result<listen_on_result> {
-      self->state.acceptor = x.acceptor;
       listen_on_result r;
       for (const auto& ep : x.endpoints) {
-        auto bound = open_endpoint(self, ep);
+        auto bound = open_endpoint(self, ep, x.acceptor);
         if (!bound)
           return std::move(bound.error());
         r.bound.push_back(std::move(*bound));

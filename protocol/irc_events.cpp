@@ -23,6 +23,10 @@ std::string privmsg(std::string_view mask, std::string_view target, std::string_
   return cat({":", mask, " PRIVMSG ", target, " :", text});
 }
 
+std::string notice(std::string_view mask, std::string_view target, std::string_view text) {
+  return cat({":", mask, " NOTICE ", target, " :", text});
+}
+
 std::string action(std::string_view mask, std::string_view target, std::string_view text) {
   return cat({":", mask, " PRIVMSG ", target, " :\x01" "ACTION ", text, "\x01"});
 }

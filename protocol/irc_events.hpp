@@ -15,6 +15,7 @@ std::string channel_of(std::string_view room);
 std::string mask_of(std::string_view nick, std::string_view host);
 
 std::string privmsg(std::string_view mask, std::string_view target, std::string_view text);
+std::string notice(std::string_view mask, std::string_view target, std::string_view text);
 std::string action(std::string_view mask, std::string_view target, std::string_view text);
 std::string join(std::string_view mask, std::string_view room);
 std::string part(std::string_view mask, std::string_view room, std::string_view reason);

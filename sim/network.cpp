@@ -35,7 +35,8 @@ vtime network::latency() {
 
 std::vector<std::string> network::listen(net::acceptor_actor acceptor,
                                          const std::vector<std::string>& eps) {
-  acceptor_ = std::move(acceptor);
+  for (const auto& ep : eps)
+    acceptors_.emplace_back(ep, acceptor);
   listening_ = true;
   return eps;
 }
@@ -60,15 +61,19 @@ std::vector<std::string> network::split(std::string bytes) {
   return out;
 }
 
-net::connection_id network::connect() {
+net::connection_id network::connect(const std::string& endpoint) {
   auto id = next_id_++;
   links_.emplace(id, link{}).first->second.id = id;
-  events_.at(now_() + latency(), [this, id] {
+  events_.at(now_() + latency(), [this, id, endpoint] {
+    const net::acceptor_actor* acceptor = nullptr;
+    for (const auto& [ep, a] : acceptors_)
+      if (!acceptor && (endpoint.empty() || ep == endpoint))
+        acceptor = &a;
     auto& l = links_.at(id);
     if (l.view.closed_by_client)
       return;
     bool refused_by_fault = listening_ && rng_.chance(opts_.refuse_per_mille);
-    if (!listening_ || refused_by_fault) {
+    if (!listening_ || refused_by_fault || !acceptor) {
       faults_ += refused_by_fault ? 1 : 0;
       if (refused_by_fault && tracer_)
         tracer_->fault("refuse", "conn/" + std::to_string(id));
@@ -79,7 +84,7 @@ net::connection_id network::connect() {
     auto peer = "sim:" + std::to_string(id);
     if (tracer_)
       tracer_->network("accept", id, "\"peer\":" + trace::json_string(peer));
-    caf::anon_send(acceptor_, net::connection_accepted{id, peer});
+    caf::anon_send(*acceptor, net::connection_accepted{id, peer});
     if (tracer_)
       tracer_->handling_done();
   });

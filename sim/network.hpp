@@ -58,7 +58,8 @@ public:
   void stop();
 
   // --- The client side, called by simulated clients ---
-  net::connection_id connect();
+  /// Connects to `endpoint` ("" = the first one listened on).
+  net::connection_id connect(const std::string& endpoint = {});
   void client_send(net::connection_id id, std::string bytes);
   void client_close(net::connection_id id); ///< orderly close, after the bytes in flight
   void client_half_close(net::connection_id id); ///< stops sending, still reads
@@ -110,7 +111,7 @@ private:
   prng rng_;
   network_options opts_;
   std::function<vtime()> now_;
-  net::acceptor_actor acceptor_;
+  std::vector<std::pair<std::string, net::acceptor_actor>> acceptors_; ///< in listen order
   bool listening_ = false;
   net::connection_id next_id_ = 1;
   std::map<net::connection_id, link> links_;
