@@ -67,39 +67,37 @@ using faulty_auth_actor = authenticator_actor::extend<caf::reacts_to<forward_lat
 
 struct faulty_auth_state {
   authenticator_actor real;
-  const fault_plan* plan = nullptr;
-  prng rng{0};
+  auth_policy decide;
   std::uint64_t next_ticket = 0;
   std::map<std::uint64_t, std::function<void()>> delayed;
 };
 
-using faulty_self = faulty_auth_actor::stateful_pointer<faulty_auth_state>;
+using faulty_self = trace::stateful_self<faulty_auth_actor, faulty_auth_state>;
 
+// Fails the request, forwards it after the decided delay, or forwards it now.
 template <class Result, class Request>
 caf::typed_response_promise<Result> intercept(faulty_self self, Request& x) {
   auto& st = self->state;
   auto rp = self->template make_response_promise<Result>();
-  if (st.plan->enabled && st.rng.chance(st.plan->fail_auth_per_mille)) {
+  auto d = st.decide();
+  if (d.fail) {
     rp.deliver(caf::make_error(caf::sec::runtime_error, "injected authenticator failure"));
-    return rp;
-  }
-  if (st.plan->enabled && st.rng.chance(st.plan->slow_auth_per_mille)) {
+  } else if (d.delay.count() > 0) {
     auto ticket = st.next_ticket++;
     st.delayed.emplace(ticket, [rp, real = st.real, x]() mutable { rp.delegate(real, x); });
-    auto delay = std::chrono::milliseconds{st.rng.between(100, 5000)};
-    self->delayed_send(self, delay, forward_later{ticket});
-    return rp;
+    self->delayed_send(self, d.delay, forward_later{ticket});
+  } else {
+    rp.delegate(st.real, x);
   }
-  rp.delegate(st.real, x);
   return rp;
 }
 
 faulty_auth_actor::behavior_type faulty_auth(faulty_self self, authenticator_actor real,
-                                             const fault_plan* plan, prng rng) {
+                                             auth_policy decide, trace::tracer* tracer) {
+  trace::attach(self, tracer, "auth/faults");
   self->state.real = real;
-  self->state.plan = plan;
-  self->state.rng = rng;
-  self->link_to(real);
+  self->state.decide = std::move(decide);
+  self->link_to(real); // ends with the authenticator
   return {
     [self](check_account& x) { return intercept<check_account_result>(self, x); },
     [self](verify_password& x) { return intercept<verify_password_result>(self, x); },
@@ -117,8 +115,22 @@ faulty_auth_actor::behavior_type faulty_auth(faulty_self self, authenticator_act
 } // namespace
 
 authenticator_actor spawn_faulty_auth(caf::actor_system& sys, authenticator_actor real,
-                                      const fault_plan* plan, prng rng) {
-  return caf::actor_cast<authenticator_actor>(sys.spawn(faulty_auth, real, plan, rng));
+                                      auth_policy decide, trace::tracer* tracer) {
+  return caf::actor_cast<authenticator_actor>(
+    sys.spawn(faulty_auth, real, std::move(decide), tracer));
+}
+
+auth_policy random_auth_policy(const fault_plan& plan, prng rng) {
+  auto draws = std::make_shared<prng>(rng);
+  return [&plan, draws]() -> auth_decision {
+    if (!plan.enabled)
+      return {};
+    if (draws->chance(plan.fail_auth_per_mille))
+      return {true, {}};
+    if (draws->chance(plan.slow_auth_per_mille))
+      return {false, std::chrono::milliseconds{draws->between(100, 5000)}};
+    return {};
+  };
 }
 
 // --- Chaos ---

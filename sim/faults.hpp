@@ -3,6 +3,7 @@
 // or fail, and a chaos actor that crashes connection and room actors on request.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,9 +36,20 @@ struct fault_plan {
 /// when `kinds` is empty, a swarm choice of kinds too.
 fault_plan make_fault_plan(prng& rng, const std::vector<std::string>& kinds);
 
-/// An authenticator proxy that delays or fails requests as `plan` says (plan must outlive it).
+/// What the faulty authenticator does with one request: fail it, delay it, or pass it on.
+struct auth_decision {
+  bool fail = false;
+  vtime delay{0};
+};
+using auth_policy = std::function<auth_decision()>;
+
+/// An authenticator proxy that fails or delays each request as `decide` says (in virtual time
+/// in the simulator). Swarm runs decide from the seed, scenario files from their fault steps.
 authenticator_actor spawn_faulty_auth(caf::actor_system& sys, authenticator_actor real,
-                                      const fault_plan* plan, prng rng);
+                                      auth_policy decide, trace::tracer* tracer = nullptr);
+
+/// The swarm's policy: slow and failing answers drawn from `rng` at the plan's rates.
+auth_policy random_auth_policy(const fault_plan& plan, prng rng);
 
 /// Asks the directory for a user's session or a room and kills that actor.
 struct crash_user {

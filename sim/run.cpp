@@ -112,10 +112,6 @@ run_result run_simulation(const run_options& opts) {
     wo.server.directory.make_room = opts.make_room;
   wo.server.listener.connection.failed_login_delay_ms = 200;
   auto auth_rng = rng.fork();
-  if (plan.slow_auth_per_mille > 0 || plan.fail_auth_per_mille > 0)
-    wo.server.decorate_auth = [&plan, auth_rng](caf::actor_system& sys, authenticator_actor a) {
-      return spawn_faulty_auth(sys, a, &plan, auth_rng);
-    };
   auto max_output = wo.server.listener.connection.max_output_bytes;
   // The trace's clock is the world's virtual time; the world exists only once its actors do.
   world* running = nullptr;
@@ -127,6 +123,11 @@ run_result run_simulation(const run_options& opts) {
         ",\"faults\":" + trace::json_string(plan.describe()) + "}");
     wo.server.tracer = tracer.get();
   }
+  if (plan.slow_auth_per_mille > 0 || plan.fail_auth_per_mille > 0)
+    wo.server.decorate_auth = [&plan, auth_rng, t = tracer.get()](caf::actor_system& sys,
+                                                                   authenticator_actor a) {
+      return spawn_faulty_auth(sys, a, random_auth_policy(plan, auth_rng), t);
+    };
   run_result res;
   res.fault_summary = plan.describe();
   event_log log;

@@ -487,60 +487,6 @@ struct auth_faults {
   bool fail = false;
 };
 
-struct release_request {
-  std::uint64_t ticket;
-};
-template <class F> typename F::result_type inspect(F& f, release_request& x) {
-  return f(caf::meta::type_name("scenario_release_request"), x.ticket);
-}
-
-using scripted_auth_actor = authenticator_actor::extend<caf::reacts_to<release_request>>;
-
-struct scripted_auth_state {
-  authenticator_actor real;
-  const auth_faults* faults = nullptr;
-  std::uint64_t next_ticket = 0;
-  std::map<std::uint64_t, std::function<void()>> delayed;
-};
-
-using scripted_auth_self = scripted_auth_actor::stateful_pointer<scripted_auth_state>;
-
-// Fails the request, forwards it after exactly the configured delay, or forwards it now.
-template <class Result, class Request>
-caf::typed_response_promise<Result> pass_on(scripted_auth_self self, Request& x) {
-  auto& st = self->state;
-  auto rp = self->template make_response_promise<Result>();
-  if (st.faults->fail) {
-    rp.deliver(caf::make_error(caf::sec::runtime_error, "scenario: authenticator fails"));
-  } else if (st.faults->delay.count() > 0) {
-    auto ticket = st.next_ticket++;
-    st.delayed.emplace(ticket, [rp, real = st.real, x]() mutable { rp.delegate(real, x); });
-    self->delayed_send(self, st.faults->delay, release_request{ticket});
-  } else {
-    rp.delegate(st.real, x);
-  }
-  return rp;
-}
-
-scripted_auth_actor::behavior_type scripted_auth(scripted_auth_self self, authenticator_actor real,
-                                                 const auth_faults* faults) {
-  self->state.real = real;
-  self->state.faults = faults;
-  self->link_to(real); // ends with the authenticator
-  return {
-    [self](check_account& x) { return pass_on<check_account_result>(self, x); },
-    [self](verify_password& x) { return pass_on<verify_password_result>(self, x); },
-    [self](register_account& x) { return pass_on<register_account_result>(self, x); },
-    [self](release_request& x) {
-      auto i = self->state.delayed.find(x.ticket);
-      if (i == self->state.delayed.end())
-        return;
-      i->second();
-      self->state.delayed.erase(i);
-    },
-  };
-}
-
 // ============================================================================================
 // The run
 // ============================================================================================
@@ -579,7 +525,8 @@ public:
     if (!sc_.fault_kinds.count("slow-auth") && !sc_.fault_kinds.count("fail-auth"))
       return;
     sc_.world.server.decorate_auth = [this](caf::actor_system& sys, authenticator_actor a) {
-      return caf::actor_cast<authenticator_actor>(sys.spawn(scripted_auth, a, &auth_));
+      return spawn_faulty_auth(sys, a, [this] { return auth_decision{auth_.fail, auth_.delay}; },
+                               tracer_.get());
     };
   }
 
