@@ -8,7 +8,7 @@ build_dir=${1:-build}
 
 packages=(g++ cmake make pkg-config ccache libcaf-dev libspdlog-dev catch2 libsqlite3-dev
           libsodium-dev libcli11-dev nlohmann-json3-dev netcat-openbsd python3
-          chromium) # chromium: the trace HTML view's browser test
+          chromium python3-irc) # the trace HTML view's browser test; the IRC end-to-end test
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
