@@ -144,14 +144,20 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
     },
     [self](net::connection_lost& x) { finish(self, x.reason, false); },
     [self](shut_down_connection& x) {
-      write(self, text::info("Server shutting down: " + x.reason));
+      if (self->state.cfg.protocol == wire_protocol::irc)
+        write(self, "ERROR :Server shutting down: " + x.reason + "\r\n");
+      else
+        write(self, text::info("Server shutting down: " + x.reason));
       finish(self, "server shutting down", true);
     },
     [self](login_delay_elapsed&) { login_delay_over(self); },
     [self](login_timed_out&) {
       if (self->state.ph == phase::chatting || self->state.ph == phase::closed)
         return;
-      write(self, text::error("login timed out; goodbye"));
+      if (self->state.cfg.protocol == wire_protocol::irc)
+        write(self, "ERROR :Closing link: registration timed out\r\n");
+      else
+        write(self, text::error("login timed out; goodbye"));
       finish(self, "login timed out", true);
     },
   };

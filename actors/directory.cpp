@@ -128,7 +128,8 @@ directory_actor::behavior_type directory_behavior(directory_self self, directory
         return {false};
       self->send(i->second,
                  deliver_text{shared_text{protocol::text::private_from(x.from, x.line)},
-                              shared_text{protocol::irc::privmsg(x.from_mask, x.to, x.line)}});
+                              shared_text{x.notice ? protocol::irc::notice(x.from_mask, x.to, x.line)
+                                                   : protocol::irc::privmsg(x.from_mask, x.to, x.line)}});
       return {true};
     },
     [self](lookup_room& x) -> lookup_room_result {

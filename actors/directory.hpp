@@ -50,6 +50,7 @@ struct send_private {
   std::string to;
   std::string line;
   std::string from_mask; ///< nick!user@host of the sender, for IRC recipients
+  bool notice = false;   ///< an IRC NOTICE (IRC recipients see NOTICE, not PRIVMSG)
 };
 struct send_private_result {
   bool delivered;
@@ -116,7 +117,7 @@ template <class F> typename F::result_type inspect(F& f, list_rooms_result& x) {
   return f(caf::meta::type_name("list_rooms_result"), x.rooms);
 }
 template <class F> typename F::result_type inspect(F& f, send_private& x) {
-  return f(caf::meta::type_name("send_private"), x.from, x.to, x.line, x.from_mask);
+  return f(caf::meta::type_name("send_private"), x.from, x.to, x.line, x.from_mask, x.notice);
 }
 template <class F> typename F::result_type inspect(F& f, send_private_result& x) {
   return f(caf::meta::type_name("send_private_result"), x.delivered);

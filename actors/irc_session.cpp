@@ -5,6 +5,7 @@
 // whose handling asks another actor holds back the lines after it (await_reply), so replies
 // never overtake the fan-out of earlier messages.
 #include <algorithm>
+#include <chrono>
 #include <sstream>
 
 #include "actors/connection_state.hpp"
@@ -25,9 +26,20 @@ namespace {
 
 void send_msg(connection_self self, const irc::irc_message& m) { write(self, irc::format_irc(m)); }
 
+// A middle parameter may not be empty, hold a space or start with ':'. Replies echo what the
+// client sent (a nick, a channel), so it is cut to its first word, or "*" when nothing is left.
+std::string middle_param(const std::string& s) {
+  auto word = s.substr(0, s.find(' '));
+  while (!word.empty() && word[0] == ':')
+    word.erase(0, 1);
+  return word.empty() ? std::string{"*"} : word;
+}
+
 void reply(connection_self self, numeric n, std::vector<std::string> middle = {},
            std::string trailing = {}) {
   auto& st = self->state;
+  for (auto& p : middle)
+    p = middle_param(p);
   send_msg(self, irc::make_numeric(st.cfg.server_name, n, st.irc.nick, std::move(middle),
                                    std::move(trailing)));
 }
@@ -55,6 +67,21 @@ auto failed(connection_self self, const char* command) {
 }
 
 // --- Registration ---
+
+// A wrong password (PASS or SASL) counts like a failed login of the line protocol: a growing
+// pause before the next line, and the connection is closed after max_failed_logins.
+void auth_failed(connection_self self, numeric n, std::string text = {}) {
+  auto& st = self->state;
+  reply(self, n, {}, std::move(text));
+  if (++st.failed_logins >= st.cfg.max_failed_logins) {
+    write(self, "ERROR :Closing link: too many failed authentication attempts\r\n");
+    finish(self, "too many failed logins", true);
+    return;
+  }
+  st.busy = true; // released by login_delay_elapsed
+  self->delayed_send(self, std::chrono::milliseconds{st.cfg.failed_login_delay_ms * st.failed_logins},
+                     login_delay_elapsed{});
+}
 
 void welcome(connection_self self) {
   auto& st = self->state;
@@ -116,7 +143,7 @@ void check_credentials(connection_self self) {
       self, st.deps.auth, verify_password{st.irc.nick, secret{pass}},
       [self](verify_password_result& r) {
         if (!r.ok) {
-          reply(self, numeric::ERR_PASSWDMISMATCH);
+          auth_failed(self, numeric::ERR_PASSWDMISMATCH);
           return;
         }
         self->state.irc.account = self->state.irc.nick;
@@ -254,16 +281,18 @@ void message_one(connection_self self, const std::string& target, const std::str
       return;
     }
     auto line = text;
+    auto posted = kind;
     if (kind == line_kind::say && line.size() > 8 && line.rfind("\x01" "ACTION ", 0) == 0) {
       line = line.substr(8, line.size() - 8 - (line.back() == '\x01' ? 1 : 0));
-      kind = line_kind::action;
+      posted = line_kind::action;
     }
     await_reply<post_line_result>(
-      self, i->second, post_line{st.irc.nick, line, kind},
-      [self, line, target, kind](post_line_result&) {
+      self, i->second, post_line{st.irc.nick, line, posted},
+      [self, text, target, kind](post_line_result&) {
+        // The echo is the message as the client sent it (a CTCP ACTION stays one).
         if (self->state.irc.caps.count("echo-message"))
-          write(self, kind == line_kind::notice ? irc::notice(my_mask(self), target, line)
-                                                 : irc::privmsg(my_mask(self), target, line));
+          write(self, kind == line_kind::notice ? irc::notice(my_mask(self), target, text)
+                                                 : irc::privmsg(my_mask(self), target, text));
       },
       failed(self, "PRIVMSG"));
     return;
@@ -275,12 +304,13 @@ void message_one(connection_self self, const std::string& target, const std::str
     return;
   }
   await_reply<send_private_result>(
-    self, st.deps.directory, send_private{st.irc.nick, *nick, text, my_mask(self)},
+    self, st.deps.directory, send_private{st.irc.nick, *nick, text, my_mask(self), quiet},
     [self, target, text, quiet](send_private_result& r) {
       if (!r.delivered && !quiet)
         reply(self, numeric::ERR_NOSUCHNICK, {target});
       else if (r.delivered && self->state.irc.caps.count("echo-message"))
-        write(self, irc::privmsg(my_mask(self), target, text));
+        write(self, quiet ? irc::notice(my_mask(self), target, text)
+                          : irc::privmsg(my_mask(self), target, text));
     },
     failed(self, "PRIVMSG"));
 }
@@ -343,7 +373,7 @@ void cmd_cap(connection_self self, const irc_message& m) {
     st.cap_negotiating = false;
     try_register(self);
   } else {
-    reply(self, numeric::ERR_UNKNOWNCOMMAND, {"CAP " + sub}, "Invalid CAP subcommand");
+    reply(self, numeric::ERR_INVALIDCAPCMD, {sub});
   }
 }
 
@@ -389,7 +419,7 @@ void sasl_plain(connection_self self, const std::string& payload) {
     self, self->state.deps.auth, verify_password{*account, secret{password}},
     [self, account = *account](verify_password_result& r) {
       if (!r.ok) {
-        reply(self, numeric::ERR_SASLFAIL);
+        auth_failed(self, numeric::ERR_SASLFAIL);
         return;
       }
       self->state.irc.account = account;
@@ -440,6 +470,10 @@ void cmd_pass(connection_self self, const irc_message& m) {
 }
 
 void cmd_nick(connection_self self, const irc_message& m) {
+  if (m.params[0].empty()) {
+    reply(self, numeric::ERR_NONICKNAMEGIVEN);
+    return;
+  }
   auto nick = protocol::normalize_user_name(m.params[0]);
   if (!nick) {
     reply(self, numeric::ERR_ERRONEUSNICKNAME, {m.params[0]});
@@ -589,11 +623,18 @@ void cmd_away(connection_self self, const irc_message& m) {
 void cmd_mode(connection_self self, const irc_message& m) {
   const auto& target = m.params[0];
   if (target.empty() || target[0] != '#') {
-    reply(self, numeric::RPL_UMODEIS, {"+"});
+    if (protocol::normalize_user_name(target) != self->state.irc.nick)
+      reply(self, numeric::ERR_USERSDONTMATCH);
+    else
+      reply(self, numeric::RPL_UMODEIS, {"+"});
     return;
   }
   if (!room_of(target)) {
     reply(self, numeric::ERR_NOSUCHCHANNEL, {target});
+    return;
+  }
+  if (m.params.size() > 1 && (m.params[1] == "b" || m.params[1] == "+b")) {
+    reply(self, numeric::RPL_ENDOFBANLIST, {target}); // no bans: the list is empty
     return;
   }
   if (m.params.size() > 1) { // channel modes are not supported yet

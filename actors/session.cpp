@@ -350,7 +350,8 @@ void handle_line(connection_self self, std::string line) {
 void login_delay_over(connection_self self) {
   if (self->state.ph == phase::closed)
     return;
-  prompt_name(self);
+  if (self->state.cfg.protocol != wire_protocol::irc) // IRC clients need no prompt
+    prompt_name(self);
   line_done(self);
 }
 

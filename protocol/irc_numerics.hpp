@@ -65,6 +65,7 @@
   X(ERR_NORECIPIENT, 411, true, "No recipient given")                                            \
   X(ERR_NOTEXTTOSEND, 412, true, "No text to send")                                              \
   X(ERR_INPUTTOOLONG, 417, true, "Input line was too long")                                      \
+  X(ERR_INVALIDCAPCMD, 410, true, "Invalid CAP command")                                         \
   X(ERR_UNKNOWNCOMMAND, 421, true, "Unknown command")                                            \
   X(ERR_NOMOTD, 422, true, "MOTD File is missing")                                               \
   X(ERR_NONICKNAMEGIVEN, 431, true, "No nickname given")                                         \

@@ -4,8 +4,7 @@
 // receives, in order. Synchronisation is only ever "wait (with a deadline) for the line that
 // must come next" (usually the PONG of a PING sent last); nothing sleeps.
 //
-// Tests tagged [!shouldfail] show a known server bug: they pass while the bug is there and
-// start failing (as a reminder to drop the tag) once it is fixed.
+// The tests under "Known bugs" were written to show bugs this suite found; all are fixed now.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -792,7 +791,7 @@ TEST_CASE("401, 404, 411 and 412 for PRIVMSG but NOTICE never gets an error repl
   sync(bob, "nothing-delivered");
 }
 
-TEST_CASE("a NOTICE to a nick arrives as a NOTICE", "[irc][!shouldfail]") {
+TEST_CASE("a NOTICE to a nick arrives as a NOTICE", "[irc]") {
   // Bug: the directory renders every private message as PRIVMSG (actors/directory.cpp,
   // send_private), so a NOTICE to a nick reaches the recipient as a PRIVMSG, which bots and
   // clients may answer (NOTICE exists so that they never do).
@@ -894,7 +893,7 @@ TEST_CASE("echo-message echoes PRIVMSG and NOTICE to their sender", "[irc]") {
   sync(bob);
 }
 
-TEST_CASE("echo-message echoes a CTCP ACTION unchanged", "[irc][!shouldfail]") {
+TEST_CASE("echo-message echoes a CTCP ACTION unchanged", "[irc]") {
   // Bug: actors/irc_session.cpp message_one strips "\x01ACTION ...\x01" for the room and then
   // echoes the stripped text as a plain PRIVMSG, so the sender's client shows "<alice> waves"
   // instead of "* alice waves".
@@ -909,7 +908,7 @@ TEST_CASE("echo-message echoes a CTCP ACTION unchanged", "[irc][!shouldfail]") {
   alice.expect_line(M("alice") + " PRIVMSG #lobby :\x01" "ACTION waves\x01", 2000ms);
 }
 
-TEST_CASE("echo-message echoes a NOTICE to a nick as a NOTICE", "[irc][!shouldfail]") {
+TEST_CASE("echo-message echoes a NOTICE to a nick as a NOTICE", "[irc]") {
   // Bug: actors/irc_session.cpp message_one, the send_private branch, always echoes PRIVMSG.
   live_server srv;
   tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
@@ -1018,7 +1017,7 @@ TEST_CASE("MODE: channel modes (324), user modes (221), changes refused (482)", 
   alice.expect_line(S("403 alice #9 :No such channel"));
 }
 
-TEST_CASE("MODE of another user's nick answers 502", "[irc][!shouldfail]") {
+TEST_CASE("MODE of another user's nick answers 502", "[irc]") {
   // Bug (conformance): actors/irc_session.cpp cmd_mode answers every non-channel target with
   // "221 <you> +", also another user's nick; the Modern IRC docs ask for ERR_USERSDONTMATCH.
   live_server srv;
@@ -1030,7 +1029,7 @@ TEST_CASE("MODE of another user's nick answers 502", "[irc][!shouldfail]") {
 }
 
 TEST_CASE("MODE #chan b (the ban-list query irssi sends on JOIN) ends with 368",
-          "[irc][!shouldfail]") {
+          "[irc]") {
   // Bug (interop): actors/irc_session.cpp cmd_mode treats any MODE with a second parameter as a
   // change and answers 482 "Channel modes cannot be changed"; a list query such as "MODE #chan
   // b" should get the (empty) list: 368 RPL_ENDOFBANLIST. irssi 1.4.3 shows "#lobby Channel modes
@@ -1163,10 +1162,10 @@ TEST_CASE("ordering: an IRC client's PRIVMSG reaches others before replies to th
   }
 }
 
-// --- Known bugs ---
+// --- Bugs this suite found (fixed) ---
 
 TEST_CASE("a client that does not register in time gets an IRC ERROR line",
-          "[irc][!shouldfail]") {
+          "[irc]") {
   // Bug: actors/connection.cpp (login_timed_out handler) writes the line protocol's
   // "ERROR login timed out; goodbye" to IRC connections too; an IRC client expects
   // "ERROR :<reason>" (a single trailing parameter).
@@ -1178,7 +1177,7 @@ TEST_CASE("a client that does not register in time gets an IRC ERROR line",
   c.expect_closed();
 }
 
-TEST_CASE("a graceful shutdown tells IRC clients with an ERROR line", "[irc][!shouldfail]") {
+TEST_CASE("a graceful shutdown tells IRC clients with an ERROR line", "[irc]") {
   // Bug: actors/connection.cpp (shut_down_connection handler) sends the line protocol's
   // "*** Server shutting down: ..." to IRC clients, which is no IRC message at all.
   live_server srv;
@@ -1190,7 +1189,7 @@ TEST_CASE("a graceful shutdown tells IRC clients with an ERROR line", "[irc][!sh
   CHECK_THAT(line, Catch::Matchers::Contains(shutdown_reason));
 }
 
-TEST_CASE("CAP with an unknown subcommand answers 410", "[irc][!shouldfail]") {
+TEST_CASE("CAP with an unknown subcommand answers 410", "[irc]") {
   // Bug: actors/irc_session.cpp cmd_cap answers 421 with "CAP FOO" as one middle parameter;
   // the space in it splits it into two parameters on the wire (with assertions on, format_irc
   // aborts the server). IRCv3 asks for 410 ERR_INVALIDCAPCMD.
@@ -1200,7 +1199,7 @@ TEST_CASE("CAP with an unknown subcommand answers 410", "[irc][!shouldfail]") {
   c.expect_line(S("410 * FOO :Invalid CAP command"), 2000ms);
 }
 
-TEST_CASE("NICK with an empty parameter answers 431", "[irc][!shouldfail]") {
+TEST_CASE("NICK with an empty parameter answers 431", "[irc]") {
   // Bug: actors/irc_session.cpp cmd_nick answers "432 * <nick>" with an empty middle parameter,
   // sent as ":parley.local 432 *  :Erroneus nickname" (two spaces; with assertions on, format_irc
   // aborts the server).
@@ -1210,7 +1209,7 @@ TEST_CASE("NICK with an empty parameter answers 431", "[irc][!shouldfail]") {
   c.expect_line(S("431 * :No nickname given"), 2000ms);
 }
 
-TEST_CASE("a target with a space never makes a malformed reply", "[irc][!shouldfail]") {
+TEST_CASE("a target with a space never makes a malformed reply", "[irc]") {
   // Bug: a trailing parameter can hold spaces ("WHOIS :no such"); the replies echo it as a middle
   // parameter (actors/irc_session.cpp cmd_whois, also cmd_names, cmd_who, cmd_topic, join_one,
   // part_one, cmd_nick, message_one), which the client reads as more parameters (with
@@ -1227,7 +1226,7 @@ TEST_CASE("a target with a space never makes a malformed reply", "[irc][!shouldf
   CHECK(m->params.size() == 3); // client, nick, text
 }
 
-TEST_CASE("failed IRC logins are limited like the line protocol's", "[irc][!shouldfail]") {
+TEST_CASE("failed IRC logins are limited like the line protocol's", "[irc]") {
   // Bug: the line protocol closes the connection after max_failed_logins wrong passwords (with a
   // growing delay); IRC SASL and PASS failures are never counted, so one connection can try
   // passwords without limit (and each try costs an Argon2 hash).
