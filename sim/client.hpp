@@ -23,7 +23,8 @@ public:
 
   const std::string& label() const { return label_; }
 
-  void connect() { id_ = w_.net().connect(); }
+  /// Connects to the line protocol's listener, or to `endpoint` (e.g. irc_endpoint).
+  void connect(const std::string& endpoint = {}) { id_ = w_.net().connect(endpoint); }
   void send_raw(std::string bytes) { w_.net().client_send(id_, std::move(bytes)); }
   void send_line(const std::string& line) {
     sent_.push_back({w_.now(), line});

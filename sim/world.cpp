@@ -45,8 +45,11 @@ world::world(world_options opts)
   simulate_auth(opts.server.auth, accounts_, rng_.next());
   auto transport = spawn_sim_transport(system(), net_.get(), opts.server.tracer);
   server_ = spawn_server(system(), transport, std::move(opts.server));
-  caf::anon_send(transport, net::listen_on{{"sim:7777"}, caf::actor_cast<net::acceptor_actor>(
-                                                          server_.listener)});
+  caf::anon_send(transport, net::listen_on{{line_endpoint}, caf::actor_cast<net::acceptor_actor>(
+                                                                server_.listener)});
+  if (server_.irc_listener)
+    caf::anon_send(transport, net::listen_on{{irc_endpoint}, caf::actor_cast<net::acceptor_actor>(
+                                                                server_.irc_listener)});
 }
 
 world::~world() { shutdown(); }
@@ -116,6 +119,8 @@ void world::shutdown() {
   stopped_ = true;
   auto grace = now() + std::chrono::seconds{60};
   caf::anon_send(server_.listener, shutdown_server{"simulation ended"});
+  if (server_.irc_listener)
+    caf::anon_send(server_.irc_listener, shutdown_server{"simulation ended"});
   run_until(grace);
   caf::anon_send(server_.transport, net::stop_transport{});
   stop_server_actors(system(), server_);

@@ -13,6 +13,10 @@
 
 namespace parley::sim {
 
+/// The simulated listening addresses: the line protocol's and (when the server has one) IRC's.
+inline const std::string line_endpoint = "sim:7777";
+inline const std::string irc_endpoint = "sim:6667";
+
 struct world_options {
   std::uint64_t seed = 1;
   server_config server;        ///< its auth store and hasher are replaced by simulated ones
