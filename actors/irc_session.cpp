@@ -682,6 +682,59 @@ void cmd_quit(connection_self self, const irc_message& m) {
   finish(self, reason, true);
 }
 
+// ISON and USERHOST ask the directory about each nick in turn and answer once with those found.
+void presence_query(connection_self self, std::vector<std::string> nicks, numeric n,
+                    std::function<std::string(const std::string&)> render) {
+  auto found = std::make_shared<std::vector<std::string>>();
+  auto left = std::make_shared<std::size_t>(nicks.size());
+  auto answer = [self, found, n] {
+    std::string list;
+    for (const auto& f : *found)
+      list += (list.empty() ? "" : " ") + f;
+    reply(self, n, {}, list);
+  };
+  if (nicks.empty()) {
+    answer();
+    return;
+  }
+  for_each_target(self, nicks, [self, found, left, answer, render](const std::string& raw) {
+    auto nick = protocol::normalize_user_name(raw);
+    auto done = [left, answer] {
+      if (--*left == 0)
+        answer();
+    };
+    if (!nick) {
+      done();
+      return;
+    }
+    await_reply<lookup_user_result>(
+      self, self->state.deps.directory, lookup_user{*nick},
+      [found, render, done, nick = *nick](lookup_user_result& r) {
+        if (r.found)
+          found->push_back(render(nick));
+        done();
+      },
+      [done](caf::error&) { done(); });
+  });
+}
+
+void cmd_ison(connection_self self, const irc_message& m) {
+  std::vector<std::string> nicks;
+  for (const auto& p : m.params) {
+    std::stringstream in{p};
+    for (std::string w; in >> w;)
+      nicks.push_back(w);
+  }
+  presence_query(self, nicks, numeric::RPL_ISON, [](const std::string& n) { return n; });
+}
+
+void cmd_userhost(connection_self self, const irc_message& m) {
+  std::vector<std::string> nicks(m.params.begin(), m.params.begin() + std::min<std::size_t>(5, m.params.size()));
+  auto host = self->state.cfg.host_cloak;
+  presence_query(self, nicks, numeric::RPL_USERHOST,
+                 [host](const std::string& n) { return n + "=+" + n + "@" + host; });
+}
+
 void cmd_pong(connection_self, const irc_message&) {}
 
 struct irc_command {
@@ -703,7 +756,8 @@ const irc_command irc_commands[] = {
   {"LIST", cmd_list, 0, false},       {"WHOIS", cmd_whois, 1, false},
   {"AWAY", cmd_away, 0, false},       {"MODE", cmd_mode, 1, false},
   {"TOPIC", cmd_topic, 1, false},     {"MOTD", cmd_motd, 0, false},
-  {"VERSION", cmd_version, 0, false},
+  {"VERSION", cmd_version, 0, false}, {"ISON", cmd_ison, 1, false},
+  {"USERHOST", cmd_userhost, 1, false},
 };
 
 } // namespace

@@ -1245,3 +1245,27 @@ TEST_CASE("failed IRC logins are limited like the line protocol's", "[irc]") {
   CHECK_THAT(line, Catch::Matchers::StartsWith("ERROR :"));
   c.expect_closed(2000ms);
 }
+
+// --- ISON and USERHOST ---
+
+TEST_CASE("ISON answers with the nicks that are online", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  alice.send_line("ISON bob nobody carol :alice");
+  alice.expect_line(S("303 alice :bob alice"), 2000ms);
+  alice.send_line("ISON nobody");
+  alice.expect_line(S("303 alice :"), 2000ms);
+}
+
+TEST_CASE("USERHOST answers nick=+user@host for the nicks that are online", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  alice.send_line("USERHOST bob ghost");
+  alice.expect_line(S("302 alice bob=+bob@parley"), 2000ms); // one word: no colon needed
+  alice.send_line("USERHOST");
+  alice.expect_line(S("461 alice USERHOST :Not enough parameters"), 2000ms);
+}
