@@ -84,6 +84,10 @@ void on_bytes(connection_self self, net::bytes_received& x) {
   auto& st = self->state;
   if (st.ph == phase::closed)
     return;
+  if (st.cfg.protocol == wire_protocol::irc) { // any input shows the client is alive
+    st.irc.last_input = self->clock().now();
+    st.irc.ping_outstanding = false;
+  }
   std::vector<protocol::decoded_line> lines;
   st.decoder.feed(x.bytes, lines);
   for (auto& l : lines)
@@ -151,6 +155,7 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
       finish(self, "server shutting down", true);
     },
     [self](login_delay_elapsed&) { login_delay_over(self); },
+    [self](idle_check&) { irc_idle_check(self); },
     [self](login_timed_out&) {
       if (self->state.ph == phase::chatting || self->state.ph == phase::closed)
         return;

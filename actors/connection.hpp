@@ -35,6 +35,8 @@ struct connection_config {
   std::string network_name = "Parley";
   std::vector<std::string> motd;            ///< empty: 422 (no MOTD)
   bool irc_require_account = false;         ///< true: SASL or PASS is needed to register
+  std::uint32_t irc_ping_interval_ms = 120000; ///< an idle IRC client is PINGed (0: never)
+  std::uint32_t irc_ping_timeout_ms = 60000;   ///< and dropped if it sends nothing back in time
 };
 
 /// The actors a connection talks to, handed over at spawn time.
@@ -53,10 +55,11 @@ struct shut_down_connection {
 // Timers the connection sets for itself.
 struct login_delay_elapsed {};
 struct login_timed_out {};
+struct idle_check {}; ///< IRC: time to see whether the client has gone quiet
 
 using connection_actor = member_actor::extend_with<net::sink_actor>::extend<
   caf::reacts_to<shut_down_connection>, caf::reacts_to<login_delay_elapsed>,
-  caf::reacts_to<login_timed_out>>;
+  caf::reacts_to<login_timed_out>, caf::reacts_to<idle_check>>;
 
 connection_actor spawn_connection(caf::actor_system& sys, net::connection_id id, std::string peer,
                                   connection_deps deps, connection_config cfg);
@@ -69,6 +72,9 @@ template <class F> typename F::result_type inspect(F& f, login_delay_elapsed&) {
 }
 template <class F> typename F::result_type inspect(F& f, login_timed_out&) {
   return f(caf::meta::type_name("login_timed_out"));
+}
+template <class F> typename F::result_type inspect(F& f, idle_check&) {
+  return f(caf::meta::type_name("idle_check"));
 }
 
 } // namespace parley

@@ -29,6 +29,8 @@ struct irc_session_state {
   bool sasl_waiting = false;    ///< AUTHENTICATE PLAIN sent, waiting for the payload
   std::string away;             ///< the away message, empty when here
   std::map<std::string, room_actor> channels; ///< room name -> room, for rooms joined
+  caf::actor_clock::time_point last_input;    ///< when the client last sent anything
+  bool ping_outstanding = false;              ///< the server PINGed and awaits any input
 };
 
 struct connection_state {
@@ -96,5 +98,6 @@ void irc_handle_line(connection_self self, std::string line);
 void irc_line_too_long(connection_self self);
 void irc_leave_all(connection_self self, const std::string& reason);
 void irc_room_failed(connection_self self, const caf::actor_addr& who);
+void irc_idle_check(connection_self self);
 
 } // namespace parley::detail

@@ -109,6 +109,11 @@ void welcome(connection_self self) {
   reply(self, numeric::RPL_ENDOFMOTD);
 }
 
+void schedule_idle_check(connection_self self, std::chrono::milliseconds after) {
+  if (self->state.cfg.irc_ping_interval_ms > 0)
+    self->delayed_send(self, after, idle_check{});
+}
+
 void claim_and_welcome(connection_self self) {
   auto& st = self->state;
   await_reply<claim_name_result>(
@@ -121,7 +126,9 @@ void claim_and_welcome(connection_self self) {
       self->state.claimed = true;
       self->state.name = self->state.irc.nick;
       self->state.ph = phase::chatting;
+      self->state.irc.last_input = self->clock().now();
       welcome(self);
+      schedule_idle_check(self, std::chrono::milliseconds{self->state.cfg.irc_ping_interval_ms});
     },
     failed(self, "NICK"));
 }
@@ -801,6 +808,31 @@ void irc_leave_all(connection_self self, const std::string& reason) {
     self->request(handle, caf::infinite, remove_member{st.irc.nick, leave_kind::quit, reason})
       .then([](remove_member_result&) {}, [](caf::error&) {});
   st.irc.channels.clear();
+}
+
+// A registered client that has sent nothing for a ping interval gets a PING; one that then
+// stays silent for the ping timeout is dropped. Time is the actor clock's (virtual when
+// simulated).
+void irc_idle_check(connection_self self) {
+  auto& st = self->state;
+  if (st.ph != phase::chatting)
+    return;
+  auto now = self->clock().now();
+  auto interval = std::chrono::milliseconds{st.cfg.irc_ping_interval_ms};
+  auto timeout = std::chrono::milliseconds{st.cfg.irc_ping_timeout_ms};
+  if (st.irc.ping_outstanding) {
+    write(self, "ERROR :Closing link: ping timeout\r\n");
+    finish(self, "ping timeout", true);
+    return;
+  }
+  auto idle = now - st.irc.last_input;
+  if (idle < interval) { // input came in meanwhile: look again when it would be idle
+    schedule_idle_check(self, std::chrono::duration_cast<std::chrono::milliseconds>(interval - idle));
+    return;
+  }
+  server_line(self, "PING", {st.cfg.server_name});
+  st.irc.ping_outstanding = true;
+  schedule_idle_check(self, timeout);
 }
 
 void irc_room_failed(connection_self self, const caf::actor_addr& who) {

@@ -38,6 +38,8 @@ struct fixture_options {
   std::uint32_t login_timeout_ms = 60000;
   std::vector<std::string> motd;
   bool irc_require_account = false;
+  std::uint32_t ping_interval_ms = 120000;
+  std::uint32_t ping_timeout_ms = 60000;
 };
 
 /// One live server in this process with a line-protocol listener and an IRC listener, both on
@@ -57,6 +59,8 @@ public:
     sc.irc_listener = sc.listener; // what app/options.cpp does, plus the IRC settings
     sc.irc_listener->connection.motd = opts.motd;
     sc.irc_listener->connection.irc_require_account = opts.irc_require_account;
+    sc.irc_listener->connection.irc_ping_interval_ms = opts.ping_interval_ms;
+    sc.irc_listener->connection.irc_ping_timeout_ms = opts.ping_timeout_ms;
     auto accounts = accounts_;
     sc.auth.open_store = [accounts] { return parley::store::make_memory_user_store(accounts); };
     sc.auth.make_hasher = [] {
@@ -1268,4 +1272,28 @@ TEST_CASE("USERHOST answers nick=+user@host for the nicks that are online", "[ir
   alice.expect_line(S("302 alice bob=+bob@parley"), 2000ms); // one word: no colon needed
   alice.send_line("USERHOST");
   alice.expect_line(S("461 alice USERHOST :Not enough parameters"), 2000ms);
+}
+
+// --- Idle clients ---
+
+TEST_CASE("an idle client is PINGed, kept when it answers and dropped when it does not", "[irc]") {
+  fixture_options opts;
+  opts.ping_interval_ms = 200;
+  opts.ping_timeout_ms = 200;
+  live_server srv{opts};
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  join(alice, "alice", "#lobby", "alice");
+  join(bob, "bob", "#lobby", "alice bob");
+  alice.expect_line(M("bob") + " JOIN #lobby");
+  // alice answers her PINGs and stays; bob answers none and is dropped.
+  for (int i = 0; i < 2; ++i) {
+    alice.expect_line(S("PING parley.local"), 2000ms);
+    alice.send_line("PONG parley.local");
+  }
+  bob.expect_line(S("PING parley.local"), 2000ms);
+  bob.expect_line("ERROR :Closing link: ping timeout", 2000ms);
+  bob.expect_closed(2000ms);
+  alice.expect_line(M("bob") + " QUIT :ping timeout", 2000ms);
 }

@@ -72,6 +72,9 @@ void exercise_everything(const std::string& trace_path) {
   o.server.tracer = &t;
   o.server.listener.connection.login_timeout_ms = 3000;
   o.server.listener.connection.failed_login_delay_ms = 100;
+  o.server.irc_listener = o.server.listener; // an IRC client too: its idle checks
+  o.server.irc_listener->connection.irc_ping_interval_ms = 2000;
+  o.server.irc_listener->connection.irc_ping_timeout_ms = 2000;
   world w{std::move(o)};
   running = &w;
   auto chaos = spawn_chaos(w.system(), w.server().directory, &t);
@@ -82,6 +85,11 @@ void exercise_everything(const std::string& trace_path) {
   w.run_until(w.now() + 1s);
   client alice{w, "alice"}, bob{w, "bob"}, idle{w, "idle"}, dave{w, "dave"};
   REQUIRE(dave.login("dave", "secret-d")); // still connected at the shutdown
+  client quiet{w, "quiet"}; // an IRC client that registers, then never answers a PING
+  quiet.connect(irc_endpoint);
+  quiet.send_line("NICK quiet");
+  quiet.send_line("USER quiet 0 * :Quiet");
+  REQUIRE(quiet.await_line_starting(":parley.local 001 quiet"));
   REQUIRE(alice.login("alice", "secret-a"));
   bob.connect();
   REQUIRE(bob.await_line("*** Name?"));
@@ -99,6 +107,7 @@ void exercise_everything(const std::string& trace_path) {
     flood += "/who\r\n";
   bob.send_raw(flood);
   REQUIRE(idle.await_line("ERROR login timed out; goodbye"));
+  REQUIRE(quiet.await_line("ERROR :Closing link: ping timeout"));
   w.run_until(w.now() + 5s);
   caf::anon_send(chaos, crash_room{"games"});
   caf::anon_send(chaos, crash_user{"bob"});
