@@ -827,7 +827,8 @@ void irc_idle_check(connection_self self) {
   }
   auto idle = now - st.irc.last_input;
   if (idle < interval) { // input came in meanwhile: look again when it would be idle
-    schedule_idle_check(self, std::chrono::duration_cast<std::chrono::milliseconds>(interval - idle));
+    // Rounded up: a zero delay would fire again at once, forever.
+    schedule_idle_check(self, std::chrono::ceil<std::chrono::milliseconds>(interval - idle));
     return;
   }
   server_line(self, "PING", {st.cfg.server_name});

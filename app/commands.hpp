@@ -21,6 +21,7 @@ struct sim_options {
   std::vector<std::string> faults; ///< empty: the seed chooses
   std::string duration = "60s";
   double activity = 6;
+  double irc_share = 0; ///< share of random clients that speak IRC
   unsigned jobs = 2;
   std::string scenario;
   bool check_determinism = false;

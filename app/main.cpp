@@ -36,6 +36,9 @@ void add_sim_options(CLI::App& sim, sim_options& o) {
   sim.add_option("--activity", o.activity, "Actions per client per minute, on average")
     ->check(CLI::Range(0.1, 6000.0))
     ->capture_default_str();
+  sim.add_option("--irc-share", o.irc_share, "Share of random clients that speak IRC (0 to 1)")
+    ->check(CLI::Range(0.0, 1.0))
+    ->capture_default_str();
   sim.add_option("--jobs", o.jobs, "Worker processes for a swarm")
     ->check(CLI::Range(1, 64))
     ->capture_default_str();

@@ -189,6 +189,7 @@ int run_sim(const sim_options& so) {
   o.clients = so.clients;
   o.faults = so.faults;
   o.activity_per_minute = so.activity;
+  o.irc_share = so.irc_share;
   auto d = sim::parse_duration(so.duration);
   if (!d) {
     std::cerr << "parley: bad duration '" << so.duration << "' (use e.g. 600s, 10m, 250ms)\n";

@@ -1,4 +1,7 @@
-// The invariant oracle (see oracle.hpp).
+// The invariant oracle (see oracle.hpp). Every session's transcript is read once into a
+// protocol-neutral digest (room lines, its own membership changes, probe answers, the commands
+// that may take it out of a room); the checks work on digests, so line-protocol and IRC
+// sessions are checked by the same rules, and against each other.
 #include "sim/oracle.hpp"
 
 #include <algorithm>
@@ -8,18 +11,35 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "sim/random_irc_client.hpp"
+
 namespace parley::sim {
 
 namespace {
 
 struct room_line {
-  std::string room;
-  std::string sender; ///< empty for notices
+  std::string room;   ///< empty with any_room
+  std::string sender; ///< for notices: the user the notice is about
   std::string tag;    ///< a random client's unique first word, if any
   bool notice = false;
+  bool any_room = false; ///< an IRC QUIT: it names no channel, it comes from one the user shares
 };
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+std::string tag_of(const std::string& body) {
+  auto first = body.substr(0, body.find(' '));
+  if (first.size() > 1 && first[0] == 'm' && first.find('.') != std::string::npos)
+    return first;
+  return {};
+}
 
 std::optional<room_line> parse_room_line(const std::string& line) {
   if (line.size() < 4 || line[0] != '[' || starts_with(line, "[private"))
@@ -49,49 +69,206 @@ std::optional<room_line> parse_room_line(const std::string& line) {
     r.sender = rest.substr(0, colon);
     body = rest.substr(colon + 2);
   }
-  auto first = body.substr(0, body.find(' '));
-  if (first.size() > 1 && first[0] == 'm' && first.find('.') != std::string::npos)
-    r.tag = first;
+  r.tag = tag_of(body);
   return r;
 }
 
 std::string when(vtime t) { return "at " + format_vtime(t); }
+
+std::string room_of_channel(const std::string& channel) {
+  return channel.size() > 1 && channel[0] == '#' ? channel.substr(1) : channel;
+}
 
 bool is_membership_line(const std::string& l) {
   return starts_with(l, "*** You are in ") || starts_with(l, "*** You left ") ||
          (starts_with(l, "ERROR room ") && l.find(" failed;") != std::string::npos);
 }
 
-// Every received line's room-line parse, computed once per session and shared by the checks.
-using parsed_lines = std::vector<std::optional<room_line>>;
-using parse_cache = std::map<session*, parsed_lines>;
+// --- Digests ---
 
-parsed_lines parse_all(session& s) {
-  parsed_lines out;
-  out.reserve(s.endpoint->received().size());
-  for (const auto& x : s.endpoint->received())
-    out.push_back(parse_room_line(x.text));
-  return out;
+struct probe_reply {
+  vtime t;
+  std::size_t index; ///< position among the session's received lines
+  std::string room;  ///< /who: the room it answered for; PING: empty
+  std::vector<std::string> members; ///< /who only
+};
+
+/// The session's own membership after a change, and when it arrived.
+struct membership_change {
+  vtime t;
+  std::size_t index; ///< position among the session's received lines
+  std::set<std::string> rooms; ///< a line-protocol session is in at most one
+};
+
+// One pass over a session's transcript, indexed for the checks.
+struct digest {
+  std::vector<std::optional<room_line>> lines;   ///< per received line: a room line, if it is one
+  std::vector<membership_change> membership;
+  std::vector<std::optional<probe_reply>> answers; ///< per probe (s.probes), if it was answered
+  std::vector<vtime> probe_sent;                   ///< send time of each probe
+  /// Commands that may take the session out of a room: (send time, room; "*" = every room).
+  std::vector<std::pair<vtime, std::string>> leave_commands;
+  /// tag -> (room, position among the received lines). Tags are unique per run; only looked
+  /// up, never iterated. Positions, not times: lines of one read share their arrival time.
+  std::unordered_map<std::string, std::pair<std::string, std::size_t>> got;
+  std::string nick;                        ///< IRC: the nick of the 001 welcome
+  std::optional<std::size_t> welcome;      ///< IRC: position of 001
+};
+
+using digests = std::map<session*, digest>;
+
+probe_reply parse_who_reply(vtime t, std::size_t index, const std::string& line) {
+  probe_reply r{t, index, {}, {}};
+  auto rest = line.substr(15);
+  r.room = rest.substr(0, rest.find(' '));
+  auto colon = rest.find("): ");
+  std::string names = colon == std::string::npos ? "" : rest.substr(colon + 3);
+  std::size_t pos = 0;
+  while (pos < names.size()) {
+    auto sp = names.find(' ', pos);
+    r.members.push_back(names.substr(pos, sp - pos));
+    pos = sp == std::string::npos ? names.size() : sp + 1;
+  }
+  return r;
 }
 
+void digest_line_session(session& s, digest& d) {
+  const auto& received = s.endpoint->received();
+  std::vector<probe_reply> replies;
+  for (std::size_t k = 0; k < received.size(); ++k) {
+    const auto& [t, line] = received[k];
+    d.lines.push_back(parse_room_line(line));
+    if (starts_with(line, "*** Members of ")) {
+      replies.push_back(parse_who_reply(t, k, line));
+    } else if (is_membership_line(line)) {
+      membership_change c{t, k, {}};
+      if (starts_with(line, "*** You are in ")) {
+        auto rest = line.substr(15);
+        c.rooms.insert(rest.substr(0, rest.find(' ')));
+      }
+      d.membership.push_back(std::move(c));
+    }
+  }
+  // One /who in flight at a time: the k-th reply answers the k-th probe.
+  for (std::size_t k = 0; k < s.probes.size(); ++k)
+    d.answers.push_back(k < replies.size() ? std::optional<probe_reply>{replies[k]} : std::nullopt);
+  for (const auto& x : s.endpoint->sent())
+    if (starts_with(x.text, "/join") || starts_with(x.text, "/part") || starts_with(x.text, "/quit"))
+      d.leave_commands.emplace_back(x.t, "*");
+}
+
+// IRC: room lines are ":nick!user@host PRIVMSG|NOTICE #room :text" (a CTCP ACTION inside),
+// other users' JOIN and PART of a channel, and QUIT (no channel). The session's own JOIN and
+// PART echoes (the prefix is its own nick) are its membership changes; PONG answers its PINGs
+// by token.
+void digest_irc_session(session& s, digest& d) {
+  const auto& received = s.endpoint->received();
+  std::set<std::string> rooms;
+  std::unordered_map<std::string, probe_reply> pongs;
+  for (std::size_t k = 0; k < received.size(); ++k) {
+    const auto& [t, line] = received[k];
+    d.lines.emplace_back();
+    if (line.empty() || line[0] != ':')
+      continue;
+    auto m = split_irc_line(line);
+    const auto& c = m.command;
+    auto sender = m.nick();
+    if (c == "001" && !d.welcome) {
+      d.welcome = k;
+      d.nick = m.param(0);
+    } else if (c == "PONG" && sender.empty() && m.params.size() > 1) {
+      pongs.emplace(m.params.back(), probe_reply{t, k, {}, {}});
+    } else if (sender.empty() || d.nick.empty()) {
+      continue; // a server line, or anything before registration
+    } else if ((c == "JOIN" || c == "PART") && sender == d.nick) {
+      auto room = room_of_channel(m.param(0));
+      if (c == "JOIN")
+        rooms.insert(room);
+      else
+        rooms.erase(room);
+      d.membership.push_back({t, k, rooms});
+    } else if (c == "JOIN" || c == "PART") {
+      room_line r;
+      r.room = room_of_channel(m.param(0));
+      r.sender = sender;
+      r.notice = true;
+      d.lines.back() = r;
+    } else if (c == "QUIT") {
+      room_line r;
+      r.sender = sender;
+      r.notice = r.any_room = true;
+      d.lines.back() = r;
+    } else if ((c == "PRIVMSG" || c == "NOTICE") && starts_with(m.param(0), "#")) {
+      room_line r;
+      r.room = room_of_channel(m.param(0));
+      r.sender = sender;
+      auto text = m.param(1);
+      if (starts_with(text, "\x01" "ACTION ")) {
+        text = text.substr(8);
+        if (!text.empty() && text.back() == '\x01')
+          text.pop_back();
+      }
+      r.tag = tag_of(text);
+      d.lines.back() = r;
+    }
+  }
+  for (const auto& p : s.probes) {
+    auto i = pongs.find(p.tag);
+    d.answers.push_back(i == pongs.end() ? std::nullopt : std::optional<probe_reply>{i->second});
+  }
+  for (const auto& x : s.endpoint->sent()) {
+    auto m = split_irc_line(x.text);
+    auto cmd = lower(m.command);
+    if (cmd == "quit" || (cmd == "join" && m.param(0) == "0")) {
+      d.leave_commands.emplace_back(x.t, "*");
+    } else if (cmd == "part") {
+      auto targets = m.param(0);
+      std::size_t pos = 0;
+      while (pos <= targets.size()) {
+        auto comma = targets.find(',', pos);
+        if (comma == std::string::npos)
+          comma = targets.size();
+        d.leave_commands.emplace_back(x.t, lower(room_of_channel(targets.substr(pos, comma - pos))));
+        pos = comma + 1;
+      }
+    }
+  }
+}
+
+digest make_digest(session& s) {
+  digest d;
+  d.lines.reserve(s.endpoint->received().size());
+  if (s.irc)
+    digest_irc_session(s, d);
+  else
+    digest_line_session(s, d);
+  const auto& sent = s.endpoint->sent();
+  for (const auto& p : s.probes)
+    d.probe_sent.push_back(sent[p.sent_index].t);
+  for (std::size_t k = 0; k < d.lines.size(); ++k)
+    if (const auto& r = d.lines[k]; r && !r->tag.empty())
+      d.got.emplace(r->tag, std::make_pair(r->room, k));
+  return d;
+}
+
+std::string who(session& s) { return s.endpoint->label() + " (" + s.name + ")"; }
+
 // --- no strays: room lines only while a member, never twice ---
-void check_strays(session& s, const parsed_lines& parsed, std::vector<std::string>& out) {
-  std::string room;
+void check_strays(session& s, const digest& d, std::vector<std::string>& out) {
+  std::set<std::string> rooms;
   std::set<std::string> seen;
   const auto& received = s.endpoint->received();
+  auto change = d.membership.begin();
   for (std::size_t i = 0; i < received.size(); ++i) {
     const auto& [t, line] = received[i];
-    if (starts_with(line, "*** You are in ")) {
-      auto rest = line.substr(15);
-      room = rest.substr(0, rest.find(' '));
-    } else if (is_membership_line(line)) {
-      room.clear();
-    }
-    const auto& r = parsed[i];
+    if (change != d.membership.end() && change->index == i)
+      rooms = (change++)->rooms;
+    const auto& r = d.lines[i];
     if (!r)
       continue;
-    if (r->room != room)
-      out.push_back(s.endpoint->label() + " (" + s.name + ") received a line of room " + r->room +
+    if (r->any_room ? rooms.empty() : !rooms.count(r->room))
+      out.push_back(who(s) + " received a line of " +
+                    (r->any_room ? std::string{"a room"} : "room " + r->room) +
                     " while not a member " + when(t) + ": " + line);
     if (!r->tag.empty() && !seen.insert(r->room + " " + r->tag).second)
       out.push_back(s.endpoint->label() + " received " + r->tag + " twice " + when(t));
@@ -122,7 +299,7 @@ bool acyclic(const std::vector<std::set<int>>& next) {
   return done == next.size();
 }
 
-void check_room_order(const std::vector<session*>& sessions, const parse_cache& cache,
+void check_room_order(const std::vector<session*>& sessions, const digests& ds,
                       std::vector<std::string>& out) {
   struct room_graph {
     std::map<std::string, int> ids;
@@ -137,7 +314,7 @@ void check_room_order(const std::vector<session*>& sessions, const parse_cache& 
   std::map<std::string, room_graph> graphs;
   for (auto* s : sessions) {
     std::map<std::string, int> last; // room -> previous tag id
-    for (const auto& r : cache.at(s)) {
+    for (const auto& r : ds.at(s).lines) {
       if (!r || r->tag.empty())
         continue;
       auto& g = graphs[r->room];
@@ -155,12 +332,24 @@ void check_room_order(const std::vector<session*>& sessions, const parse_cache& 
 }
 
 // --- logins: a name speaks or joins only after it logged in ---
-void check_logins(const std::vector<session*>& sessions, const parse_cache& cache,
+
+// The time of the session's last sent line at or before `t` (0 if none).
+vtime last_sent_by(session& s, vtime t) {
+  vtime last{0};
+  for (const auto& x : s.endpoint->sent())
+    if (x.t <= t)
+      last = x.t;
+  return last;
+}
+
+void check_logins(const std::vector<session*>& sessions, const digests& ds,
                   std::vector<std::string>& out) {
   // The earliest moment each name could have logged in: a session sent the name and then its
   // right password. (Whether the client saw "Logged in" does not matter: it may have been cut
   // off or stalled.) A wrong password must never get a name into a room.
-  // A session that saw "Logged in as NAME." logged in no later than its last line before that.
+  // A session that saw "Logged in as NAME." logged in no later than its last line before that;
+  // an IRC session that saw the 001 welcome registered its nick no later than its last line
+  // before that.
   std::map<std::string, vtime> first_login;
   auto note = [&](const std::string& name, vtime t) {
     auto i = first_login.find(name);
@@ -168,127 +357,212 @@ void check_logins(const std::vector<session*>& sessions, const parse_cache& cach
       first_login[name] = t;
   };
   for (auto* s : sessions) {
+    const auto& received = s->endpoint->received();
+    if (s->irc) {
+      const auto& d = ds.at(s);
+      if (d.welcome)
+        note(d.nick, last_sent_by(*s, received[*d.welcome].t));
+      continue;
+    }
     std::string name;
-    const auto& sent = s->endpoint->sent();
-    for (const auto& x : sent) {
+    for (const auto& x : s->endpoint->sent()) {
       if (x.text == random_client::password_for(name))
         note(name, x.t);
       name = x.text;
     }
-    for (const auto& [t, line] : s->endpoint->received()) {
-      if (!starts_with(line, "*** Logged in as "))
-        continue;
-      vtime last_sent{0};
-      for (const auto& x : sent)
-        if (x.t <= t)
-          last_sent = x.t;
-      note(line.substr(17, line.size() - 18), last_sent);
-    }
+    for (const auto& [t, line] : received)
+      if (starts_with(line, "*** Logged in as "))
+        note(line.substr(17, line.size() - 18), last_sent_by(*s, t));
   }
   for (auto* s : sessions) {
     const auto& received = s->endpoint->received();
-    const auto& parsed = cache.at(s);
+    const auto& lines = ds.at(s).lines;
     for (std::size_t k = 0; k < received.size(); ++k) {
       const auto& [t, line] = received[k];
-      const auto& r = parsed[k];
+      const auto& r = lines[k];
       if (!r || r->sender.empty())
         continue;
       auto i = first_login.find(r->sender);
       if (i == first_login.end() || t < i->second)
-        out.push_back(s->endpoint->label() + " saw " + r->sender + " in room " + r->room +
+        out.push_back(s->endpoint->label() + " saw " + r->sender + " in " +
+                      (r->any_room ? std::string{"a room"} : "room " + r->room) +
                       " before that name logged in " + when(t) + ": " + line);
     }
   }
 }
 
-// --- no loss and sync order, from /who probes ---
+// --- IRC authentication: reserved nicks, PASS and SASL ---
 
-struct probe_reply {
-  vtime t;
-  std::size_t index; ///< position among the session's received lines
-  std::string room;
-  std::vector<std::string> members;
-};
-
-// One pass over a session's transcript, indexed for the delivery checks.
-struct digest {
-  std::vector<probe_reply> replies;
-  std::vector<vtime> probe_sent;                         ///< send time of each probe
-  std::vector<std::pair<vtime, std::string>> membership; ///< (when, room after; "" = none)
-  std::vector<vtime> membership_commands;                ///< sends of /join, /part, /quit
-  /// tag -> (room, position among the received lines). Tags are unique per run; only looked
-  /// up, never iterated. Positions, not times: lines of one read share their arrival time.
-  std::unordered_map<std::string, std::pair<std::string, std::size_t>> got;
-};
-
-probe_reply parse_probe_reply(vtime t, std::size_t index, const std::string& line) {
-  probe_reply r{t, index, {}, {}};
-  auto rest = line.substr(15);
-  r.room = rest.substr(0, rest.find(' '));
-  auto colon = rest.find("): ");
-  std::string names = colon == std::string::npos ? "" : rest.substr(colon + 3);
-  std::size_t pos = 0;
-  while (pos < names.size()) {
-    auto sp = names.find(' ', pos);
-    r.members.push_back(names.substr(pos, sp - pos));
-    pos = sp == std::string::npos ? names.size() : sp + 1;
-  }
-  return r;
-}
-
-digest make_digest(session& s, const parsed_lines& parsed) {
-  digest d;
-  const auto& received = s.endpoint->received();
-  for (std::size_t k = 0; k < received.size(); ++k) {
-    const auto& [t, line] = received[k];
-    if (starts_with(line, "*** Members of ")) {
-      d.replies.push_back(parse_probe_reply(t, k, line));
-    } else if (is_membership_line(line)) {
-      std::string room;
-      if (starts_with(line, "*** You are in ")) {
-        auto rest = line.substr(15);
-        room = rest.substr(0, rest.find(' '));
-      }
-      d.membership.emplace_back(t, room);
-    } else if (const auto& r = parsed[k]; r && !r->tag.empty()) {
-      d.got.emplace(r->tag, std::make_pair(r->room, k));
+std::optional<std::string> base64_decode(const std::string& in) {
+  static const std::string chars =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned buf = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=')
+      break;
+    auto pos = chars.find(c);
+    if (pos == std::string::npos)
+      return std::nullopt;
+    buf = (buf << 6) | static_cast<unsigned>(pos);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buf >> bits) & 0xFF));
     }
   }
-  const auto& sent = s.endpoint->sent();
-  for (const auto& p : s.probes)
-    d.probe_sent.push_back(sent[p.sent_index].t);
-  for (const auto& x : sent)
-    if (starts_with(x.text, "/join") || starts_with(x.text, "/part") || starts_with(x.text, "/quit"))
-      d.membership_commands.push_back(x.t);
-  return d;
+  return out;
 }
+
+// The name rule (protocol/names.cpp), for telling which NICKs the server took.
+bool valid_name(const std::string& n) {
+  auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (n.empty() || n.size() > 32 || !letter(n[0]))
+    return false;
+  return std::all_of(n.begin(), n.end(), [&](char c) {
+    return letter(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+void check_irc_auth(const oracle_input& in, const digests& ds, std::vector<std::string>& out) {
+  auto password_of = [&](const std::string& account) {
+    auto i = in.accounts.find(account);
+    return i != in.accounts.end() ? i->second : random_client::password_for(account);
+  };
+  // When each account is known to exist at the latest: the clients were told so.
+  std::map<std::string, vtime> account_known;
+  auto known = [&](const std::string& name, vtime t) {
+    auto i = account_known.find(name);
+    if (i == account_known.end() || t < i->second)
+      account_known[name] = t;
+  };
+  for (const auto& [name, pw] : in.accounts)
+    known(name, vtime{0});
+  for (auto* s : in.sessions)
+    for (const auto& [t, line] : s->endpoint->received()) {
+      if (!s->irc && starts_with(line, "*** Account ") && line.size() > 24 &&
+          line.compare(line.size() - 12, 12, " registered.") == 0)
+        known(line.substr(12, line.size() - 24), t);
+      else if (!s->irc && starts_with(line, "*** Password for ") && line.size() > 18)
+        known(line.substr(17, line.size() - 18), t);
+      else if (s->irc && line.find(" 900 ") != std::string::npos) {
+        auto m = split_irc_line(line);
+        if (m.command == "900")
+          known(m.param(2), t);
+      }
+    }
+  for (auto* s : in.sessions) {
+    if (!s->irc)
+      continue;
+    const auto& d = ds.at(s);
+    const auto& received = s->endpoint->received();
+    const auto& sent = s->endpoint->sent();
+    // Every 900 (logged in as ACCOUNT) answers a payload with that account's right password.
+    std::string sasl_account;
+    for (std::size_t k = 0; k < received.size(); ++k) {
+      if (received[k].text.find(" 900 ") == std::string::npos)
+        continue;
+      auto m = split_irc_line(received[k].text);
+      if (m.command != "900")
+        continue;
+      auto account = m.param(2);
+      if (!d.welcome || k < *d.welcome)
+        sasl_account = account;
+      std::optional<std::string> payload;
+      for (const auto& x : sent) {
+        if (x.t > received[k].t)
+          break;
+        auto c = split_irc_line(x.text);
+        if (lower(c.command) == "authenticate" && c.param(0) != "PLAIN" && c.param(0) != "*" &&
+            c.param(0) != "+")
+          payload = base64_decode(c.param(0));
+      }
+      auto first = payload ? payload->find('\0') : std::string::npos;
+      auto second = first == std::string::npos ? first : payload->find('\0', first + 1);
+      if (second == std::string::npos ||
+          lower(payload->substr(first + 1, second - first - 1)) != account ||
+          payload->substr(second + 1) != password_of(account))
+        out.push_back(who(*s) + " was logged in as " + account +
+                      " by SASL without that account's password " + when(received[k].t));
+    }
+    if (!d.welcome)
+      continue;
+    auto t_welcome = received[*d.welcome].t;
+    // The credentials in force at registration: the last PASS and the last NICK before 001.
+    // The NICK that set the nick is the first NICK of it since the last valid other one: the
+    // server checked the nick's account after that line.
+    std::optional<std::string> pass;
+    vtime nick_sent{0};
+    bool nick_set = false;
+    for (const auto& x : sent) {
+      if (x.t > t_welcome)
+        break;
+      auto c = split_irc_line(x.text);
+      auto cmd = lower(c.command);
+      auto nick = lower(c.param(0));
+      if (cmd == "pass")
+        pass = c.param(0);
+      else if (cmd == "nick" && nick == d.nick && !nick_set)
+        nick_sent = x.t, nick_set = true;
+      else if (cmd == "nick" && nick != d.nick && valid_name(nick))
+        nick_set = false;
+    }
+    if (sasl_account == d.nick)
+      continue; // the nick's own account, authenticated
+    if (pass && !pass->empty()) { // an empty PASS takes the password back
+      auto pw = pass->substr(pass->find(':') == std::string::npos ? 0 : pass->find(':') + 1);
+      if (pw != password_of(d.nick))
+        out.push_back(who(*s) + " registered with a wrong PASS for " + d.nick + " " +
+                      when(t_welcome));
+      continue;
+    }
+    auto i = account_known.find(d.nick);
+    if (i != account_known.end() && nick_set && i->second < nick_sent)
+      out.push_back(who(*s) + " registered the reserved nick " + d.nick +
+                    " without authenticating " + when(t_welcome) + " (the account existed by " +
+                    format_vtime(i->second) + ")");
+  }
+}
+
+// --- no loss and sync order, from probes ---
 
 bool ended(session& s) {
   return !s.endpoint->connected() || s.reset;
 }
 
-// Whether the session was in `room` throughout [from, to]: its last membership line before
-// `from` put it there, none came until `to`, and it sent no membership command in between.
+// Whether the session was in `room` throughout [from, to]: its membership changes up to `from`
+// put it there, none until `to` took it out, and it sent no command that could take it out
+// (/join, /part, /quit; IRC: PART of that channel, JOIN 0, QUIT) from the change that put it
+// there up to `to`.
 bool member_throughout(const digest& q, const std::string& room, vtime from, vtime to) {
   auto after_from = std::upper_bound(q.membership.begin(), q.membership.end(), from,
-                                     [](vtime t, const auto& m) { return t < m.first; });
+                                     [](vtime t, const membership_change& m) { return t < m.t; });
   if (after_from == q.membership.begin())
     return false;
-  if (after_from != q.membership.end() && after_from->first <= to)
-    return false;
   auto last = std::prev(after_from);
-  if (last->second != room)
+  if (!last->rooms.count(room))
     return false;
-  auto cmd = std::lower_bound(q.membership_commands.begin(), q.membership_commands.end(),
-                              last->first);
-  return cmd == q.membership_commands.end() || *cmd > to;
+  for (auto i = after_from; i != q.membership.end() && i->t <= to; ++i)
+    if (!i->rooms.count(room))
+      return false;
+  auto entered = last;
+  while (entered != q.membership.begin() && std::prev(entered)->rooms.count(room))
+    --entered;
+  // Sent lines are in time order: look only at the commands from `entered` to `to`.
+  auto cmd = std::lower_bound(q.leave_commands.begin(), q.leave_commands.end(), entered->t,
+                              [](const auto& c, vtime t) { return c.first < t; });
+  for (; cmd != q.leave_commands.end() && cmd->first <= to; ++cmd)
+    if (cmd->second == "*" || cmd->second == room)
+      return false;
+  return true;
 }
 
-// The reply to the session's first probe sent after `t`, if it has one.
+// The answer to the session's first probe sent after `t`, if it has one.
 const probe_reply* first_probe_reply_after(const digest& q, vtime t) {
   auto i = std::upper_bound(q.probe_sent.begin(), q.probe_sent.end(), t);
   auto k = static_cast<std::size_t>(i - q.probe_sent.begin());
-  return k < q.replies.size() ? &q.replies[k] : nullptr;
+  return k < q.answers.size() && q.answers[k] ? &*q.answers[k] : nullptr;
 }
 
 void check_line_reached(session& s, const sent_record& chat, const probe_reply& sync,
@@ -301,62 +575,83 @@ void check_line_reached(session& s, const sent_record& chat, const probe_reply& 
   if (i != dq.got.end() && i->second.first == chat.room)
     got = i->second.second;
   if (!got && !ended(q))
-    out.push_back(q.endpoint->label() + " (" + q.name + ") never received " + chat.tag +
-                  " sent to " + chat.room + " by " + s.name + " " + when(t_send));
+    out.push_back(who(q) + " never received " + chat.tag + " sent to " + chat.room + " by " +
+                  s.name + " " + when(t_send));
   auto next_reply = first_probe_reply_after(dq, sync.t);
   if (next_reply && (!got || *got > next_reply->index))
-    out.push_back("ordering guarantee broken: " + q.endpoint->label() + " (" + q.name +
-                  ") got the reply to a /who sent after " + s.name + " had synchronised on " +
-                  chat.tag + " before receiving it " + when(next_reply->t));
+    out.push_back("ordering guarantee broken: " + who(q) + " got the reply to a " +
+                  (q.irc ? "PING" : "/who") + " sent after " + s.name +
+                  " had synchronised on " + chat.tag + " before receiving it " +
+                  when(next_reply->t));
 }
 
-void check_delivery(const std::vector<session*>& sessions, const parse_cache& cache,
+void check_delivery(const std::vector<session*>& sessions, const digests& ds,
                     std::vector<std::string>& out) {
-  std::map<session*, digest> digests;
   std::map<std::string, std::vector<session*>> by_name;
-  for (auto* s : sessions) {
-    digests.emplace(s, make_digest(*s, cache.at(s)));
-    if (s->logged_in)
+  std::vector<session*> logged_in;
+  for (auto* s : sessions)
+    if (s->logged_in) {
       by_name[s->name].push_back(s);
-  }
+      logged_in.push_back(s);
+    }
   for (auto* s : sessions) {
-    const auto& mine = digests.at(s).replies;
+    const auto& mine = ds.at(s);
     for (const auto& chat : s->chats) {
-      // The sender's first probe after the line, in the same room with no change in between.
+      // The sender's first probe after the line.
       auto k = static_cast<std::size_t>(
         std::upper_bound(s->probes.begin(), s->probes.end(), chat.sent_index,
                          [](std::size_t i, const sent_record& p) { return i < p.sent_index; }) -
         s->probes.begin());
-      if (k >= s->probes.size() || k >= mine.size() || s->probes[k].room_epoch != chat.room_epoch)
+      if (k >= s->probes.size() || !mine.answers[k])
         continue;
-      if (mine[k].room != chat.room) {
-        out.push_back(s->endpoint->label() + ": /who answered for room " + mine[k].room +
-                      " while in " + chat.room + " " + when(mine[k].t));
-        continue;
-      }
-      for (const auto& name : mine[k].members) {
-        if (name == s->name)
+      const auto& sync = *mine.answers[k];
+      if (!s->irc) {
+        // A /who in the same room, with no membership change in between, names the members.
+        if (s->probes[k].room_epoch != chat.room_epoch)
           continue;
-        for (auto* q : by_name[name])
-          if (q != s)
-            check_line_reached(*s, chat, mine[k], *q, digests.at(q), out);
+        if (sync.room != chat.room) {
+          out.push_back(s->endpoint->label() + ": /who answered for room " + sync.room +
+                        " while in " + chat.room + " " + when(sync.t));
+          continue;
+        }
+        for (const auto& name : sync.members) {
+          if (name == s->name)
+            continue;
+          for (auto* q : by_name[name])
+            if (q != s)
+              check_line_reached(*s, chat, sync, *q, ds.at(q), out);
+        }
+        continue;
       }
+      // A PONG names no one: every session whose own transcript has it in the channel from
+      // the send to the PONG is a member the line is owed to.
+      for (auto* q : logged_in)
+        if (q != s && q->name != s->name)
+          check_line_reached(*s, chat, sync, *q, ds.at(q), out);
     }
   }
 }
 
 // --- liveness: each session still connected at the end has every probe answered ---
-void check_liveness(const std::vector<session*>& sessions, std::vector<std::string>& out) {
+void check_liveness(const std::vector<session*>& sessions, const digests& ds,
+                    std::vector<std::string>& out) {
   for (auto* s : sessions) {
     if (ended(*s) || s->probes.empty())
       continue;
-    std::size_t replies = 0;
-    for (const auto& [t, line] : s->endpoint->received())
-      replies += starts_with(line, "*** Members of ") ? 1 : 0;
-    if (replies < s->probes.size())
-      out.push_back(s->endpoint->label() + " (" + s->name + "): " +
-                    std::to_string(s->probes.size() - replies) +
-                    " /who probe(s) never answered although faults had stopped");
+    std::size_t missing = 0;
+    if (s->irc) {
+      for (const auto& a : ds.at(s).answers)
+        missing += a ? 0 : 1;
+    } else {
+      std::size_t replies = 0;
+      for (const auto& [t, line] : s->endpoint->received())
+        replies += starts_with(line, "*** Members of ") ? 1 : 0;
+      missing = replies < s->probes.size() ? s->probes.size() - replies : 0;
+    }
+    if (missing > 0)
+      out.push_back(who(*s) + ": " + std::to_string(missing) +
+                    (s->irc ? " PING(s)" : " /who probe(s)") +
+                    " never answered although faults had stopped");
   }
 }
 
@@ -364,18 +659,19 @@ void check_liveness(const std::vector<session*>& sessions, std::vector<std::stri
 
 std::vector<std::string> check_invariants(const oracle_input& in) {
   std::vector<std::string> out;
-  parse_cache cache;
+  digests ds;
   for (auto* s : in.sessions)
-    cache.emplace(s, parse_all(*s));
+    ds.emplace(s, make_digest(*s));
   for (auto* s : in.sessions)
-    check_strays(*s, cache.at(s), out);
-  check_room_order(in.sessions, cache, out);
-  check_logins(in.sessions, cache, out);
+    check_strays(*s, ds.at(s), out);
+  check_room_order(in.sessions, ds, out);
+  check_logins(in.sessions, ds, out);
+  check_irc_auth(in, ds, out);
   // Room crashes make rooms forget members by design: delivery and liveness are then not owed.
   bool rooms_crash = in.faults && in.faults->has("crash-room");
   if (!rooms_crash) {
-    check_delivery(in.sessions, cache, out);
-    check_liveness(in.sessions, out);
+    check_delivery(in.sessions, ds, out);
+    check_liveness(in.sessions, ds, out);
   }
   if (in.max_unflushed_seen > in.max_output_bytes + 4096)
     out.push_back("output queue bound exceeded: " + std::to_string(in.max_unflushed_seen) +

@@ -3,13 +3,17 @@
 //   room order   every member of a room receives its messages in one total order
 //   no strays    no room line reaches a client that is not in that room, and none arrives twice
 //   no loss      a line reaches every member that stays connected and in the room
-//   sync order   once the sender has the reply to a later /who, every member receives the line
-//                before the reply to anything it sends from then on (the ordering guarantee)
-//   logins       names appear in rooms only after that name logged in
+//   sync order   once the sender has the reply to a later /who (IRC: PONG), every member
+//                receives the line before the reply to anything it sends from then on (the
+//                ordering guarantee)
+//   logins       names appear in rooms only after that name logged in; an IRC nick that is
+//                an account is registered only with its password (SASL or PASS)
 //   queue bound  what waits for a slow reader never exceeds its bound
-//   liveness     once faults stop, every final /who probe is answered
+//   liveness     once faults stop, every final /who probe (IRC: PING) is answered
+// Line-protocol and IRC sessions are checked by the same rules (docs/simulation.md).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +28,9 @@ struct oracle_input {
   std::uint64_t max_output_bytes = 0;
   std::uint64_t max_unflushed_seen = 0;
   vtime end_of_run{0};
+  /// Accounts that exist from the start, with their passwords (scenario files). Any other
+  /// account's password is random_client::password_for(name).
+  std::map<std::string, std::string> accounts;
 };
 
 /// Every violation found, each a readable sentence with the virtual time it concerns.

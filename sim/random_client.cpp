@@ -3,12 +3,13 @@
 
 namespace parley::sim {
 
-namespace {
-
-const char* words[] = {"hello", "there", "how", "are", "you", "fine", "thanks", "parley",
-                       "actors", "seeds", "replay", "lobby", "coffee", "ok", "\xc3\xa9t\xc3\xa9"};
-
-} // namespace
+const std::vector<std::string>& chat_words() {
+  static const std::vector<std::string> words{"hello",  "there",  "how",    "are",   "you",
+                                              "fine",   "thanks", "parley", "actors", "seeds",
+                                              "replay", "lobby",  "coffee", "ok",
+                                              "\xc3\xa9t\xc3\xa9"};
+  return words;
+}
 
 random_client::random_client(world& w, int index, prng rng, const client_mix& mix,
                              fault_plan& faults)
@@ -138,7 +139,7 @@ void random_client::chat(bool action) {
   auto tag = "m" + std::to_string(index_) + "." + std::to_string(next_tag_++);
   std::string text = tag;
   for (auto n = rng_.between(1, 6); n > 0; --n)
-    text += std::string{" "} + words[rng_.below(sizeof words / sizeof *words)];
+    text += " " + chat_words()[rng_.below(chat_words().size())];
   ++chat_lines_;
   auto& s = current();
   s.chats.push_back({s.endpoint->sent().size(), room_, room_epoch_, tag});

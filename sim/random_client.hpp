@@ -2,7 +2,8 @@
 // It registers or logs in (sometimes with a wrong password or a name in use), joins and parts
 // rooms, talks, sends private messages and bad input (long lines, binary, NUL, bare CRs),
 // probes with /who, reads slowly, disconnects and comes back. Each connection is a session with
-// its own transcript, which the oracle checks afterwards.
+// its own transcript, which the oracle checks afterwards. The IRC counterpart, which speaks IRC
+// on the same rooms, is in random_irc_client.hpp; both are `random_agent`s.
 #pragma once
 
 #include <memory>
@@ -19,9 +20,10 @@ namespace parley::sim {
 /// client's own view of its room is the server's view when the line is handled.
 struct sent_record {
   std::size_t sent_index; ///< into endpoint->sent()
-  std::string room;
+  std::string room;       ///< IRC probes: empty (a PING is no room's)
   std::uint64_t room_epoch; ///< counts the session's membership changes
-  std::string tag;          ///< chat lines: the unique first word; probes: empty
+  std::string tag;          ///< chat lines: the unique first word; probes: the IRC PING token
+                            ///< (empty for a /who)
 };
 
 /// One connection of a random client, as the oracle sees it.
@@ -32,6 +34,7 @@ struct session {
   std::vector<sent_record> chats;
   std::vector<sent_record> probes;
   bool reset = false;       ///< ended by an injected fault (bytes in flight may be lost)
+  bool irc = false;         ///< speaks IRC: its name is its nick, its probes are PINGs
 };
 
 struct client_mix {
@@ -41,19 +44,36 @@ struct client_mix {
   vtime max_think = std::chrono::milliseconds{800};
 };
 
-class random_client {
+/// What a run needs of a random client, whichever protocol it speaks.
+class random_agent {
+public:
+  virtual ~random_agent() = default;
+
+  /// Starts acting at `at`; stops starting new actions after `until`.
+  virtual void start(vtime at, vtime until) = 0;
+
+  /// The end of the run: resume reading and send a final probe if logged in.
+  virtual void finish() = 0;
+
+  virtual std::vector<session>& sessions() = 0;
+  virtual std::uint64_t chat_lines_sent() const = 0;
+};
+
+/// The words random chat lines are made of (one of them UTF-8).
+const std::vector<std::string>& chat_words();
+
+class random_client : public random_agent {
 public:
   random_client(world& w, int index, prng rng, const client_mix& mix, fault_plan& faults);
 
-  /// Starts acting at `at`; stops starting new actions after `until`.
-  void start(vtime at, vtime until);
+  void start(vtime at, vtime until) override;
 
   /// The end of the run: resume reading and send a final /who probe if logged in.
-  void finish();
+  void finish() override;
 
-  std::vector<session>& sessions() { return sessions_; }
+  std::vector<session>& sessions() override { return sessions_; }
   static std::string password_for(const std::string& name) { return "pw-" + name + "-ok"; }
-  std::uint64_t chat_lines_sent() const { return chat_lines_; }
+  std::uint64_t chat_lines_sent() const override { return chat_lines_; }
 
 private:
   session& current() { return sessions_.back(); }

@@ -9,6 +9,7 @@
 
 #include "sim/oracle.hpp"
 #include "sim/random_client.hpp"
+#include "sim/random_irc_client.hpp"
 #include "trace/tracer.hpp"
 
 namespace parley::sim {
@@ -74,6 +75,12 @@ void schedule_crashes(world& w, chaos_actor chaos, fault_plan& plan, prng& rng,
 
 } // namespace
 
+std::string livelock_violation(const world::livelock_report& r) {
+  return "livelock at " + format_vtime(r.at) + ": over " + std::to_string(world::livelock_limit) +
+         " actor messages at that virtual instant and time never moved on (the last: " +
+         r.sample + ")";
+}
+
 std::string hex(std::uint64_t h) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
@@ -91,6 +98,11 @@ std::string replay_command(const run_options& o) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.17g", o.activity_per_minute);
     cmd += std::string{" --activity "} + buf;
+  }
+  if (o.irc_share != run_options{}.irc_share) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", o.irc_share);
+    cmd += std::string{" --irc-share "} + buf;
   }
   if (!o.faults.empty()) {
     std::string list;
@@ -111,6 +123,8 @@ run_result run_simulation(const run_options& opts) {
   if (opts.make_room)
     wo.server.directory.make_room = opts.make_room;
   wo.server.listener.connection.failed_login_delay_ms = 200;
+  if (opts.irc_share > 0)
+    wo.server.irc_listener = wo.server.listener; // the same limits; spawn_server makes it IRC
   auto auth_rng = rng.fork();
   auto max_output = wo.server.listener.connection.max_output_bytes;
   // The trace's clock is the world's virtual time; the world exists only once its actors do.
@@ -137,9 +151,18 @@ run_result run_simulation(const run_options& opts) {
     running = &w;
     w.set_observer(&log);
     auto mix = make_mix(opts.clients, opts.activity_per_minute);
-    std::vector<std::unique_ptr<random_client>> clients;
+    std::vector<std::unique_ptr<random_agent>> clients;
+    auto irc_per_mille = static_cast<std::uint64_t>(std::clamp(opts.irc_share, 0.0, 1.0) * 1000 + 0.5);
     for (std::size_t i = 0; i < opts.clients; ++i) {
-      clients.push_back(std::make_unique<random_client>(w, static_cast<int>(i), rng.fork(), mix, plan));
+      auto own = rng.fork();
+      // Drawn from the client's own stream only when IRC is on, so that irc_share 0 gives
+      // exactly the line-protocol-only runs.
+      if (opts.irc_share > 0 && own.chance(irc_per_mille)) {
+        clients.push_back(std::make_unique<random_irc_client>(w, static_cast<int>(i), own, mix, plan));
+        ++res.irc_clients;
+      } else {
+        clients.push_back(std::make_unique<random_client>(w, static_cast<int>(i), own, mix, plan));
+      }
       auto start = vtime{static_cast<vtime::rep>(rng.below(2'000'000'000))};
       clients.back()->start(start, opts.duration);
     }
@@ -166,7 +189,10 @@ run_result run_simulation(const run_options& opts) {
     in.max_output_bytes = max_output;
     in.max_unflushed_seen = w.net().max_unflushed_seen();
     in.end_of_run = w.now();
-    res.violations = check_invariants(in);
+    if (const auto& stuck = w.livelock())
+      res.violations = {livelock_violation(*stuck)}; // the transcripts stop there: no oracle
+    else
+      res.violations = check_invariants(in);
     res.faults = w.net().faults_injected();
     caf::anon_send_exit(chaos, caf::exit_reason::user_shutdown);
     w.shutdown();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/agenda.hpp"
+#include "sim/world.hpp"
 #include "actors/room.hpp"
 
 namespace parley::sim {
@@ -20,6 +21,9 @@ struct run_options {
   /// How busy each client is: actions per minute on average (a chat line, a /who, a join...).
   /// The default, 6, is a lively chat; the test suite uses 120 to pack more into each seed.
   double activity_per_minute = 6;
+  /// The share of random clients that speak IRC (each client draws it from its own stream);
+  /// above 0 the server opens its IRC listener too. 0 gives the line-protocol-only runs.
+  double irc_share = 0; ///< share of random clients that speak IRC (0: line protocol only)
   bool keep_event_log = false;               ///< keep the lines, to show a divergence
   room_factory make_room;                    ///< empty: the real room
   std::string trace_path;                    ///< write the run's trace here (docs/traces.md)
@@ -32,6 +36,7 @@ struct run_result {
   std::uint64_t deliveries = 0; ///< lines received by clients
   std::uint64_t chat_lines = 0; ///< chat lines sent by clients
   std::uint64_t sessions = 0;
+  std::uint64_t irc_clients = 0; ///< random clients that speak IRC
   std::uint64_t faults = 0;     ///< network faults injected
   vtime virtual_time{0};
   double wall_seconds = 0;
@@ -45,6 +50,9 @@ run_result run_simulation(const run_options& opts);
 
 /// The `parley sim` command that replays `opts`.
 std::string replay_command(const run_options& opts);
+
+/// The violation that reports a run loop stopped by its livelock guard (world::livelock).
+std::string livelock_violation(const world::livelock_report& r);
 
 /// A hex rendering of an event-log hash.
 std::string hex(std::uint64_t h);

@@ -21,6 +21,7 @@
 #include "sim/faults.hpp"
 #include "sim/oracle.hpp"
 #include "sim/random_client.hpp"
+#include "sim/run.hpp"
 #include "store/password_hasher.hpp"
 
 namespace parley::sim {
@@ -78,6 +79,7 @@ struct scenario {
   world_options world;
   std::vector<std::pair<std::string, std::string>> accounts;
   std::vector<std::string> clients;
+  std::vector<bool> irc;               ///< per client: declared with irc-client
   std::vector<timed_step> steps;
   std::vector<expectation> expects;
   std::optional<vtime> run;
@@ -88,7 +90,8 @@ struct scenario {
     for (std::size_t i = 0; i < clients.size(); ++i)
       if (clients[i] == label)
         return i;
-    throw parse_error("unknown client '" + label + "' (declare it with: client " + label + ")");
+    throw parse_error("unknown client '" + label + "' (declare it with: client " + label +
+                      " or irc-client " + label + ")");
   }
 };
 
@@ -333,8 +336,11 @@ void parse_fault(scenario& sc, tokens& tk, timed_step& st) {
     sc.fault_kinds.insert(st.verb);
 }
 
-void parse_action(tokens& tk, timed_step& st) {
+void parse_action(tokens& tk, timed_step& st, bool irc) {
   st.verb = tk.word("action");
+  if (irc && st.verb == "login")
+    throw parse_error("login is for line-protocol clients; an irc-client registers with "
+                      "send NICK ... and send USER ...");
   if (st.verb == "send") {
     st.args.push_back(tk.next_is_quoted() ? tk.word("text") : tk.rest());
   } else if (st.verb == "send-raw") {
@@ -366,7 +372,7 @@ void parse_at(scenario& sc, tokens& tk, int line) {
     parse_fault(sc, tk, st);
   } else {
     st.who = sc.client_index(who);
-    parse_action(tk, st);
+    parse_action(tk, st, sc.irc[st.who]);
   }
   tk.finish();
   sc.steps.push_back(std::move(st));
@@ -431,11 +437,12 @@ void parse_directive(scenario& sc, tokens& tk, int line) {
   } else if (d == "account") {
     auto name = tk.word("account name");
     sc.accounts.emplace_back(name, tk.word("password"));
-  } else if (d == "client") {
+  } else if (d == "client" || d == "irc-client") {
     auto label = tk.word("client label");
     if (label == "fault" || std::count(sc.clients.begin(), sc.clients.end(), label) != 0)
       throw parse_error("client label '" + label + "' is reserved or already declared");
     sc.clients.push_back(label);
+    sc.irc.push_back(d == "irc-client"); // it connects to the IRC listener (sim::irc_endpoint)
   } else if (d == "at") {
     parse_at(sc, tk, line);
     return;
@@ -592,7 +599,7 @@ void runner::act(const timed_step& st) {
       runtime_errors_.push_back("line " + std::to_string(st.line) + ": " + c.label() +
                                 " connects a second time (use another client)");
     else
-      c.connect();
+      c.connect(sc_.irc[st.who] ? irc_endpoint : std::string{});
     return;
   }
   if (c.id() == 0) {
@@ -723,13 +730,24 @@ std::vector<std::string> runner::check_oracle() {
   plan.active = sc_.fault_kinds;
   oracle_input in;
   for (auto& s : sessions_) {
-    for (const auto& l : s.endpoint->received())
-      if (l.text.rfind("*** Logged in as ", 0) == 0 && l.text.size() > 18) {
+    for (const auto& l : s.endpoint->received()) {
+      if (!s.irc && l.text.rfind("*** Logged in as ", 0) == 0 && l.text.size() > 18) {
         s.name = l.text.substr(17, l.text.size() - 18);
         s.logged_in = true;
       }
+      // IRC: ":server 001 NICK :Welcome ..." registers NICK.
+      auto sp = l.text.find(' ');
+      if (s.irc && !s.logged_in && l.text.size() > 1 && l.text[0] == ':' &&
+          l.text.compare(sp + 1, 4, "001 ") == 0) {
+        auto nick = l.text.substr(sp + 5);
+        s.name = nick.substr(0, nick.find(' '));
+        s.logged_in = true;
+      }
+    }
     in.sessions.push_back(&s);
   }
+  for (const auto& [name, password] : sc_.accounts)
+    in.accounts[lower(name)] = password;
   in.faults = &plan;
   in.max_output_bytes = max_output_;
   in.max_unflushed_seen = w_->net().max_unflushed_seen();
@@ -741,11 +759,17 @@ bool runner::run(std::ostream& out) {
   auto end = run_end();
   max_output_ = sc_.world.server.listener.connection.max_output_bytes;
   sc_.world.seed = seed_;
+  // Any irc-client: the server opens its IRC listener too, with the line listener's settings
+  // (spawn_server makes it speak IRC, with IRC's 510-byte lines).
+  if (std::count(sc_.irc.begin(), sc_.irc.end(), true) > 0)
+    sc_.world.server.irc_listener = sc_.world.server.listener;
   w_ = std::make_unique<world>(std::move(sc_.world));
   add_accounts();
   sessions_.resize(sc_.clients.size());
-  for (std::size_t i = 0; i < sc_.clients.size(); ++i)
+  for (std::size_t i = 0; i < sc_.clients.size(); ++i) {
     sessions_[i].endpoint = std::make_unique<client>(*w_, sc_.clients[i]);
+    sessions_[i].irc = sc_.irc[i];
+  }
   chaos_ = spawn_chaos(w_->system(), w_->server().directory, tracer_.get());
   for (const auto& st : sc_.steps)
     schedule(st);
@@ -755,6 +779,8 @@ bool runner::run(std::ostream& out) {
         e.closed_in_time = sessions_[e.who].endpoint->closed_by_server();
       });
   w_->run_until(end);
+  if (const auto& stuck = w_->livelock())
+    runtime_errors_.push_back(livelock_violation(*stuck));
   if (sc_.dump)
     dump(out);
   std::size_t failed = 0;

@@ -62,12 +62,26 @@ vtime world::now() const {
 
 bool world::step() {
   auto& sched = *impl_->sched;
+  if (livelock_)
+    return false;
   if (sched.has_job()) {
     if (shuffle_ && sched.jobs.size() > 1)
       std::swap(sched.jobs.front(), sched.jobs[rng_.below(sched.jobs.size())]);
-    if (observer_) {
+    if (now() != instant_) {
+      instant_ = now();
+      instant_messages_ = 0;
+    }
+    bool stuck = ++instant_messages_ > livelock_limit;
+    if (observer_ || stuck) {
       auto* actor = dynamic_cast<caf::scheduled_actor*>(sched.jobs.front());
       auto* element = actor ? actor->mailbox().peek() : nullptr;
+      if (stuck) {
+        livelock_ = livelock_report{now(), actor ? "actor " + std::to_string(actor->id()) + " " +
+                                                     (element ? caf::to_string(element->content())
+                                                              : std::string{"(no message)"})
+                                                 : std::string{"(not an actor)"}};
+        return false;
+      }
       if (element)
         observer_->on_step(now(), actor->id(), caf::to_string(element->content()));
     }
@@ -86,6 +100,8 @@ bool world::step() {
     return false;
   if (*next > now())
     sched.clock().advance_time(*next - now());
+  else
+    sched.clock().advance_time(vtime{0}); // a timer due now (a zero delay) fires now
   events_.run_due(now());
   return true;
 }
@@ -96,6 +112,8 @@ void world::run_until(vtime until) {
 
 bool world::run_until(const std::function<bool()>& done, vtime limit) {
   while (!done()) {
+    if (livelock_)
+      return false;
     auto& sched = *impl_->sched;
     if (!sched.has_job()) {
       // Do not jump past the limit.
@@ -125,8 +143,9 @@ void world::shutdown() {
   caf::anon_send(server_.transport, net::stop_transport{});
   stop_server_actors(system(), server_);
   run_until(grace + std::chrono::seconds{60});
-  // Whatever is still runnable now (messages to actors that are gone) is drained.
-  while (impl_->sched->has_job())
+  // Whatever is still runnable now (messages to actors that are gone) is drained; after a
+  // livelock, as much as a livelock's worth.
+  for (std::uint64_t n = 0; impl_->sched->has_job() && (!livelock_ || n < livelock_limit); ++n)
     impl_->sched->run_once();
 }
 

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "actors/server.hpp"
@@ -63,6 +64,17 @@ public:
   void shutdown();
 
   std::uint64_t messages_processed() const { return messages_; }
+
+  /// Actors that keep handling messages at one virtual instant without ever letting time move
+  /// on (a timer re-armed with a zero delay, two actors answering each other forever) would
+  /// hang the run. After this many messages at one instant the loop stops for good: step()
+  /// and run_until() return false, and livelock() says when and what.
+  static constexpr std::uint64_t livelock_limit = 1'000'000;
+  struct livelock_report {
+    vtime at;
+    std::string sample; ///< the message about to be handled when the loop stopped
+  };
+  const std::optional<livelock_report>& livelock() const { return livelock_; }
   void set_observer(world_observer* obs) { observer_ = obs; }
 
 private:
@@ -77,6 +89,9 @@ private:
   bool stopped_ = false;
   std::uint64_t messages_ = 0;
   world_observer* observer_ = nullptr;
+  vtime instant_{-1};                ///< the virtual time of the messages being counted
+  std::uint64_t instant_messages_ = 0;
+  std::optional<livelock_report> livelock_;
 };
 
 } // namespace parley::sim
