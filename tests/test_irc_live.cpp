@@ -1276,24 +1276,34 @@ TEST_CASE("USERHOST answers nick=+user@host for the nicks that are online", "[ir
 
 // --- Idle clients ---
 
-TEST_CASE("an idle client is PINGed, kept when it answers and dropped when it does not", "[irc]") {
+TEST_CASE("an idle client that answers its PINGs stays connected", "[irc]") {
   fixture_options opts;
-  opts.ping_interval_ms = 200;
-  opts.ping_timeout_ms = 200;
+  opts.ping_interval_ms = 150;
+  opts.ping_timeout_ms = 400; // an answered PING is followed by the next one about then
   live_server srv{opts};
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  tcp_client alice{srv.irc_port(), "alice"};
   irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  join(alice, "alice", "#lobby", "alice");
-  join(bob, "bob", "#lobby", "alice bob");
-  alice.expect_line(M("bob") + " JOIN #lobby");
-  // alice answers her PINGs and stays; bob answers none and is dropped.
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 3; ++i) {
     alice.expect_line(S("PING parley.local"), 2000ms);
     alice.send_line("PONG parley.local");
   }
+  alice.send_line("PING still-here");
+  alice.expect_line(S("PONG parley.local still-here"), 2000ms);
+}
+
+TEST_CASE("an idle client that does not answer is dropped and its channels see it quit", "[irc]") {
+  fixture_options opts;
+  opts.ping_interval_ms = 150;
+  opts.ping_timeout_ms = 150;
+  live_server srv{opts};
+  tcp_client carol{srv.line_port(), "carol"}; // the line protocol is never PINGed
+  line_login(carol, "carol", pw);
+  tcp_client bob{srv.irc_port(), "bob"};
+  irc_register(bob, "bob");
+  join(bob, "bob", "#lobby", "bob carol");
+  carol.expect_line("[lobby] *** bob joined");
   bob.expect_line(S("PING parley.local"), 2000ms);
   bob.expect_line("ERROR :Closing link: ping timeout", 2000ms);
   bob.expect_closed(2000ms);
-  alice.expect_line(M("bob") + " QUIT :ping timeout", 2000ms);
+  carol.expect_line("[lobby] *** bob quit (ping timeout)", 2000ms);
 }
