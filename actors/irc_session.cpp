@@ -8,6 +8,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "protocol/base64.hpp"
 #include "actors/connection_state.hpp"
 #include "protocol/irc_events.hpp"
 #include "protocol/irc_isupport.hpp"
@@ -384,28 +385,7 @@ void cmd_cap(connection_self self, const irc_message& m) {
   }
 }
 
-// Base64 decoding for AUTHENTICATE PLAIN payloads.
-std::optional<std::string> base64_decode(const std::string& in) {
-  static const std::string chars =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned buf = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=')
-      break;
-    auto pos = chars.find(c);
-    if (pos == std::string::npos)
-      return std::nullopt;
-    buf = (buf << 6) | static_cast<unsigned>(pos);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buf >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
+using protocol::base64_decode;
 
 void sasl_plain(connection_self self, const std::string& payload) {
   auto decoded = base64_decode(payload);

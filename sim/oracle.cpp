@@ -4,6 +4,8 @@
 // sessions are checked by the same rules, and against each other.
 #include "sim/oracle.hpp"
 
+#include "protocol/base64.hpp"
+
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -393,27 +395,7 @@ void check_logins(const std::vector<session*>& sessions, const digests& ds,
 
 // --- IRC authentication: reserved nicks, PASS and SASL ---
 
-std::optional<std::string> base64_decode(const std::string& in) {
-  static const std::string chars =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned buf = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=')
-      break;
-    auto pos = chars.find(c);
-    if (pos == std::string::npos)
-      return std::nullopt;
-    buf = (buf << 6) | static_cast<unsigned>(pos);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buf >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
+using protocol::base64_decode;
 
 // The name rule (protocol/names.cpp), for telling which NICKs the server took.
 bool valid_name(const std::string& n) {
