@@ -106,26 +106,30 @@ void random_client::membership(const std::string& command) {
   current().endpoint->send_line(command);
 }
 
-bool random_client::faults_tick() {
-  auto& s = current();
+bool client_faults_tick(world& w, session& s, const fault_plan& faults, prng& rng,
+                        bool& stalled) {
   auto& ep = *s.endpoint;
-  if (!faults_.enabled)
+  if (!faults.enabled)
     return false;
-  if (rng_.chance(faults_.reset_per_mille)) {
+  if (rng.chance(faults.reset_per_mille)) {
     s.reset = true;
     ep.reset();
     return true;
   }
-  if (rng_.chance(faults_.half_close_per_mille)) {
+  if (rng.chance(faults.half_close_per_mille)) {
     s.reset = true;
-    w_.net().client_half_close(ep.id());
+    w.net().client_half_close(ep.id());
     return true;
   }
-  if (rng_.chance(faults_.stall_per_mille)) {
-    stalled_ = !stalled_;
-    ep.set_reading(!stalled_);
+  if (rng.chance(faults.stall_per_mille)) {
+    stalled = !stalled;
+    ep.set_reading(!stalled);
   }
   return false;
+}
+
+bool random_client::faults_tick() {
+  return client_faults_tick(w_, current(), faults_, rng_, stalled_);
 }
 
 void random_client::probe() {

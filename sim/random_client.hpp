@@ -62,6 +62,10 @@ public:
 /// The words random chat lines are made of (one of them UTF-8).
 const std::vector<std::string>& chat_words();
 
+/// The client-side faults of one action, drawn for every random client (line or IRC) alike:
+/// an abrupt reset, a half-close, or a toggle of a stalled reader. True if the session ended.
+bool client_faults_tick(world& w, session& s, const fault_plan& faults, prng& rng, bool& stalled);
+
 class random_client : public random_agent {
 public:
   random_client(world& w, int index, prng rng, const client_mix& mix, fault_plan& faults);

@@ -143,25 +143,7 @@ void random_irc_client::read_lines() {
 }
 
 bool random_irc_client::faults_tick() {
-  auto& s = current();
-  auto& ep = *s.endpoint;
-  if (!faults_.enabled)
-    return false;
-  if (rng_.chance(faults_.reset_per_mille)) {
-    s.reset = true;
-    ep.reset();
-    return true;
-  }
-  if (rng_.chance(faults_.half_close_per_mille)) {
-    s.reset = true;
-    w_.net().client_half_close(ep.id());
-    return true;
-  }
-  if (rng_.chance(faults_.stall_per_mille)) {
-    stalled_ = !stalled_;
-    ep.set_reading(!stalled_);
-  }
-  return false;
+  return client_faults_tick(w_, current(), faults_, rng_, stalled_);
 }
 
 // --- Registration ---
