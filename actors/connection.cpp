@@ -2,6 +2,7 @@
 // flow and commands are in session.cpp).
 #include "actors/connection_state.hpp"
 
+#include "protocol/irc_message.hpp"
 #include "protocol/line_text.hpp"
 
 namespace parley {
@@ -55,7 +56,9 @@ void set_reading(connection_self self, bool on) {
 // Handles queued lines one at a time; a line that waits for an answer holds back the rest.
 void process_pending(connection_self self) {
   auto& st = self->state;
-  while (!st.busy && !st.pending.empty() && st.ph != phase::closed) {
+  while (!st.busy && !st.irc.throttled && !st.pending.empty() && st.ph != phase::closed) {
+    if (st.cfg.protocol == wire_protocol::irc && !irc_flood_gate(self))
+      break;
     auto item = std::move(st.pending.front());
     st.pending.pop_front();
     if (item.what == protocol::decoded_line::kind::too_long) {
@@ -130,16 +133,43 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
   st.id = id;
   st.peer = std::move(peer);
   st.deps = std::move(deps);
-  st.decoder = protocol::line_decoder{cfg.max_line_bytes};
+  // IRC lines may carry up to 8191 bytes of tags before their 512 bytes (IRCv3 message-tags);
+  // the IRC session checks both limits.
+  st.decoder = protocol::line_decoder{cfg.protocol == wire_protocol::irc
+                                        ? cfg.max_line_bytes + protocol::irc::max_tag_bytes
+                                        : cfg.max_line_bytes};
   st.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& dm) { room_failed(self, dm.source); });
   self->send(st.deps.transport, net::attach_connection{id, caf::actor_cast<net::sink_actor>(self)});
   start_session(self);
   return {
     [self](deliver_text& x) {
-      const auto& out = self->state.cfg.protocol == wire_protocol::irc ? x.irc : x.line;
-      if (out.size() > 0)
-        write_shared(self, out);
+      if (self->state.cfg.protocol == wire_protocol::irc)
+        irc_deliver(self, x);
+      else if (x.line.size() > 0)
+        write_shared(self, x.line);
+    },
+    [self](member_removed& x) {
+      if (self->state.cfg.protocol == wire_protocol::irc) {
+        irc_removed_from(self, x.room);
+      } else if (self->state.room_name == x.room) {
+        self->demonitor(self->state.room.address());
+        self->state.room_name.clear();
+        self->state.room = nullptr;
+        write(self, text::info("You are in no room now. /join ROOM to enter one."));
+      }
+    },
+    [self](end_session& x) {
+      if (self->state.cfg.protocol == wire_protocol::irc) {
+        irc_killed(self, x);
+        return;
+      }
+      write(self, text::error("disconnected by " + x.by + ": " + x.reason));
+      finish(self, "killed by " + x.by + ": " + x.reason, true);
+    },
+    [self](flood_resume&) {
+      self->state.irc.throttled = false;
+      process_pending(self);
     },
     [self](net::bytes_received& x) { on_bytes(self, x); },
     [self](net::bytes_flushed& x) {

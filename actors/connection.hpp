@@ -37,6 +37,14 @@ struct connection_config {
   bool irc_require_account = false;         ///< true: SASL or PASS is needed to register
   std::uint32_t irc_ping_interval_ms = 120000; ///< an idle IRC client is PINGed (0: never)
   std::uint32_t irc_ping_timeout_ms = 60000;   ///< and dropped if it sends nothing back in time
+  std::vector<std::string> irc_operators;      ///< accounts that may OPER (with their password)
+  /// Flood control: each IRC line costs this much (0 turns flood control off) ...
+  std::uint32_t irc_flood_penalty_ms = 500;
+  /// ... and a client may run this far ahead of the clock before its input waits.
+  std::uint32_t irc_flood_burst_ms = 10000;
+  /// Wall-clock time = the actor clock + this offset (IRC TIME, server-time, topic times). Live
+  /// it is set at start-up; the simulator sets a fixed epoch so runs stay reproducible.
+  std::int64_t wall_clock_offset_ms = 0;
 };
 
 /// The actors a connection talks to, handed over at spawn time.
@@ -56,10 +64,11 @@ struct shut_down_connection {
 struct login_delay_elapsed {};
 struct login_timed_out {};
 struct idle_check {}; ///< IRC: time to see whether the client has gone quiet
+struct flood_resume {}; ///< IRC: a throttled client's input may go on
 
 using connection_actor = member_actor::extend_with<net::sink_actor>::extend<
   caf::reacts_to<shut_down_connection>, caf::reacts_to<login_delay_elapsed>,
-  caf::reacts_to<login_timed_out>, caf::reacts_to<idle_check>>;
+  caf::reacts_to<login_timed_out>, caf::reacts_to<idle_check>, caf::reacts_to<flood_resume>>;
 
 connection_actor spawn_connection(caf::actor_system& sys, net::connection_id id, std::string peer,
                                   connection_deps deps, connection_config cfg);
@@ -75,6 +84,9 @@ template <class F> typename F::result_type inspect(F& f, login_timed_out&) {
 }
 template <class F> typename F::result_type inspect(F& f, idle_check&) {
   return f(caf::meta::type_name("idle_check"));
+}
+template <class F> typename F::result_type inspect(F& f, flood_resume&) {
+  return f(caf::meta::type_name("flood_resume"));
 }
 
 } // namespace parley

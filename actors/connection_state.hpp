@@ -31,6 +31,14 @@ struct irc_session_state {
   std::map<std::string, room_actor> channels; ///< room name -> room, for rooms joined
   caf::actor_clock::time_point last_input;    ///< when the client last sent anything
   bool ping_outstanding = false;              ///< the server PINGed and awaits any input
+  bool oper = false;      ///< a server operator (OPER): user mode +o
+  bool invisible = false; ///< user mode +i
+  std::uint64_t once_issued = 0;       ///< counter behind this session's deliver_text::once ids
+  std::deque<std::uint64_t> once_seen; ///< recent once ids shown to this client
+  /// Flood control: the classic ircd "message time", which every line moves forward by the
+  /// penalty; input waits while it runs more than the allowed burst ahead of the clock.
+  caf::actor_clock::time_point flood_time;
+  bool throttled = false; ///< input waits for flood_resume
 };
 
 struct connection_state {
@@ -99,5 +107,10 @@ void irc_line_too_long(connection_self self);
 void irc_leave_all(connection_self self, const std::string& reason);
 void irc_room_failed(connection_self self, const caf::actor_addr& who);
 void irc_idle_check(connection_self self);
+void irc_deliver(connection_self self, const deliver_text& x);
+void irc_removed_from(connection_self self, const std::string& room);
+void irc_killed(connection_self self, const end_session& x);
+/// Whether the next IRC line may be handled now; if not, input waits for a flood_resume.
+bool irc_flood_gate(connection_self self);
 
 } // namespace parley::detail

@@ -2,6 +2,7 @@
 #include "actors/directory.hpp"
 
 #include <map>
+#include <set>
 
 #include "caf/all.hpp"
 
@@ -17,6 +18,7 @@ struct room_entry {
   room_actor handle;
   std::uint64_t members = 0;
   std::uint64_t joins_forwarded = 0;
+  bool secret = false;
 };
 
 struct directory_state {
@@ -25,6 +27,7 @@ struct directory_state {
   std::map<caf::actor_addr, std::string> user_by_addr;
   std::map<std::string, room_entry> rooms;
   std::map<caf::actor_addr, std::string> room_by_addr;
+  std::set<std::string> operators; ///< logged-in server operators
 };
 
 using directory_self = trace::stateful_self<directory_actor, directory_state>;
@@ -50,6 +53,7 @@ void on_population(directory_self self, room_population& x) {
     return;
   auto& e = i->second;
   e.members = x.members;
+  e.secret = x.secret;
   if (x.members == 0 && x.joins_seen == e.joins_forwarded && x.room != st.cfg.default_room) {
     self->send(e.handle, close_room{});
     self->demonitor(e.handle.address());
@@ -62,13 +66,14 @@ caf::typed_response_promise<join_room_result> on_join(directory_self self, join_
   auto rp = self->make_response_promise<join_room_result>();
   auto* entry = find_or_create_room(self, x.room);
   if (entry == nullptr) {
-    rp.deliver(join_room_result{false, "too many rooms; join an existing one (/rooms)", {}, {}});
+    rp.deliver(join_room_result{false, "too many rooms; join an existing one (/rooms)", {}, {},
+                                refusal::full, {}});
     return rp;
   }
   ++entry->joins_forwarded;
   // The room answers the connection directly: its reply then cannot be overtaken by the lines
   // the room fans out after the join.
-  rp.delegate(entry->handle, add_member{x.name, x.member, x.mask});
+  rp.delegate(entry->handle, add_member{x.name, x.member, x.mask, x.key, x.account});
   return rp;
 }
 
@@ -90,12 +95,30 @@ void on_release(directory_self self, release_name& x) {
     return;
   st.user_by_addr.erase(i->second.address());
   self->demonitor(i->second.address());
+  st.operators.erase(i->first);
   st.users.erase(i);
+}
+
+// Only the session that holds a name may move it.
+rename_user_result on_rename(directory_self self, rename_user& x) {
+  auto& st = self->state;
+  auto i = st.users.find(x.name);
+  if (i == st.users.end() || st.users.count(x.new_name) != 0 ||
+      self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(i->second))
+    return {false};
+  auto member = i->second;
+  st.users.erase(i);
+  st.users.emplace(x.new_name, member);
+  st.user_by_addr[member.address()] = x.new_name;
+  if (st.operators.erase(x.name) != 0)
+    st.operators.insert(x.new_name);
+  return {true};
 }
 
 void on_down(directory_self self, caf::down_msg& dm) {
   auto& st = self->state;
   if (auto i = st.user_by_addr.find(dm.source); i != st.user_by_addr.end()) {
+    st.operators.erase(i->second);
     st.users.erase(i->second);
     st.user_by_addr.erase(i);
   }
@@ -119,17 +142,18 @@ directory_actor::behavior_type directory_behavior(directory_self self, directory
     [self](list_rooms&) -> list_rooms_result {
       list_rooms_result r;
       for (const auto& [name, e] : self->state.rooms)
-        r.rooms.push_back({name, e.members});
+        r.rooms.push_back({name, e.members, e.secret});
       return r;
     },
     [self](send_private& x) -> send_private_result {
       auto i = self->state.users.find(x.to);
       if (i == self->state.users.end())
         return {false};
-      self->send(i->second,
-                 deliver_text{shared_text{protocol::text::private_from(x.from, x.line)},
-                              shared_text{x.notice ? protocol::irc::notice(x.from_mask, x.to, x.line)
-                                                   : protocol::irc::privmsg(x.from_mask, x.to, x.line)}});
+      deliver_text out{shared_text{protocol::text::private_from(x.from, x.line)},
+                       shared_text{x.notice ? protocol::irc::notice(x.from_mask, x.to, x.line)
+                                            : protocol::irc::privmsg(x.from_mask, x.to, x.line)}};
+      out.account = x.account;
+      self->send(i->second, out);
       return {true};
     },
     [self](lookup_room& x) -> lookup_room_result {
@@ -143,6 +167,15 @@ directory_actor::behavior_type directory_behavior(directory_self self, directory
       if (i == self->state.users.end())
         return {false, {}};
       return {true, i->second};
+    },
+    [self](rename_user& x) { return on_rename(self, x); },
+    [self](add_operator& x) {
+      if (self->state.users.count(x.name) != 0)
+        self->state.operators.insert(x.name);
+    },
+    [self](get_server_stats&) -> get_server_stats_result {
+      const auto& st = self->state;
+      return {st.users.size(), st.rooms.size(), st.operators.size()};
     },
     [self](stop_directory&) -> stop_directory_result {
       for (const auto& [name, e] : self->state.rooms)

@@ -32,13 +32,38 @@ struct join_room {
   std::string room;
   std::string name;
   member_actor member;
-  std::string mask; ///< nick!user@host for IRC members
+  std::string mask;    ///< nick!user@host for IRC members
+  std::string key;     ///< the room key given, if any
+  std::string account; ///< the member's account, empty for an anonymous IRC nick
+};
+
+/// Move a logged-in session from `name` to `new_name` (IRC NICK); fails if that is in use.
+struct rename_user {
+  std::string name;
+  std::string new_name;
+};
+struct rename_user_result {
+  bool ok;
+};
+
+/// Session `name` became a server operator (IRC OPER); counted for LUSERS until it leaves.
+struct add_operator {
+  std::string name;
+};
+
+/// Counts for IRC LUSERS and the welcome burst.
+struct get_server_stats {};
+struct get_server_stats_result {
+  std::uint64_t users;
+  std::uint64_t rooms;
+  std::uint64_t operators;
 };
 
 struct list_rooms {};
 struct room_info {
   std::string name;
   std::uint64_t members;
+  bool secret = false; ///< hidden from lists for those outside it (IRC +s)
 };
 struct list_rooms_result {
   std::vector<room_info> rooms; ///< sorted by name
@@ -51,6 +76,7 @@ struct send_private {
   std::string line;
   std::string from_mask; ///< nick!user@host of the sender, for IRC recipients
   bool notice = false;   ///< an IRC NOTICE (IRC recipients see NOTICE, not PRIVMSG)
+  std::string account;   ///< the sender's account, for IRC recipients with account-tag
 };
 struct send_private_result {
   bool delivered;
@@ -84,7 +110,9 @@ using directory_actor = room_registry_actor::extend<
   caf::replies_to<send_private>::with<send_private_result>,
   caf::replies_to<lookup_room>::with<lookup_room_result>,
   caf::replies_to<lookup_user>::with<lookup_user_result>,
-  caf::replies_to<stop_directory>::with<stop_directory_result>>;
+  caf::replies_to<stop_directory>::with<stop_directory_result>,
+  caf::replies_to<rename_user>::with<rename_user_result>, caf::reacts_to<add_operator>,
+  caf::replies_to<get_server_stats>::with<get_server_stats_result>>;
 
 struct directory_config {
   std::uint64_t max_rooms = 10000;
@@ -105,19 +133,35 @@ template <class F> typename F::result_type inspect(F& f, release_name& x) {
   return f(caf::meta::type_name("release_name"), x.name);
 }
 template <class F> typename F::result_type inspect(F& f, join_room& x) {
-  return f(caf::meta::type_name("join_room"), x.room, x.name, x.member, x.mask);
+  return f(caf::meta::type_name("join_room"), x.room, x.name, x.member, x.mask, x.key, x.account);
+}
+template <class F> typename F::result_type inspect(F& f, rename_user& x) {
+  return f(caf::meta::type_name("rename_user"), x.name, x.new_name);
+}
+template <class F> typename F::result_type inspect(F& f, rename_user_result& x) {
+  return f(caf::meta::type_name("rename_user_result"), x.ok);
+}
+template <class F> typename F::result_type inspect(F& f, add_operator& x) {
+  return f(caf::meta::type_name("add_operator"), x.name);
+}
+template <class F> typename F::result_type inspect(F& f, get_server_stats&) {
+  return f(caf::meta::type_name("get_server_stats"));
+}
+template <class F> typename F::result_type inspect(F& f, get_server_stats_result& x) {
+  return f(caf::meta::type_name("get_server_stats_result"), x.users, x.rooms, x.operators);
 }
 template <class F> typename F::result_type inspect(F& f, list_rooms&) {
   return f(caf::meta::type_name("list_rooms"));
 }
 template <class F> typename F::result_type inspect(F& f, room_info& x) {
-  return f(caf::meta::type_name("room_info"), x.name, x.members);
+  return f(caf::meta::type_name("room_info"), x.name, x.members, x.secret);
 }
 template <class F> typename F::result_type inspect(F& f, list_rooms_result& x) {
   return f(caf::meta::type_name("list_rooms_result"), x.rooms);
 }
 template <class F> typename F::result_type inspect(F& f, send_private& x) {
-  return f(caf::meta::type_name("send_private"), x.from, x.to, x.line, x.from_mask, x.notice);
+  return f(caf::meta::type_name("send_private"), x.from, x.to, x.line, x.from_mask, x.notice,
+           x.account);
 }
 template <class F> typename F::result_type inspect(F& f, send_private_result& x) {
   return f(caf::meta::type_name("send_private_result"), x.delivered);

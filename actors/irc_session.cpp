@@ -1,31 +1,30 @@
 // The connection actor's IRC session: registration (PASS, NICK, USER, CAP, SASL PLAIN), the
-// welcome burst, and the IRC commands, as a table. It shares everything else with the line
-// protocol: the connection shell (framing, output bound, back-pressure), the rooms (IRC channel
-// #lobby is room lobby), the directory and the authenticator. Like the line protocol, a line
-// whose handling asks another actor holds back the lines after it (await_reply), so replies
-// never overtake the fan-out of earlier messages.
+// welcome burst, users and operators (NICK changes, AWAY, OPER, KILL, WHOIS, ...), message tags
+// and flood control, and the command table. Channel commands live in irc_channels.cpp. It
+// shares everything else with the line protocol: the connection shell (framing, output bound,
+// back-pressure), the rooms (IRC channel #lobby is room lobby), the directory and the
+// authenticator. Like the line protocol, a line whose handling asks another actor holds back
+// the lines after it (await_reply), so replies never overtake the fan-out of earlier messages.
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <sstream>
 
+#include "actors/irc_common.hpp"
 #include "protocol/base64.hpp"
-#include "actors/connection_state.hpp"
 #include "protocol/irc_events.hpp"
 #include "protocol/irc_isupport.hpp"
-#include "protocol/irc_message.hpp"
-#include "protocol/irc_numerics.hpp"
 #include "protocol/names.hpp"
 
-namespace parley::detail {
+namespace parley::detail::ircs {
 
 namespace irc = protocol::irc;
-using irc::numeric;
-
-namespace {
 
 // --- Output ---
 
-void send_msg(connection_self self, const irc::irc_message& m) { write(self, irc::format_irc(m)); }
+void send_msg(connection_self self, const irc_message& m) { write(self, irc::format_irc(m)); }
+
+namespace {
 
 // A middle parameter may not be empty, hold a space or start with ':'. Replies echo what the
 // client sent (a nick, a channel), so it is cut to its first word, or "*" when nothing is left.
@@ -36,8 +35,33 @@ std::string middle_param(const std::string& s) {
   return word.empty() ? std::string{"*"} : word;
 }
 
-void reply(connection_self self, numeric n, std::vector<std::string> middle = {},
-           std::string trailing = {}) {
+// "2026-11-27T20:41:07.123Z", the form of the server-time tag.
+std::string iso_time(std::int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+// The tags this client asked for (server-time, account-tag), as "@a=b;c=d " or "".
+std::string tags_for(connection_self self, const std::string& account) {
+  const auto& caps = self->state.irc.caps;
+  std::string tags;
+  if (caps.count("server-time"))
+    tags = "time=" + iso_time(wall_ms(self));
+  if (caps.count("account-tag") && !account.empty())
+    tags += (tags.empty() ? "" : ";") + std::string{"account="} + irc::escape_tag_value(account);
+  return tags.empty() ? tags : "@" + tags + " ";
+}
+
+} // namespace
+
+void reply(connection_self self, numeric n, std::vector<std::string> middle,
+           std::string trailing) {
   auto& st = self->state;
   for (auto& p : middle)
     p = middle_param(p);
@@ -47,11 +71,15 @@ void reply(connection_self self, numeric n, std::vector<std::string> middle = {}
 
 void server_line(connection_self self, const std::string& command,
                  std::vector<std::string> params) {
-  irc::irc_message m;
+  irc_message m;
   m.prefix = self->state.cfg.server_name;
   m.command = command;
   m.params = std::move(params);
   send_msg(self, m);
+}
+
+void write_event(connection_self self, const std::string& line) {
+  write(self, tags_for(self, self->state.irc.account) + line);
 }
 
 std::string my_mask(connection_self self) {
@@ -60,12 +88,24 @@ std::string my_mask(connection_self self) {
 
 bool registered(connection_self self) { return self->state.ph == phase::chatting; }
 
-// The request's failure, as IRC clients understand it.
-auto failed(connection_self self, const char* command) {
+std::function<void(caf::error&)> failed(connection_self self, const char* command) {
   return [self, command](caf::error&) {
     server_line(self, "FAIL", {command, "TEMPORARILY_UNAVAILABLE", "The server could not complete that"});
   };
 }
+
+std::int64_t wall_ms(connection_self self) {
+  auto since = self->clock().now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(since).count() +
+         self->state.cfg.wall_clock_offset_ms;
+}
+
+std::uint64_t next_once(connection_self self) {
+  // Unique per session (actor ids are unique), and the same in every room the event goes to.
+  return (self->id() << 24) | (++self->state.irc.once_issued & 0xFFFFFF);
+}
+
+namespace {
 
 // --- Registration ---
 
@@ -84,7 +124,29 @@ void auth_failed(connection_self self, numeric n, std::string text = {}) {
                      login_delay_elapsed{});
 }
 
-void welcome(connection_self self) {
+void lusers(connection_self self, const get_server_stats_result& s) {
+  reply(self, numeric::RPL_LUSERCLIENT, {},
+        "There are " + std::to_string(s.users) + " users and 0 invisible on 1 servers");
+  if (s.operators > 0)
+    reply(self, numeric::RPL_LUSEROP, {std::to_string(s.operators)});
+  reply(self, numeric::RPL_LUSERCHANNELS, {std::to_string(s.rooms)});
+  reply(self, numeric::RPL_LUSERME, {},
+        "I have " + std::to_string(s.users) + " clients and 0 servers");
+}
+
+void motd(connection_self self) {
+  const auto& cfg = self->state.cfg;
+  if (cfg.motd.empty()) {
+    reply(self, numeric::ERR_NOMOTD);
+    return;
+  }
+  reply(self, numeric::RPL_MOTDSTART, {}, "- " + cfg.server_name + " Message of the day -");
+  for (const auto& line : cfg.motd)
+    reply(self, numeric::RPL_MOTD, {}, "- " + line);
+  reply(self, numeric::RPL_ENDOFMOTD);
+}
+
+void welcome(connection_self self, const get_server_stats_result& stats) {
   auto& st = self->state;
   const auto& nick = st.irc.nick;
   reply(self, numeric::RPL_WELCOME, {},
@@ -98,16 +160,8 @@ void welcome(connection_self self) {
   is.channellen = protocol::max_name_length + 1;
   for (auto& m : irc::isupport_lines(st.cfg.server_name, nick, is))
     send_msg(self, m);
-  reply(self, numeric::RPL_LUSERCLIENT, {}, "There are users on 1 server");
-  reply(self, numeric::RPL_LUSERME, {}, "I have clients and 0 servers");
-  if (st.cfg.motd.empty()) {
-    reply(self, numeric::ERR_NOMOTD);
-    return;
-  }
-  reply(self, numeric::RPL_MOTDSTART, {}, "- " + st.cfg.server_name + " Message of the day -");
-  for (const auto& line : st.cfg.motd)
-    reply(self, numeric::RPL_MOTD, {}, "- " + line);
-  reply(self, numeric::RPL_ENDOFMOTD);
+  lusers(self, stats);
+  motd(self);
 }
 
 void schedule_idle_check(connection_self self, std::chrono::milliseconds after) {
@@ -124,14 +178,48 @@ void claim_and_welcome(connection_self self) {
         reply(self, numeric::ERR_NICKNAMEINUSE, {self->state.irc.nick});
         return;
       }
-      self->state.claimed = true;
-      self->state.name = self->state.irc.nick;
-      self->state.ph = phase::chatting;
-      self->state.irc.last_input = self->clock().now();
-      welcome(self);
-      schedule_idle_check(self, std::chrono::milliseconds{self->state.cfg.irc_ping_interval_ms});
+      auto& st = self->state;
+      st.claimed = true;
+      st.name = st.irc.nick;
+      st.ph = phase::chatting;
+      st.irc.last_input = self->clock().now();
+      schedule_idle_check(self, std::chrono::milliseconds{st.cfg.irc_ping_interval_ms});
+      await_reply<get_server_stats_result>(
+        self, st.deps.directory, get_server_stats{},
+        [self](get_server_stats_result& s) { welcome(self, s); },
+        [self](caf::error&) { welcome(self, {}); });
     },
     failed(self, "NICK"));
+}
+
+/// "account:password" or "password" (then the account is the nick).
+std::pair<std::string, std::string> split_pass(const std::string& pass, const std::string& nick) {
+  auto colon = pass.find(':');
+  if (colon == std::string::npos)
+    return {nick, pass};
+  auto account = protocol::normalize_user_name(pass.substr(0, colon));
+  return {account.value_or(""), pass.substr(colon + 1)};
+}
+
+// PASS authenticates an account; it must be the nick's own account, as with SASL.
+void check_pass(connection_self self) {
+  auto& st = self->state;
+  auto [account, password] = split_pass(st.irc.pass, st.irc.nick);
+  if (account != st.irc.nick) {
+    reply(self, numeric::ERR_PASSWDMISMATCH, {}, "PASS names another account than your nick");
+    return;
+  }
+  await_reply<verify_password_result>(
+    self, st.deps.auth, verify_password{account, secret{password}},
+    [self](verify_password_result& r) {
+      if (!r.ok) {
+        auth_failed(self, numeric::ERR_PASSWDMISMATCH);
+        return;
+      }
+      self->state.irc.account = self->state.irc.nick;
+      claim_and_welcome(self);
+    },
+    failed(self, "PASS"));
 }
 
 // A nick that is a registered account is reserved for its owner: the client must have
@@ -143,21 +231,7 @@ void check_credentials(connection_self self) {
     return;
   }
   if (!st.irc.pass.empty()) {
-    auto pass = st.irc.pass;
-    auto colon = pass.find(':');
-    if (colon != std::string::npos) // PASS account:password
-      pass = pass.substr(colon + 1);
-    await_reply<verify_password_result>(
-      self, st.deps.auth, verify_password{st.irc.nick, secret{pass}},
-      [self](verify_password_result& r) {
-        if (!r.ok) {
-          auth_failed(self, numeric::ERR_PASSWDMISMATCH);
-          return;
-        }
-        self->state.irc.account = self->state.irc.nick;
-        claim_and_welcome(self);
-      },
-      failed(self, "PASS"));
+    check_pass(self);
     return;
   }
   await_reply<check_account_result>(
@@ -184,158 +258,12 @@ void try_register(connection_self self) {
   check_credentials(self);
 }
 
-// --- Channel membership ---
-
-std::optional<std::string> room_of(const std::string& channel) {
-  if (channel.empty() || channel[0] != '#')
-    return std::nullopt;
-  return protocol::normalize_room_name(channel);
-}
-
-void names_reply(connection_self self, const std::string& room, const std::vector<std::string>& members) {
-  std::string list;
-  for (const auto& m : members)
-    list += (list.empty() ? "" : " ") + m;
-  reply(self, numeric::RPL_NAMREPLY, {"=", irc::channel_of(room)}, list);
-  reply(self, numeric::RPL_ENDOFNAMES, {irc::channel_of(room)});
-}
-
-void join_one(connection_self self, const std::string& channel) {
-  auto room = room_of(channel);
-  if (!room) {
-    reply(self, numeric::ERR_NOSUCHCHANNEL, {channel});
-    return;
-  }
-  if (self->state.irc.channels.count(*room))
-    return; // already there: nothing to do
-  auto& st = self->state;
-  join_room msg{*room, st.irc.nick, caf::actor_cast<member_actor>(self), my_mask(self)};
-  await_reply<join_room_result>(
-    self, st.deps.directory, std::move(msg),
-    [self, room = *room](join_room_result& r) {
-      if (!r.ok) {
-        reply(self, numeric::ERR_CHANNELISFULL, {irc::channel_of(room)}, r.error);
-        return;
-      }
-      self->state.irc.channels.emplace(room, r.room);
-      self->monitor(r.room);
-      write(self, irc::join(my_mask(self), room));
-      reply(self, numeric::RPL_NOTOPIC, {irc::channel_of(room)});
-      names_reply(self, room, r.members);
-    },
-    failed(self, "JOIN"));
-}
-
-void part_one(connection_self self, const std::string& channel, const std::string& reason) {
-  auto room = room_of(channel);
-  auto& chans = self->state.irc.channels;
-  auto i = room ? chans.find(*room) : chans.end();
-  if (i == chans.end()) {
-    reply(self, room ? numeric::ERR_NOTONCHANNEL : numeric::ERR_NOSUCHCHANNEL, {channel});
-    return;
-  }
-  auto handle = i->second;
-  self->demonitor(handle.address());
-  chans.erase(i);
-  auto& st = self->state;
-  await_reply<remove_member_result>(
-    self, handle, remove_member{st.irc.nick, leave_kind::part, reason},
-    [self, room = *room, reason](remove_member_result&) {
-      write(self, irc::part(my_mask(self), room, reason));
-    },
-    failed(self, "PART"));
-}
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in{s};
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty())
-      out.push_back(item);
-  return out;
-}
-
-// Each item of a multi-target command runs as its own step, in order: the next starts once the
-// previous has its answer.
-void for_each_target(connection_self self, std::vector<std::string> items,
-                     std::function<void(const std::string&)> step) {
-  auto queue = std::make_shared<std::vector<std::string>>(std::move(items));
-  auto next = std::make_shared<std::function<void()>>();
-  *next = [self, queue, step, next] {
-    while (!queue->empty() && !self->state.busy) {
-      auto item = queue->front();
-      queue->erase(queue->begin());
-      step(item);
-    }
-    if (!queue->empty() && self->state.busy)
-      self->state.continuation = *next; // resumes when the current step's answer is in
-  };
-  (*next)();
-}
-
-// --- Messages ---
-
-void message_one(connection_self self, const std::string& target, const std::string& text,
-                 line_kind kind) {
-  auto& st = self->state;
-  bool quiet = kind == line_kind::notice; // NOTICE never gets an automatic error reply
-  if (!target.empty() && target[0] == '#') {
-    auto room = room_of(target);
-    auto i = room ? st.irc.channels.find(*room) : st.irc.channels.end();
-    if (i == st.irc.channels.end()) {
-      if (!quiet)
-        reply(self, numeric::ERR_CANNOTSENDTOCHAN, {target});
-      return;
-    }
-    auto line = text;
-    auto posted = kind;
-    if (kind == line_kind::say && line.size() > 8 && line.rfind("\x01" "ACTION ", 0) == 0) {
-      line = line.substr(8, line.size() - 8 - (line.back() == '\x01' ? 1 : 0));
-      posted = line_kind::action;
-    }
-    await_reply<post_line_result>(
-      self, i->second, post_line{st.irc.nick, line, posted},
-      [self, text, target, kind](post_line_result&) {
-        // The echo is the message as the client sent it (a CTCP ACTION stays one).
-        if (self->state.irc.caps.count("echo-message"))
-          write(self, kind == line_kind::notice ? irc::notice(my_mask(self), target, text)
-                                                 : irc::privmsg(my_mask(self), target, text));
-      },
-      failed(self, "PRIVMSG"));
-    return;
-  }
-  auto nick = protocol::normalize_user_name(target);
-  if (!nick) {
-    if (!quiet)
-      reply(self, numeric::ERR_NOSUCHNICK, {target});
-    return;
-  }
-  await_reply<send_private_result>(
-    self, st.deps.directory, send_private{st.irc.nick, *nick, text, my_mask(self), quiet},
-    [self, target, text, quiet](send_private_result& r) {
-      if (!r.delivered && !quiet)
-        reply(self, numeric::ERR_NOSUCHNICK, {target});
-      else if (r.delivered && self->state.irc.caps.count("echo-message"))
-        write(self, quiet ? irc::notice(my_mask(self), target, text)
-                          : irc::privmsg(my_mask(self), target, text));
-    },
-    failed(self, "PRIVMSG"));
-}
-
-} // namespace
-} // namespace parley::detail
-
-namespace parley::detail {
-
-namespace {
-
-using irc::irc_message;
-
 // --- CAP and SASL ---
 
 const std::vector<std::string>& supported_caps() {
-  static const std::vector<std::string> caps{"echo-message", "sasl"};
+  static const std::vector<std::string> caps{"account-tag", "away-notify",  "echo-message",
+                                             "message-tags", "multi-prefix", "sasl",
+                                             "server-time"};
   return caps;
 }
 
@@ -456,8 +384,44 @@ void cmd_pass(connection_self self, const irc_message& m) {
   self->state.irc.pass = m.params[0];
 }
 
+// A registered client's new nick: a registered account's nick only for its owner, then the
+// directory moves the name, then every channel learns it.
+void change_nick(connection_self self, const std::string& nick) {
+  auto& st = self->state;
+  auto rename = [self, nick] {
+    await_reply<rename_user_result>(
+      self, self->state.deps.directory, rename_user{self->state.irc.nick, nick},
+      [self, nick](rename_user_result& r) {
+        if (!r.ok) {
+          reply(self, numeric::ERR_NICKNAMEINUSE, {nick});
+          return;
+        }
+        auto& st = self->state;
+        auto old_nick = st.irc.nick;
+        write_event(self, irc::nick(my_mask(self), nick));
+        st.irc.nick = nick;
+        st.name = nick;
+        rename_in_channels(self, old_nick);
+      },
+      failed(self, "NICK"));
+  };
+  if (st.irc.account == nick) {
+    rename();
+    return;
+  }
+  await_reply<check_account_result>(
+    self, st.deps.auth, check_account{nick}, [self, nick, rename](check_account_result& r) {
+      if (r.exists)
+        reply(self, numeric::ERR_NICKNAMEINUSE, {nick},
+              "Nickname is registered to an account: authenticate as it first");
+      else
+        rename();
+    },
+    failed(self, "NICK"));
+}
+
 void cmd_nick(connection_self self, const irc_message& m) {
-  if (m.params[0].empty()) {
+  if (m.params.empty() || m.params[0].empty()) {
     reply(self, numeric::ERR_NONICKNAMEGIVEN);
     return;
   }
@@ -467,8 +431,8 @@ void cmd_nick(connection_self self, const irc_message& m) {
     return;
   }
   if (registered(self)) {
-    if (*nick != self->state.irc.nick) // renaming a session is not supported (yet)
-      reply(self, numeric::ERR_NICKNAMEINUSE, {*nick}, "Nick changes are not supported");
+    if (*nick != self->state.irc.nick)
+      change_nick(self, *nick);
     return;
   }
   self->state.irc.nick = *nick;
@@ -485,100 +449,13 @@ void cmd_user(connection_self self, const irc_message& m) {
   try_register(self);
 }
 
-// --- Commands after registration ---
+// --- Users ---
 
 void cmd_ping(connection_self self, const irc_message& m) {
   server_line(self, "PONG", {self->state.cfg.server_name, m.params[0]});
 }
 
-void cmd_join(connection_self self, const irc_message& m) {
-  if (m.params[0] == "0") {
-    std::vector<std::string> all;
-    for (const auto& [room, handle] : self->state.irc.channels)
-      all.push_back(irc::channel_of(room));
-    for_each_target(self, all, [self](const std::string& c) { part_one(self, c, ""); });
-    return;
-  }
-  for_each_target(self, split_commas(m.params[0]),
-                  [self](const std::string& c) { join_one(self, c); });
-}
-
-void cmd_part(connection_self self, const irc_message& m) {
-  auto reason = m.params.size() > 1 ? m.params[1] : std::string{};
-  for_each_target(self, split_commas(m.params[0]),
-                  [self, reason](const std::string& c) { part_one(self, c, reason); });
-}
-
-void message_command(connection_self self, const irc_message& m, line_kind kind) {
-  bool notice = kind == line_kind::notice;
-  if (m.params.empty() || m.params[0].empty()) {
-    if (!notice)
-      reply(self, numeric::ERR_NORECIPIENT, {}, "No recipient given (" + m.command + ")");
-    return;
-  }
-  if (m.params.size() < 2 || m.params[1].empty()) {
-    if (!notice)
-      reply(self, numeric::ERR_NOTEXTTOSEND);
-    return;
-  }
-  auto text = m.params[1];
-  for_each_target(self, split_commas(m.params[0]), [self, text, kind](const std::string& t) {
-    message_one(self, t, text, kind);
-  });
-}
-
-void cmd_privmsg(connection_self self, const irc_message& m) {
-  message_command(self, m, line_kind::say);
-}
-void cmd_notice(connection_self self, const irc_message& m) {
-  message_command(self, m, line_kind::notice);
-}
-
-void cmd_names(connection_self self, const irc_message& m) {
-  auto room = room_of(m.params[0]);
-  auto& chans = self->state.irc.channels;
-  auto i = room ? chans.find(*room) : chans.end();
-  if (i == chans.end()) { // only your own channels are listed
-    reply(self, numeric::RPL_ENDOFNAMES, {m.params[0]});
-    return;
-  }
-  await_reply<list_members_result>(
-    self, i->second, list_members{},
-    [self, room = *room](list_members_result& r) { names_reply(self, room, r.members); },
-    failed(self, "NAMES"));
-}
-
-void cmd_who(connection_self self, const irc_message& m) {
-  auto room = room_of(m.params[0]);
-  auto& chans = self->state.irc.channels;
-  auto i = room ? chans.find(*room) : chans.end();
-  if (i == chans.end()) {
-    reply(self, numeric::RPL_ENDOFWHO, {m.params[0]});
-    return;
-  }
-  await_reply<list_members_result>(
-    self, i->second, list_members{},
-    [self, channel = m.params[0]](list_members_result& r) {
-      const auto& cfg = self->state.cfg;
-      for (const auto& nick : r.members)
-        reply(self, numeric::RPL_WHOREPLY, {channel, nick, cfg.host_cloak, cfg.server_name, nick, "H"},
-              "0 " + nick);
-      reply(self, numeric::RPL_ENDOFWHO, {channel});
-    },
-    failed(self, "WHO"));
-}
-
-void cmd_list(connection_self self, const irc_message&) {
-  await_reply<list_rooms_result>(
-    self, self->state.deps.directory, list_rooms{},
-    [self](list_rooms_result& r) {
-      reply(self, numeric::RPL_LISTSTART, {"Channel"});
-      for (const auto& room : r.rooms)
-        reply(self, numeric::RPL_LIST, {irc::channel_of(room.name), std::to_string(room.members)}, "");
-      reply(self, numeric::RPL_LISTEND);
-    },
-    failed(self, "LIST"));
-}
+void cmd_pong(connection_self, const irc_message&) {}
 
 void cmd_whois(connection_self self, const irc_message& m) {
   auto target = m.params.back();
@@ -592,10 +469,12 @@ void cmd_whois(connection_self self, const irc_message& m) {
     self, self->state.deps.directory, lookup_user{*nick},
     [self, nick = *nick](lookup_user_result& r) {
       const auto& cfg = self->state.cfg;
-      if (!r.found)
+      if (!r.found) {
         reply(self, numeric::ERR_NOSUCHNICK, {nick});
-      else
+      } else {
         reply(self, numeric::RPL_WHOISUSER, {nick, nick, cfg.host_cloak, "*"}, nick);
+        reply(self, numeric::RPL_WHOISSERVER, {nick, cfg.server_name}, cfg.network_name);
+      }
       reply(self, numeric::RPL_ENDOFWHOIS, {nick});
     },
     failed(self, "WHOIS"));
@@ -603,61 +482,82 @@ void cmd_whois(connection_self self, const irc_message& m) {
 
 void cmd_away(connection_self self, const irc_message& m) {
   auto& away = self->state.irc.away;
-  away = m.params.empty() ? std::string{} : m.params[0];
+  auto was = away;
+  away = m.params.empty() ? std::string{} : m.params[0].substr(0, irc::isupport_config{}.awaylen);
   reply(self, away.empty() ? numeric::RPL_UNAWAY : numeric::RPL_NOWAWAY);
+  if (away != was)
+    announce_away(self);
+}
+
+std::string user_modes(connection_self self) {
+  const auto& st = self->state.irc;
+  return std::string{"+"} + (st.invisible ? "i" : "") + (st.oper ? "o" : "");
+}
+
+// User modes: i is the client's to set; o comes only from OPER, and may be dropped.
+void cmd_user_mode(connection_self self, const irc_message& m) {
+  auto& st = self->state.irc;
+  if (protocol::normalize_user_name(m.params[0]) != st.nick) {
+    reply(self, numeric::ERR_USERSDONTMATCH);
+    return;
+  }
+  if (m.params.size() == 1) {
+    reply(self, numeric::RPL_UMODEIS, {user_modes(self)});
+    return;
+  }
+  bool add = true;
+  std::string done;
+  char last = 0;
+  auto note = [&](bool plus, char c) {
+    if ((plus ? '+' : '-') != last)
+      done += (last = plus ? '+' : '-');
+    done += c;
+  };
+  for (char c : m.params[1]) {
+    if (c == '+' || c == '-') {
+      add = c == '+';
+    } else if (c == 'i' && st.invisible != add) {
+      st.invisible = add;
+      note(add, 'i');
+    } else if (c == 'o' && !add && st.oper) {
+      st.oper = false;
+      note(false, 'o');
+    } else if (c != 'i' && c != 'o') {
+      reply(self, numeric::ERR_UMODEUNKNOWNFLAG);
+    }
+  }
+  if (!done.empty())
+    write_event(self, ":" + st.nick + " MODE " + st.nick + " :" + done + "\r\n");
 }
 
 void cmd_mode(connection_self self, const irc_message& m) {
   const auto& target = m.params[0];
-  if (target.empty() || target[0] != '#') {
-    if (protocol::normalize_user_name(target) != self->state.irc.nick)
-      reply(self, numeric::ERR_USERSDONTMATCH);
-    else
-      reply(self, numeric::RPL_UMODEIS, {"+"});
-    return;
-  }
-  if (!room_of(target)) {
-    reply(self, numeric::ERR_NOSUCHCHANNEL, {target});
-    return;
-  }
-  if (m.params.size() > 1 && (m.params[1] == "b" || m.params[1] == "+b")) {
-    reply(self, numeric::RPL_ENDOFBANLIST, {target}); // no bans: the list is empty
-    return;
-  }
-  if (m.params.size() > 1) { // channel modes are not supported yet
-    reply(self, numeric::ERR_CHANOPRIVSNEEDED, {target}, "Channel modes cannot be changed");
-    return;
-  }
-  reply(self, numeric::RPL_CHANNELMODEIS, {target, "+nt"});
+  if (!target.empty() && target[0] == '#')
+    cmd_channel_mode(self, m);
+  else
+    cmd_user_mode(self, m);
 }
 
-void cmd_topic(connection_self self, const irc_message& m) {
-  auto room = room_of(m.params[0]);
-  if (!room || !self->state.irc.channels.count(*room)) {
-    reply(self, numeric::ERR_NOTONCHANNEL, {m.params[0]});
-    return;
-  }
-  if (m.params.size() > 1) { // topics are not supported yet
-    reply(self, numeric::ERR_CHANOPRIVSNEEDED, {m.params[0]}, "Topics cannot be set");
-    return;
-  }
-  reply(self, numeric::RPL_NOTOPIC, {m.params[0]});
-}
+void cmd_motd(connection_self self, const irc_message&) { motd(self); }
 
-void cmd_motd(connection_self self, const irc_message&) {
-  const auto& cfg = self->state.cfg;
-  if (cfg.motd.empty()) {
-    reply(self, numeric::ERR_NOMOTD);
-    return;
-  }
-  reply(self, numeric::RPL_MOTDSTART, {}, "- " + cfg.server_name + " Message of the day -");
-  for (const auto& line : cfg.motd)
-    reply(self, numeric::RPL_MOTD, {}, "- " + line);
-  reply(self, numeric::RPL_ENDOFMOTD);
+void cmd_lusers(connection_self self, const irc_message&) {
+  await_reply<get_server_stats_result>(
+    self, self->state.deps.directory, get_server_stats{},
+    [self](get_server_stats_result& s) { lusers(self, s); }, failed(self, "LUSERS"));
 }
 
 void cmd_version(connection_self self, const irc_message&) {
   reply(self, numeric::RPL_VERSION, {"parley-0.1", self->state.cfg.server_name}, "");
+}
+
+void cmd_time(connection_self self, const irc_message&) {
+  auto ms = wall_ms(self);
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%A %B %d %Y -- %H:%M:%S +00:00", &tm);
+  reply(self, numeric::RPL_TIME, {self->state.cfg.server_name}, buf);
 }
 
 void cmd_quit(connection_self self, const irc_message& m) {
@@ -722,7 +622,60 @@ void cmd_userhost(connection_self self, const irc_message& m) {
                  [host](const std::string& n) { return n + "=+" + n + "@" + host; });
 }
 
-void cmd_pong(connection_self, const irc_message&) {}
+// TAGMSG carries only client tags (typing notifications and the like); Parley does not relay
+// client-only tags, so it is accepted and dropped.
+void cmd_tagmsg(connection_self, const irc_message&) {}
+
+// --- Operators ---
+
+// OPER NAME PASSWORD: NAME must be one of the configured operator accounts, and the password
+// is that account's, checked by the authenticator (no operator passwords in the config file).
+void cmd_oper(connection_self self, const irc_message& m) {
+  auto& st = self->state;
+  auto name = protocol::normalize_user_name(m.params[0]);
+  const auto& ops = st.cfg.irc_operators;
+  if (!name || std::find(ops.begin(), ops.end(), *name) == ops.end()) {
+    reply(self, numeric::ERR_NOOPERHOST);
+    return;
+  }
+  await_reply<verify_password_result>(
+    self, st.deps.auth, verify_password{*name, secret{m.params[1]}},
+    [self, name = *name](verify_password_result& r) {
+      if (!r.ok) {
+        auth_failed(self, numeric::ERR_PASSWDMISMATCH);
+        return;
+      }
+      auto& st = self->state;
+      st.irc.oper = true;
+      reply(self, numeric::RPL_YOUREOPER);
+      write_event(self, ":" + st.irc.nick + " MODE " + st.irc.nick + " :+o\r\n");
+      self->send(st.deps.directory, add_operator{st.irc.nick});
+    },
+    failed(self, "OPER"));
+}
+
+void cmd_kill(connection_self self, const irc_message& m) {
+  if (!self->state.irc.oper) {
+    reply(self, numeric::ERR_NOPRIVILEGES);
+    return;
+  }
+  auto target = m.params[0];
+  auto nick = protocol::normalize_user_name(target);
+  if (!nick) {
+    reply(self, numeric::ERR_NOSUCHNICK, {target});
+    return;
+  }
+  auto reason = m.params[1];
+  await_reply<lookup_user_result>(
+    self, self->state.deps.directory, lookup_user{*nick},
+    [self, target, reason](lookup_user_result& r) {
+      if (!r.found)
+        reply(self, numeric::ERR_NOSUCHNICK, {target});
+      else
+        self->send(r.member, end_session{self->state.irc.nick, reason});
+    },
+    failed(self, "KILL"));
+}
 
 struct irc_command {
   const char* name;
@@ -734,7 +687,7 @@ struct irc_command {
 // The IRC command table, as data.
 const irc_command irc_commands[] = {
   {"CAP", cmd_cap, 1, true},          {"AUTHENTICATE", cmd_authenticate, 1, true},
-  {"PASS", cmd_pass, 1, true},        {"NICK", cmd_nick, 1, true},
+  {"PASS", cmd_pass, 1, true},        {"NICK", cmd_nick, 0, true},
   {"USER", cmd_user, 4, true},        {"PING", cmd_ping, 1, true},
   {"PONG", cmd_pong, 0, true},        {"QUIT", cmd_quit, 0, true},
   {"JOIN", cmd_join, 1, false},       {"PART", cmd_part, 1, false},
@@ -744,10 +697,19 @@ const irc_command irc_commands[] = {
   {"AWAY", cmd_away, 0, false},       {"MODE", cmd_mode, 1, false},
   {"TOPIC", cmd_topic, 1, false},     {"MOTD", cmd_motd, 0, false},
   {"VERSION", cmd_version, 0, false}, {"ISON", cmd_ison, 1, false},
-  {"USERHOST", cmd_userhost, 1, false},
+  {"USERHOST", cmd_userhost, 1, false}, {"LUSERS", cmd_lusers, 0, false},
+  {"TIME", cmd_time, 0, false},       {"KICK", cmd_kick, 2, false},
+  {"INVITE", cmd_invite, 2, false},   {"OPER", cmd_oper, 2, false},
+  {"KILL", cmd_kill, 2, false},       {"TAGMSG", cmd_tagmsg, 1, false},
 };
 
 } // namespace
+} // namespace parley::detail::ircs
+
+namespace parley::detail {
+
+using namespace ircs;
+namespace irc = protocol::irc;
 
 void irc_start(connection_self) {}
 
@@ -756,6 +718,10 @@ void irc_line_too_long(connection_self self) { reply(self, numeric::ERR_INPUTTOO
 void irc_handle_line(connection_self self, std::string line) {
   if (line.empty())
     return;
+  if (irc::irc_line_too_long(line)) { // 512 bytes without tags, the tags on top
+    reply(self, numeric::ERR_INPUTTOOLONG);
+    return;
+  }
   std::string why;
   auto m = irc::parse_irc_line(line, &why);
   if (!m) {
@@ -784,10 +750,70 @@ void irc_handle_line(connection_self self, std::string line) {
 
 void irc_leave_all(connection_self self, const std::string& reason) {
   auto& st = self->state;
+  // One id for the quit in every channel: a client sharing several sees one QUIT.
+  auto once = st.irc.channels.empty() ? 0 : next_once(self);
   for (const auto& [room, handle] : st.irc.channels)
-    self->request(handle, caf::infinite, remove_member{st.irc.nick, leave_kind::quit, reason})
+    self->request(handle, caf::infinite, remove_member{st.irc.nick, leave_kind::quit, reason, once})
       .then([](remove_member_result&) {}, [](caf::error&) {});
   st.irc.channels.clear();
+}
+
+void irc_deliver(connection_self self, const deliver_text& x) {
+  auto& st = self->state.irc;
+  if (x.irc.size() == 0)
+    return;
+  if (x.to == audience::away_notify && !st.caps.count("away-notify"))
+    return;
+  if (x.once != 0) {
+    if (std::find(st.once_seen.begin(), st.once_seen.end(), x.once) != st.once_seen.end())
+      return;
+    st.once_seen.push_back(x.once);
+    if (st.once_seen.size() > 64) // an event reaches a client within a few deliveries
+      st.once_seen.pop_front();
+  }
+  auto tags = tags_for(self, x.account);
+  if (tags.empty())
+    write_shared(self, x.irc); // the shared buffer, no copy
+  else
+    write(self, tags + x.irc.str());
+}
+
+void irc_removed_from(connection_self self, const std::string& room) {
+  auto& chans = self->state.irc.channels;
+  if (auto i = chans.find(room); i != chans.end()) {
+    self->demonitor(i->second.address());
+    chans.erase(i);
+  }
+}
+
+void irc_killed(connection_self self, const end_session& x) {
+  auto reason = "Killed (" + x.by + " (" + x.reason + "))";
+  irc_message err;
+  err.command = "ERROR";
+  err.params = {"Closing Link: " + self->state.cfg.host_cloak + " (" + reason + ")"};
+  send_msg(self, err);
+  finish(self, reason, true);
+}
+
+// The classic ircd scheme: each line moves the client's message time forward by the penalty;
+// while it runs more than the burst ahead of the clock, input waits (and, once enough is
+// queued, reading stops: back-pressure, never unbounded buffering). Operators are exempt.
+bool irc_flood_gate(connection_self self) {
+  auto& st = self->state;
+  if (st.cfg.irc_flood_penalty_ms == 0 || st.irc.oper)
+    return true;
+  auto now = self->clock().now();
+  if (st.irc.flood_time < now)
+    st.irc.flood_time = now;
+  auto burst = std::chrono::milliseconds{st.cfg.irc_flood_burst_ms};
+  if (st.irc.flood_time - now > burst) {
+    st.irc.throttled = true;
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(st.irc.flood_time - now - burst);
+    self->delayed_send(self, wait, flood_resume{});
+    return false;
+  }
+  st.irc.flood_time += std::chrono::milliseconds{st.cfg.irc_flood_penalty_ms};
+  return true;
 }
 
 // A registered client that has sent nothing for a ping interval gets a PING; one that then

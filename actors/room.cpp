@@ -1,12 +1,17 @@
-// The room actor's behaviour (interface in room.hpp).
+// The room actor's behaviour (interface in room.hpp): membership, fan-out, and the room's
+// settings (IRC channel modes, topic, bans, invitations), all in one total order.
 #include "actors/room.hpp"
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "caf/all.hpp"
 
 #include "protocol/irc_events.hpp"
+#include "protocol/irc_masks.hpp"
 #include "protocol/line_text.hpp"
+#include "protocol/names.hpp"
 #include "trace/traced_self.hpp"
 
 namespace parley {
@@ -18,8 +23,15 @@ namespace irc = protocol::irc;
 
 struct member_entry {
   member_actor handle;
-  std::string mask; ///< nick!user@host, as IRC clients see the member
+  std::string mask;    ///< nick!user@host, as IRC clients see the member
+  std::string account; ///< empty for an anonymous IRC nick
+  bool op = false;
+  bool voice = false;
+  bool away = false;
 };
+
+constexpr std::size_t max_bans = 100;
+constexpr std::size_t max_invitations = 1000;
 
 struct room_state {
   std::string name;
@@ -27,29 +39,39 @@ struct room_state {
   std::map<std::string, member_entry> members; // ordered: deterministic fan-out order
   std::map<caf::actor_addr, std::string> names_by_addr;
   std::uint64_t joins_seen = 0;
+  room_modes modes;
+  room_topic topic;
+  std::vector<std::string> bans; ///< normalised masks, in the order they were set
+  std::set<std::string> invited; ///< names that may join once despite +i
 };
 
 using room_self = trace::stateful_self<room_actor, room_state>;
 
-std::vector<std::string> member_names(const room_state& st) {
-  std::vector<std::string> out;
+std::vector<member_status> member_list(const room_state& st) {
+  std::vector<member_status> out;
   out.reserve(st.members.size());
-  for (const auto& kv : st.members)
-    out.push_back(kv.first);
+  for (const auto& [name, m] : st.members)
+    out.push_back({name, m.op, m.voice, m.away});
   return out;
 }
 
 // Sends one event, rendered once per protocol, to every member except `except`.
-void broadcast(room_self self, std::string line, std::string irc_text, const std::string& except) {
-  deliver_text out{shared_text{std::move(line)}, shared_text{std::move(irc_text)}};
+void broadcast(room_self self, const deliver_text& out, const std::string& except = {}) {
   for (const auto& [name, member] : self->state.members)
     if (name != except)
       self->send(member.handle, out);
 }
 
+void broadcast(room_self self, std::string line, std::string irc_text,
+               const std::string& except = {}) {
+  broadcast(self, deliver_text{shared_text{std::move(line)}, shared_text{std::move(irc_text)}},
+            except);
+}
+
 void report_population(room_self self) {
   auto& st = self->state;
-  self->send(st.registry, room_population{st.name, st.members.size(), st.joins_seen});
+  self->send(st.registry,
+             room_population{st.name, st.members.size(), st.joins_seen, st.modes.secret});
 }
 
 void forget(room_self self, std::map<std::string, member_entry>::iterator i) {
@@ -58,61 +80,336 @@ void forget(room_self self, std::map<std::string, member_entry>::iterator i) {
   self->state.members.erase(i);
 }
 
-void drop_member(room_self self, const std::string& name, leave_kind kind,
-                 const std::string& reason) {
+void drop_member(room_self self, const remove_member& x) {
   auto& st = self->state;
-  auto i = st.members.find(name);
+  auto i = st.members.find(x.name);
   if (i == st.members.end())
     return;
   auto mask = i->second.mask;
   forget(self, i);
-  std::string msg = name + (kind == leave_kind::part ? " left" : " quit");
-  if (!reason.empty())
-    msg += " (" + reason + ")";
-  auto irc_text = kind == leave_kind::part ? irc::part(mask, st.name, reason)
-                                           : irc::quit(mask, reason);
-  broadcast(self, text::room_notice(st.name, msg), std::move(irc_text), name);
+  std::string msg = x.name + (x.kind == leave_kind::part ? " left" : " quit");
+  if (!x.reason.empty())
+    msg += " (" + x.reason + ")";
+  deliver_text out{shared_text{text::room_notice(st.name, msg)},
+                   shared_text{x.kind == leave_kind::part ? irc::part(mask, st.name, x.reason)
+                                                          : irc::quit(mask, x.reason)}};
+  out.once = x.once;
+  broadcast(self, out, x.name);
   report_population(self);
+}
+
+bool is_banned(const room_state& st, const std::string& mask) {
+  return std::any_of(st.bans.begin(), st.bans.end(),
+                     [&](const std::string& ban) { return irc::mask_matches(ban, mask); });
+}
+
+// Why `x` may not join, checked in the order classic servers check.
+std::pair<refusal, std::string> join_refusal(const room_state& st, const add_member& x) {
+  bool invited = st.invited.count(x.name) != 0;
+  if (is_banned(st, x.mask) && !invited)
+    return {refusal::banned, "you are banned from " + st.name};
+  if (!st.modes.key.empty() && x.key != st.modes.key)
+    return {refusal::bad_key, st.name + " needs a key"};
+  if (st.modes.limit != 0 && st.members.size() >= st.modes.limit)
+    return {refusal::full, st.name + " is full"};
+  if (st.modes.invite_only && !invited)
+    return {refusal::invite_only, st.name + " is invite-only"};
+  return {refusal::none, {}};
 }
 
 join_room_result handle_add(room_self self, add_member& x) {
   auto& st = self->state;
   ++st.joins_seen;
+  bool op = st.members.empty(); // the first member of an empty room runs it
   if (auto i = st.members.find(x.name); i != st.members.end()) {
     // Same name again (a reconnect that raced its own quit): the newest handle wins.
+    op = i->second.op;
     forget(self, i);
+  } else if (auto [why, error] = join_refusal(st, x); why != refusal::none) {
+    report_population(self); // the join was seen: the directory may retire an empty room
+    return {false, std::move(error), {}, {}, why, {}};
   } else {
     broadcast(self, text::room_notice(st.name, x.name + " joined"), irc::join(x.mask, st.name),
               x.name);
   }
+  st.invited.erase(x.name);
   self->monitor(x.member);
   st.names_by_addr.emplace(x.member.address(), x.name);
-  st.members.emplace(x.name, member_entry{std::move(x.member), std::move(x.mask)});
+  member_entry entry{std::move(x.member), std::move(x.mask), std::move(x.account), op};
+  st.members.emplace(x.name, std::move(entry));
   report_population(self);
-  return {true, {}, caf::actor_cast<room_actor>(self), member_names(st)};
+  return {true, {}, caf::actor_cast<room_actor>(self), member_list(st), refusal::none, st.topic};
 }
 
-caf::result<post_line_result> handle_post(room_self self, post_line& x) {
-  auto& st = self->state;
+// Who may post: members, unless the room is moderated or they are banned (operators and
+// voiced members always may); outsiders only when the room takes outside lines (-n).
+refusal post_refusal(const room_state& st, const post_line& x) {
   auto i = st.members.find(x.sender);
   if (i == st.members.end())
-    return caf::make_error(caf::sec::invalid_argument, "not a member of " + st.name);
-  const auto& mask = i->second.mask;
+    return st.modes.no_outside || is_banned(st, x.mask) || st.modes.moderated
+             ? refusal::cannot_send
+             : refusal::none;
+  const auto& m = i->second;
+  if (m.op || m.voice)
+    return refusal::none;
+  if (st.modes.moderated || is_banned(st, m.mask))
+    return refusal::cannot_send;
+  return refusal::none;
+}
+
+post_line_result handle_post(room_self self, post_line& x) {
+  auto& st = self->state;
+  if (auto why = post_refusal(st, x); why != refusal::none)
+    return {why};
+  auto i = st.members.find(x.sender);
+  const auto& mask = i != st.members.end() ? i->second.mask : x.mask;
+  const auto& account = i != st.members.end() ? i->second.account : x.account;
   auto channel = irc::channel_of(st.name);
+  deliver_text out;
   switch (x.kind) {
     case line_kind::action:
-      broadcast(self, text::action(st.name, x.sender, x.line), irc::action(mask, channel, x.line),
-                x.sender);
+      out = {shared_text{text::action(st.name, x.sender, x.line)},
+             shared_text{irc::action(mask, channel, x.line)}};
       break;
     case line_kind::notice:
-      broadcast(self, text::chat(st.name, x.sender, x.line), irc::notice(mask, channel, x.line),
-                x.sender);
+      out = {shared_text{text::chat(st.name, x.sender, x.line)},
+             shared_text{irc::notice(mask, channel, x.line)}};
       break;
     default:
-      broadcast(self, text::chat(st.name, x.sender, x.line), irc::privmsg(mask, channel, x.line),
-                x.sender);
+      out = {shared_text{text::chat(st.name, x.sender, x.line)},
+             shared_text{irc::privmsg(mask, channel, x.line)}};
   }
-  return post_line_result{};
+  out.account = account;
+  broadcast(self, out, x.sender);
+  return {refusal::none};
+}
+
+// --- Administration ---
+
+/// The requester's standing: a member, a room operator, a server operator.
+struct standing {
+  const member_entry* member;
+  bool may_manage;
+};
+
+standing standing_of(const room_state& st, const std::string& by, bool oper) {
+  auto i = st.members.find(by);
+  const member_entry* m = i == st.members.end() ? nullptr : &i->second;
+  return {m, oper || (m != nullptr && m->op)};
+}
+
+std::string mask_or_name(const standing& s, const std::string& by) {
+  return s.member != nullptr ? s.member->mask : by;
+}
+
+/// The changes that took effect, in IRC form ("+o-v", {"bob", "carol"}).
+struct applied_modes {
+  std::string letters;
+  std::vector<std::string> args;
+  char last_sign = 0;
+
+  void add(bool plus, char mode, std::string arg = {}) {
+    char sign = plus ? '+' : '-';
+    if (sign != last_sign)
+      letters += sign;
+    last_sign = sign;
+    letters += mode;
+    if (!arg.empty())
+      args.push_back(std::move(arg));
+  }
+};
+
+bool* flag_of(room_modes& m, char mode) {
+  switch (mode) {
+    case 'n': return &m.no_outside;
+    case 't': return &m.topic_lock;
+    case 'i': return &m.invite_only;
+    case 'm': return &m.moderated;
+    case 's': return &m.secret;
+    default: return nullptr;
+  }
+}
+
+refusal apply_member_mode(room_state& st, const mode_change& c, applied_modes& done) {
+  if (c.arg.empty())
+    return refusal::missing_argument;
+  auto name = protocol::normalize_user_name(c.arg);
+  auto i = name ? st.members.find(*name) : st.members.end();
+  if (i == st.members.end())
+    return refusal::no_such_member;
+  bool& flag = c.mode == 'o' ? i->second.op : i->second.voice;
+  if (flag != c.add) {
+    flag = c.add;
+    done.add(c.add, c.mode, i->first);
+  }
+  return refusal::none;
+}
+
+refusal apply_ban(room_state& st, const mode_change& c, applied_modes& done) {
+  auto mask = irc::normalize_mask(c.arg);
+  auto i = std::find(st.bans.begin(), st.bans.end(), mask);
+  if (c.add && i == st.bans.end() && st.bans.size() < max_bans) {
+    st.bans.push_back(mask);
+    done.add(true, 'b', mask);
+  } else if (!c.add && i != st.bans.end()) {
+    st.bans.erase(i);
+    done.add(false, 'b', mask);
+  }
+  return refusal::none;
+}
+
+refusal apply_mode(room_state& st, const mode_change& c, applied_modes& done) {
+  auto& m = st.modes;
+  if (bool* flag = flag_of(m, c.mode)) {
+    if (*flag != c.add) {
+      *flag = c.add;
+      done.add(c.add, c.mode);
+    }
+    return refusal::none;
+  }
+  switch (c.mode) {
+    case 'k':
+      if (!c.add) {
+        if (!m.key.empty())
+          done.add(false, 'k', "*");
+        m.key.clear();
+        return refusal::none;
+      }
+      if (c.arg.empty())
+        return refusal::missing_argument;
+      if (!m.key.empty())
+        return refusal::key_set;
+      m.key = c.arg;
+      done.add(true, 'k', c.arg);
+      return refusal::none;
+    case 'l': {
+      if (!c.add) {
+        if (m.limit != 0)
+          done.add(false, 'l');
+        m.limit = 0;
+        return refusal::none;
+      }
+      auto n = std::strtoul(c.arg.c_str(), nullptr, 10);
+      if (c.arg.empty() || n == 0 || n > 1000000)
+        return refusal::missing_argument;
+      m.limit = static_cast<std::uint32_t>(n);
+      done.add(true, 'l', std::to_string(n));
+      return refusal::none;
+    }
+    case 'o':
+    case 'v': return apply_member_mode(st, c, done);
+    case 'b': return apply_ban(st, c, done);
+    default: return refusal::unknown_mode;
+  }
+}
+
+change_modes_result handle_modes(room_self self, change_modes& x) {
+  auto& st = self->state;
+  auto who = standing_of(st, x.by, x.oper);
+  change_modes_result result;
+  applied_modes done;
+  for (const auto& c : x.changes) {
+    if (c.mode == 'b' && c.arg.empty()) { // a ban list query: anyone may ask
+      result.bans = st.bans;
+      continue;
+    }
+    refusal why = who.member == nullptr && !x.oper ? refusal::not_member
+                  : !who.may_manage                ? refusal::not_operator
+                                                   : apply_mode(st, c, done);
+    if (why != refusal::none)
+      result.refused.push_back({why, c.mode, c.arg});
+  }
+  if (done.letters.find('s') != std::string::npos)
+    report_population(self); // room lists hide secret rooms
+  if (!done.letters.empty()) {
+    auto mask = mask_or_name(who, x.by);
+    std::string shown = done.letters;
+    for (const auto& a : done.args)
+      shown += " " + a;
+    broadcast(self, text::room_notice(st.name, x.by + " sets mode " + shown),
+              irc::mode(mask, irc::channel_of(st.name), done.letters, done.args));
+  }
+  return result;
+}
+
+set_topic_result handle_topic(room_self self, set_topic& x) {
+  auto& st = self->state;
+  auto who = standing_of(st, x.by, x.oper);
+  if (who.member == nullptr && !x.oper)
+    return {refusal::not_member};
+  if (st.modes.topic_lock && !who.may_manage)
+    return {refusal::not_operator};
+  st.topic = {x.topic, x.by, x.time_s};
+  auto said = x.topic.empty() ? x.by + " cleared the topic" : x.by + " set the topic: " + x.topic;
+  broadcast(self, text::room_notice(st.name, said),
+            irc::topic(mask_or_name(who, x.by), irc::channel_of(st.name), x.topic));
+  return {refusal::none};
+}
+
+kick_member_result handle_kick(room_self self, kick_member& x) {
+  auto& st = self->state;
+  auto who = standing_of(st, x.by, x.oper);
+  if (who.member == nullptr && !x.oper)
+    return {refusal::not_member};
+  if (!who.may_manage)
+    return {refusal::not_operator};
+  auto i = st.members.find(x.target);
+  if (i == st.members.end())
+    return {refusal::no_such_member};
+  auto reason = x.reason.empty() ? x.by : x.reason;
+  // Everyone sees the kick, the kicked member too, before it is removed.
+  broadcast(self,
+            text::room_notice(st.name, x.target + " was kicked by " + x.by + " (" + reason + ")"),
+            irc::kick(mask_or_name(who, x.by), irc::channel_of(st.name), x.target, reason));
+  auto target = i->second.handle;
+  forget(self, i);
+  self->send(target, member_removed{st.name});
+  report_population(self);
+  return {refusal::none};
+}
+
+invite_member_result handle_invite(room_self self, invite_member& x) {
+  auto& st = self->state;
+  auto who = standing_of(st, x.by, x.oper);
+  if (who.member == nullptr && !x.oper)
+    return {refusal::not_member};
+  if (st.members.count(x.target))
+    return {refusal::already_member};
+  if (st.modes.invite_only && !who.may_manage)
+    return {refusal::not_operator};
+  if (st.invited.size() < max_invitations)
+    st.invited.insert(x.target);
+  return {refusal::none};
+}
+
+rename_member_result handle_rename(room_self self, rename_member& x) {
+  auto& st = self->state;
+  auto i = st.members.find(x.name);
+  if (i == st.members.end() || st.members.count(x.new_name))
+    return {};
+  auto entry = std::move(i->second);
+  auto old_mask = entry.mask;
+  st.members.erase(i);
+  entry.mask = x.new_mask;
+  st.names_by_addr[entry.handle.address()] = x.new_name;
+  st.members.emplace(x.new_name, std::move(entry));
+  deliver_text out{shared_text{text::room_notice(st.name, x.name + " is now " + x.new_name)},
+                   shared_text{irc::nick(old_mask, x.new_name)}};
+  out.once = x.once;
+  broadcast(self, out, x.new_name);
+  return {};
+}
+
+void handle_away(room_self self, set_away& x) {
+  auto& st = self->state;
+  auto i = st.members.find(x.name);
+  if (i == st.members.end())
+    return;
+  i->second.away = !x.message.empty();
+  deliver_text out{shared_text{}, shared_text{irc::away(i->second.mask, x.message)}};
+  out.once = x.once;
+  out.to = audience::away_notify;
+  broadcast(self, out, x.name);
 }
 
 } // namespace
@@ -127,17 +424,26 @@ room_actor::behavior_type room_behavior(room_self self, std::string name,
     auto i = self->state.names_by_addr.find(dm.source);
     if (i != self->state.names_by_addr.end()) {
       auto who = i->second;
-      drop_member(self, who, leave_kind::quit, "connection lost");
+      drop_member(self, remove_member{who, leave_kind::quit, "connection lost"});
     }
   });
   return {
     [self](add_member& x) -> join_room_result { return handle_add(self, x); },
     [self](remove_member& x) -> remove_member_result {
-      drop_member(self, x.name, x.kind, x.reason);
+      drop_member(self, x);
       return {};
     },
     [self](post_line& x) { return handle_post(self, x); },
-    [self](list_members&) -> list_members_result { return {member_names(self->state)}; },
+    [self](list_members&) -> list_members_result { return {member_list(self->state)}; },
+    [self](change_modes& x) { return handle_modes(self, x); },
+    [self](set_topic& x) { return handle_topic(self, x); },
+    [self](kick_member& x) { return handle_kick(self, x); },
+    [self](invite_member& x) { return handle_invite(self, x); },
+    [self](rename_member& x) { return handle_rename(self, x); },
+    [self](set_away& x) { handle_away(self, x); },
+    [self](get_room_info&) -> get_room_info_result {
+      return {self->state.modes, self->state.topic};
+    },
     [self](close_room&) {
       // The directory only closes an empty room with no join in flight.
       if (self->state.members.empty())

@@ -23,14 +23,75 @@ namespace parley {
 
 // --- What a room sends to its members ---
 
+/// Who gets an event: every member, or only IRC members that enabled a capability.
+enum class audience : std::uint8_t { everyone, away_notify };
+
 /// Output for the member's client (a chat line, a notice), rendered once per protocol and
 /// shared by every member: each connection writes the rendering of its own protocol.
 struct deliver_text {
-  shared_text line; ///< the line protocol's rendering
-  shared_text irc;  ///< the IRC rendering (may be empty: then IRC clients get nothing)
+  deliver_text() = default;
+  deliver_text(shared_text line_text, shared_text irc_text)
+    : line(std::move(line_text)), irc(std::move(irc_text)) {}
+
+  shared_text line;  ///< the line protocol's rendering
+  shared_text irc;   ///< the IRC rendering (may be empty: then IRC clients get nothing)
+  std::string account; ///< the sender's account, for IRC clients with account-tag (may be empty)
+  /// Non-zero for an event one user causes in every room they are in (their QUIT, NICK, AWAY):
+  /// a connection that shares several of those rooms shows it once.
+  std::uint64_t once = 0;
+  audience to = audience::everyone;
 };
 
-using member_actor = caf::typed_actor<caf::reacts_to<deliver_text>>;
+/// A member was removed from `room` by someone else (a KICK); the reason went out as text.
+struct member_removed {
+  std::string room;
+};
+
+/// Ends a member's session (an IRC operator's KILL): the client is told why and disconnected.
+struct end_session {
+  std::string by;
+  std::string reason;
+};
+
+using member_actor = caf::typed_actor<caf::reacts_to<deliver_text>, caf::reacts_to<member_removed>,
+                                      caf::reacts_to<end_session>>;
+
+/// Why a room refuses a request. Protocol-neutral: the IRC session maps each to its numeric,
+/// the line protocol to a sentence.
+enum class refusal : std::uint8_t {
+  none,
+  not_member,       ///< the requester is not in the room (IRC 442)
+  not_operator,     ///< needs room operator status (482)
+  no_such_member,   ///< the target is not in the room (441)
+  already_member,   ///< the invited user is in the room already (443)
+  unknown_mode,     ///< (472)
+  key_set,          ///< a key is set already (467)
+  missing_argument, ///< a mode needs an argument (461)
+  full,             ///< the member limit is reached (471)
+  invite_only,      ///< (473)
+  banned,           ///< (474)
+  bad_key,          ///< (475)
+  cannot_send,      ///< moderated, banned, or outside a room that takes no outside lines (404)
+};
+
+/// A room's settings (IRC channel modes; the line protocol lives with the defaults).
+struct room_modes {
+  bool no_outside = true;   ///< n: only members post
+  bool topic_lock = true;   ///< t: only operators set the topic
+  bool invite_only = false; ///< i
+  bool moderated = false;   ///< m: only operators and voiced members post
+  bool secret = false;      ///< s: hidden from room lists for non-members
+  std::string key;          ///< k: needed to join, when set
+  std::uint32_t limit = 0;  ///< l: most members, 0 for none
+};
+
+/// One member as others see them.
+struct member_status {
+  std::string name;
+  bool op = false;
+  bool voice = false;
+  bool away = false;
+};
 
 // --- Commands a room takes ---
 
@@ -38,7 +99,9 @@ using member_actor = caf::typed_actor<caf::reacts_to<deliver_text>>;
 struct add_member {
   std::string name;
   member_actor member;
-  std::string mask; ///< how IRC clients see this member: nick!user@host
+  std::string mask;    ///< how IRC clients see this member: nick!user@host
+  std::string key;     ///< the room key the member gave, if any
+  std::string account; ///< the member's account, empty for an anonymous IRC nick
 };
 /// Answer to a join, sent by the room itself straight to the joining connection, so that it
 /// arrives before any line the room fans out after the join.
@@ -51,6 +114,7 @@ struct remove_member {
   std::string name;
   leave_kind kind;
   std::string reason;
+  std::uint64_t once = 0; ///< see deliver_text::once (a quit from several rooms)
 };
 struct remove_member_result {};
 
@@ -63,12 +127,99 @@ struct post_line {
   std::string sender;
   std::string line;
   line_kind kind;
+  std::string mask;    ///< for a sender from outside the room (IRC, channel mode -n)
+  std::string account; ///< likewise
 };
-struct post_line_result {};
+struct post_line_result {
+  refusal refused; ///< none when the line went out
+};
 
 struct list_members {};
 struct list_members_result {
-  std::vector<std::string> members;
+  std::vector<member_status> members; ///< sorted by name
+};
+
+/// IRC channel administration. `oper` is set for server operators, who act as room operators
+/// anywhere. Every change that takes effect is fanned out to all members, the requester too.
+
+/// One mode change: `mode` is the IRC letter (n t i m s k l o v b).
+struct mode_change {
+  bool add;
+  char mode;
+  std::string arg;
+};
+struct change_modes {
+  std::string by;
+  bool oper;
+  std::vector<mode_change> changes;
+};
+struct mode_refusal {
+  refusal why;
+  char mode;
+  std::string arg;
+};
+struct change_modes_result {
+  std::vector<mode_refusal> refused; ///< the changes that were not made, and why
+  std::vector<std::string> bans;     ///< the ban list, answering a "b" with no argument
+};
+
+/// The topic, its author and when it was set (seconds since the Unix epoch, from the
+/// requester's clock: rooms keep no clock of their own).
+struct set_topic {
+  std::string by;
+  bool oper;
+  std::string topic;
+  std::int64_t time_s;
+};
+struct set_topic_result {
+  refusal refused;
+};
+
+struct kick_member {
+  std::string by;
+  bool oper;
+  std::string target;
+  std::string reason;
+};
+struct kick_member_result {
+  refusal refused;
+};
+
+/// Lets `target` join an invite-only room once.
+struct invite_member {
+  std::string by;
+  bool oper;
+  std::string target;
+};
+struct invite_member_result {
+  refusal refused;
+};
+
+/// A member's new name (IRC NICK); the others see the change.
+struct rename_member {
+  std::string name;
+  std::string new_name;
+  std::string new_mask;
+  std::uint64_t once;
+};
+struct rename_member_result {};
+
+/// A member went away (non-empty message) or came back; IRC members with away-notify see it.
+struct set_away {
+  std::string name;
+  std::string message;
+  std::uint64_t once;
+};
+
+struct get_room_info {};
+struct room_topic {
+  std::string text; ///< empty: no topic
+  std::string by;
+  std::int64_t time_s = 0;
+};
+struct get_room_info_result {
+  room_modes modes;
+  room_topic topic;
 };
 
 /// Sent by the directory once the room is empty and no join is on its way: the room stops.
@@ -82,6 +233,7 @@ struct room_population {
   std::string room;
   std::uint64_t members;
   std::uint64_t joins_seen;
+  bool secret = false; ///< IRC +s: room lists show it only to its members
 };
 
 using room_registry_actor = caf::typed_actor<caf::reacts_to<room_population>>;
@@ -91,13 +243,21 @@ using room_actor =
                    caf::replies_to<remove_member>::with<remove_member_result>,
                    caf::replies_to<post_line>::with<post_line_result>,
                    caf::replies_to<list_members>::with<list_members_result>,
-                   caf::reacts_to<close_room>>;
+                   caf::replies_to<change_modes>::with<change_modes_result>,
+                   caf::replies_to<set_topic>::with<set_topic_result>,
+                   caf::replies_to<kick_member>::with<kick_member_result>,
+                   caf::replies_to<invite_member>::with<invite_member_result>,
+                   caf::replies_to<rename_member>::with<rename_member_result>,
+                   caf::replies_to<get_room_info>::with<get_room_info_result>,
+                   caf::reacts_to<set_away>, caf::reacts_to<close_room>>;
 
 struct join_room_result {
   bool ok;
   std::string error; ///< why not, for the user
   room_actor room;
-  std::vector<std::string> members; ///< sorted
+  std::vector<member_status> members; ///< sorted by name
+  refusal refused = refusal::none;
+  room_topic topic;
 };
 
 /// Spawns room `name`, reporting its population to `registry`.
@@ -110,27 +270,96 @@ using room_factory = std::function<room_actor(caf::actor_system&, std::string, r
                                               trace::tracer*)>;
 
 template <class F> typename F::result_type inspect(F& f, deliver_text& x) {
-  return f(caf::meta::type_name("deliver_text"), x.line, x.irc);
+  auto to = static_cast<std::uint8_t>(x.to);
+  return f(caf::meta::type_name("deliver_text"), x.line, x.irc, x.account, x.once, to);
+}
+template <class F> typename F::result_type inspect(F& f, member_removed& x) {
+  return f(caf::meta::type_name("member_removed"), x.room);
+}
+template <class F> typename F::result_type inspect(F& f, end_session& x) {
+  return f(caf::meta::type_name("end_session"), x.by, x.reason);
+}
+template <class F> typename F::result_type inspect(F& f, member_status& x) {
+  return f(caf::meta::type_name("member_status"), x.name, x.op, x.voice, x.away);
+}
+template <class F> typename F::result_type inspect(F& f, room_modes& x) {
+  return f(caf::meta::type_name("room_modes"), x.no_outside, x.topic_lock, x.invite_only,
+           x.moderated, x.secret, x.key, x.limit);
+}
+template <class F> typename F::result_type inspect(F& f, room_topic& x) {
+  return f(caf::meta::type_name("room_topic"), x.text, x.by, x.time_s);
 }
 template <class F> typename F::result_type inspect(F& f, add_member& x) {
-  return f(caf::meta::type_name("add_member"), x.name, x.member, x.mask);
+  return f(caf::meta::type_name("add_member"), x.name, x.member, x.mask, x.key, x.account);
 }
 template <class F> typename F::result_type inspect(F& f, join_room_result& x) {
-  return f(caf::meta::type_name("join_room_result"), x.ok, x.error, x.room, x.members);
+  auto why = static_cast<std::uint8_t>(x.refused);
+  return f(caf::meta::type_name("join_room_result"), x.ok, x.error, x.room, x.members, why,
+           x.topic);
 }
 template <class F> typename F::result_type inspect(F& f, remove_member& x) {
   auto kind = static_cast<std::uint8_t>(x.kind);
-  return f(caf::meta::type_name("remove_member"), x.name, kind, x.reason);
+  return f(caf::meta::type_name("remove_member"), x.name, kind, x.reason, x.once);
+}
+template <class F> typename F::result_type inspect(F& f, mode_change& x) {
+  return f(caf::meta::type_name("mode_change"), x.add, x.mode, x.arg);
+}
+template <class F> typename F::result_type inspect(F& f, change_modes& x) {
+  return f(caf::meta::type_name("change_modes"), x.by, x.oper, x.changes);
+}
+template <class F> typename F::result_type inspect(F& f, mode_refusal& x) {
+  auto why = static_cast<std::uint8_t>(x.why);
+  return f(caf::meta::type_name("mode_refusal"), why, x.mode, x.arg);
+}
+template <class F> typename F::result_type inspect(F& f, change_modes_result& x) {
+  return f(caf::meta::type_name("change_modes_result"), x.refused, x.bans);
+}
+template <class F> typename F::result_type inspect(F& f, set_topic& x) {
+  return f(caf::meta::type_name("set_topic"), x.by, x.oper, x.topic, x.time_s);
+}
+template <class F> typename F::result_type inspect(F& f, set_topic_result& x) {
+  auto why = static_cast<std::uint8_t>(x.refused);
+  return f(caf::meta::type_name("set_topic_result"), why);
+}
+template <class F> typename F::result_type inspect(F& f, kick_member& x) {
+  return f(caf::meta::type_name("kick_member"), x.by, x.oper, x.target, x.reason);
+}
+template <class F> typename F::result_type inspect(F& f, kick_member_result& x) {
+  auto why = static_cast<std::uint8_t>(x.refused);
+  return f(caf::meta::type_name("kick_member_result"), why);
+}
+template <class F> typename F::result_type inspect(F& f, invite_member& x) {
+  return f(caf::meta::type_name("invite_member"), x.by, x.oper, x.target);
+}
+template <class F> typename F::result_type inspect(F& f, invite_member_result& x) {
+  auto why = static_cast<std::uint8_t>(x.refused);
+  return f(caf::meta::type_name("invite_member_result"), why);
+}
+template <class F> typename F::result_type inspect(F& f, rename_member& x) {
+  return f(caf::meta::type_name("rename_member"), x.name, x.new_name, x.new_mask, x.once);
+}
+template <class F> typename F::result_type inspect(F& f, rename_member_result&) {
+  return f(caf::meta::type_name("rename_member_result"));
+}
+template <class F> typename F::result_type inspect(F& f, set_away& x) {
+  return f(caf::meta::type_name("set_away"), x.name, x.message, x.once);
+}
+template <class F> typename F::result_type inspect(F& f, get_room_info&) {
+  return f(caf::meta::type_name("get_room_info"));
+}
+template <class F> typename F::result_type inspect(F& f, get_room_info_result& x) {
+  return f(caf::meta::type_name("get_room_info_result"), x.modes, x.topic);
 }
 template <class F> typename F::result_type inspect(F& f, remove_member_result&) {
   return f(caf::meta::type_name("remove_member_result"));
 }
 template <class F> typename F::result_type inspect(F& f, post_line& x) {
   auto kind = static_cast<std::uint8_t>(x.kind);
-  return f(caf::meta::type_name("post_line"), x.sender, x.line, kind);
+  return f(caf::meta::type_name("post_line"), x.sender, x.line, kind, x.mask, x.account);
 }
-template <class F> typename F::result_type inspect(F& f, post_line_result&) {
-  return f(caf::meta::type_name("post_line_result"));
+template <class F> typename F::result_type inspect(F& f, post_line_result& x) {
+  auto why = static_cast<std::uint8_t>(x.refused);
+  return f(caf::meta::type_name("post_line_result"), why);
 }
 template <class F> typename F::result_type inspect(F& f, list_members&) {
   return f(caf::meta::type_name("list_members"));
@@ -142,7 +371,8 @@ template <class F> typename F::result_type inspect(F& f, close_room&) {
   return f(caf::meta::type_name("close_room"));
 }
 template <class F> typename F::result_type inspect(F& f, room_population& x) {
-  return f(caf::meta::type_name("room_population"), x.room, x.members, x.joins_seen);
+  return f(caf::meta::type_name("room_population"), x.room, x.members, x.joins_seen,
+           x.secret);
 }
 
 } // namespace parley

@@ -136,10 +136,18 @@ void on_new_password(connection_self self, std::string line) {
 
 // --- Rooms ---
 
+std::vector<std::string> names_of(const std::vector<member_status>& members) {
+  std::vector<std::string> out;
+  out.reserve(members.size());
+  for (const auto& m : members)
+    out.push_back(m.name);
+  return out;
+}
+
 void enter_room(connection_self self, const std::string& room) {
   auto& st = self->state;
   join_room msg{room, st.name, caf::actor_cast<member_actor>(self),
-                protocol::irc::mask_of(st.name, st.cfg.host_cloak)};
+                protocol::irc::mask_of(st.name, st.cfg.host_cloak), {}, st.name};
   await_line<join_room_result>(self, st.deps.directory, std::move(msg), [self, room](join_room_result& r) {
     auto& st = self->state;
     if (!r.ok) {
@@ -150,7 +158,7 @@ void enter_room(connection_self self, const std::string& room) {
     st.room = r.room;
     self->monitor(st.room); // a crashed room is reported to the user (room_failed)
     write(self, text::info("You are in " + room + " (" + members_phrase(r.members.size()) + ": " +
-                           text::join(r.members) + ")."));
+                           text::join(names_of(r.members)) + ")."));
   });
 }
 
@@ -179,8 +187,12 @@ void post(connection_self self, std::string line, bool action) {
     return;
   auto& st = self->state;
   auto kind = action ? line_kind::action : line_kind::say;
-  await_line<post_line_result>(self, st.room, post_line{st.name, std::move(line), kind},
-             [](post_line_result&) {});
+  await_line<post_line_result>(self, st.room, post_line{st.name, std::move(line), kind, {}, {}},
+             [self](post_line_result& r) {
+               if (r.refused != refusal::none) // an IRC operator moderated the room or banned us
+                 write(self, text::error("you cannot post in " + self->state.room_name +
+                                         " now (moderated, or you are banned)"));
+             });
 }
 
 // --- Commands: one row each in the table below ---
@@ -216,7 +228,8 @@ void cmd_rooms(connection_self self, const std::string&) {
   await_line<list_rooms_result>(self, self->state.deps.directory, list_rooms{}, [self](list_rooms_result& r) {
     std::string s;
     for (const auto& room : r.rooms)
-      s += (s.empty() ? "" : ", ") + room.name + " (" + std::to_string(room.members) + ")";
+      if (!room.secret || room.name == self->state.room_name)
+        s += (s.empty() ? "" : ", ") + room.name + " (" + std::to_string(room.members) + ")";
     write(self, text::info("Rooms: " + (s.empty() ? std::string{"none"} : s)));
   });
 }
@@ -227,7 +240,7 @@ void cmd_who(connection_self self, const std::string&) {
   auto room = self->state.room_name;
   await_line<list_members_result>(self, self->state.room, list_members{}, [self, room](list_members_result& r) {
     write(self, text::info("Members of " + room + " (" + std::to_string(r.members.size()) +
-                           "): " + text::join(r.members)));
+                           "): " + text::join(names_of(r.members))));
   });
 }
 
@@ -240,7 +253,8 @@ void cmd_msg(connection_self self, const std::string& arg) {
     return;
   }
   auto& st = self->state;
-  send_private msg{st.name, *target, line, protocol::irc::mask_of(st.name, st.cfg.host_cloak)};
+  send_private msg{st.name, *target, line, protocol::irc::mask_of(st.name, st.cfg.host_cloak),
+                   false, st.name};
   await_line<send_private_result>(self, st.deps.directory, std::move(msg),
              [self, to = *target, line](send_private_result& r) {
                if (r.delivered)

@@ -3,7 +3,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <fstream>
+
+#include "protocol/names.hpp"
 
 namespace parley::app {
 
@@ -54,6 +57,22 @@ void add_serve_options(CLI::App& serve, serve_options& o) {
   serve.add_option("--irc-require-account", o.irc_require_account,
                    "IRC clients must authenticate (SASL or PASS) (true/false)")
     ->capture_default_str();
+  serve.add_option("--irc-oper", o.irc_operators,
+                   "An account that may become IRC operator with OPER and its password (repeatable)")
+    ->check(CLI::Validator(
+      [](std::string& name) {
+        return protocol::normalize_user_name(name) ? std::string{}
+                                                   : "not a valid account name: " + name;
+      },
+      "ACCOUNT"));
+  serve.add_option("--irc-flood-penalty-ms", o.irc_flood_penalty_ms,
+                   "IRC flood control: what each line costs (0: off, e.g. for benchmarks)")
+    ->check(CLI::Range(0, 60000))
+    ->capture_default_str();
+  serve.add_option("--irc-flood-burst-ms", o.irc_flood_burst_ms,
+                   "IRC flood control: how far ahead of the clock a client may run")
+    ->check(CLI::Range(0, 3600000))
+    ->capture_default_str();
   serve.add_option("--shutdown-timeout-ms", o.shutdown_timeout_ms,
                    "How long a graceful shutdown may take")
     ->capture_default_str();
@@ -83,6 +102,15 @@ server_config make_server_config(const common_options& common, const serve_optio
     irc.connection.server_name = o.server_name;
     irc.connection.network_name = o.network_name;
     irc.connection.irc_require_account = o.irc_require_account;
+    irc.connection.irc_flood_penalty_ms = o.irc_flood_penalty_ms;
+    irc.connection.irc_flood_burst_ms = o.irc_flood_burst_ms;
+    for (const auto& name : o.irc_operators) // validated by --irc-oper's check
+      irc.connection.irc_operators.push_back(protocol::normalize_user_name(name).value_or(name));
+    // The actor clock is steady; IRC shows wall-clock time (TIME, server-time, topic times).
+    using namespace std::chrono;
+    irc.connection.wall_clock_offset_ms =
+      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() -
+      duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
     if (!o.motd_file.empty()) {
       std::ifstream in{o.motd_file};
       for (std::string line; std::getline(in, line);)

@@ -39,6 +39,9 @@ struct serve_options {
   std::string network_name = "Parley";
   std::string motd_file;
   bool irc_require_account = false;
+  std::vector<std::string> irc_operators;     ///< accounts that may use OPER
+  std::uint32_t irc_flood_penalty_ms = 500;   ///< 0: no flood control
+  std::uint32_t irc_flood_burst_ms = 10000;
 };
 
 /// Registers the shared options (--config, --data-dir, --log-level) on the top-level app.

@@ -45,4 +45,36 @@ std::string quit(std::string_view mask, std::string_view reason) {
   return cat({":", mask, " QUIT :", reason.empty() ? std::string_view{"Quit"} : reason});
 }
 
+std::string mode(std::string_view mask, std::string_view channel, std::string_view letters,
+                 const std::vector<std::string>& args) {
+  std::string s = ":" + std::string{mask} + " MODE " + std::string{channel} + " " +
+                  std::string{letters};
+  for (std::size_t i = 0; i < args.size(); ++i)
+    s += (i + 1 == args.size() && (args[i].empty() || args[i][0] == ':') ? " :" : " ") + args[i];
+  return s + "\r\n";
+}
+
+std::string topic(std::string_view mask, std::string_view channel, std::string_view text) {
+  return cat({":", mask, " TOPIC ", channel, " :", text});
+}
+
+std::string kick(std::string_view mask, std::string_view channel, std::string_view target,
+                 std::string_view reason) {
+  return cat({":", mask, " KICK ", channel, " ", target, " :", reason});
+}
+
+std::string nick(std::string_view mask, std::string_view new_nick) {
+  return cat({":", mask, " NICK ", new_nick});
+}
+
+std::string away(std::string_view mask, std::string_view text) {
+  if (text.empty())
+    return cat({":", mask, " AWAY"});
+  return cat({":", mask, " AWAY :", text});
+}
+
+std::string invite(std::string_view mask, std::string_view target, std::string_view channel) {
+  return cat({":", mask, " INVITE ", target, " ", channel});
+}
+
 } // namespace parley::protocol::irc

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace parley::protocol::irc {
 
@@ -20,5 +21,15 @@ std::string action(std::string_view mask, std::string_view target, std::string_v
 std::string join(std::string_view mask, std::string_view room);
 std::string part(std::string_view mask, std::string_view room, std::string_view reason);
 std::string quit(std::string_view mask, std::string_view reason);
+/// ":mask MODE #room +o-v bob carol"
+std::string mode(std::string_view mask, std::string_view channel, std::string_view letters,
+                 const std::vector<std::string>& args);
+std::string topic(std::string_view mask, std::string_view channel, std::string_view text);
+std::string kick(std::string_view mask, std::string_view channel, std::string_view target,
+                 std::string_view reason);
+std::string nick(std::string_view mask, std::string_view new_nick);
+/// AWAY with a message, or a bare AWAY when `text` is empty (back), for away-notify.
+std::string away(std::string_view mask, std::string_view text);
+std::string invite(std::string_view mask, std::string_view target, std::string_view channel);
 
 } // namespace parley::protocol::irc

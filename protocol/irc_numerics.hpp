@@ -87,6 +87,8 @@
   X(ERR_BADCHANMASK, 476, true, "Bad Channel Mask")                                              \
   X(ERR_NOPRIVILEGES, 481, true, "Permission Denied- You're not an IRC operator")                \
   X(ERR_CHANOPRIVSNEEDED, 482, true, "You're not channel operator")                              \
+  X(ERR_NOOPERHOST, 491, true, "No O-lines for your host")                                      \
+  X(ERR_UMODEUNKNOWNFLAG, 501, true, "Unknown MODE flag")                                        \
   X(ERR_USERSDONTMATCH, 502, true, "Cant change mode for other users")                           \
   X(RPL_LOGGEDIN, 900, true, "")                                                                 \
   X(RPL_SASLSUCCESS, 903, true, "SASL authentication successful")                                \

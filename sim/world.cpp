@@ -34,6 +34,9 @@ void simulate_auth(authenticator_config& auth, std::shared_ptr<store::memory_acc
   auth.detached_workers = false; // a detached worker would get a real thread
 }
 
+/// 2026-01-01T00:00:00Z: what simulated IRC clients see as the time when a run starts.
+constexpr std::int64_t sim_epoch_ms = 1767225600000;
+
 } // namespace
 
 world::world(world_options opts)
@@ -44,6 +47,14 @@ world::world(world_options opts)
   net_ = std::make_unique<network>(events_, rng_.fork(), opts.network, [this] { return now(); });
   simulate_auth(opts.server.auth, accounts_, rng_.next());
   auto transport = spawn_sim_transport(system(), net_.get(), opts.server.tracer);
+  if (opts.server.irc_listener) {
+    // Simulated wall-clock time: a fixed epoch plus virtual time, so runs stay reproducible.
+    auto& conn = opts.server.irc_listener->connection;
+    auto start = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   impl_->sched->clock().current_time.time_since_epoch())
+                   .count();
+    conn.wall_clock_offset_ms = sim_epoch_ms - start;
+  }
   server_ = spawn_server(system(), transport, std::move(opts.server));
   caf::anon_send(transport, net::listen_on{{line_endpoint}, caf::actor_cast<net::acceptor_actor>(
                                                                 server_.listener)});

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -178,18 +179,29 @@ const std::string isupport_tokens =
   "NETWORK=Parley NICKLEN=32 CHANNELLEN=33 TOPICLEN=307 CASEMAPPING=rfc1459 CHANTYPES=# "
   "CHANMODES=b,k,l,imnst PREFIX=(ov)@+ MODES=4 AWAYLEN=200";
 
-/// The lines of the welcome burst, 001 to the end of the MOTD (or 422).
-std::vector<std::string> welcome_burst(const std::string& nick,
-                                       const std::vector<std::string>& motd = {}) {
-  std::vector<std::string> v{
-    S("001 " + nick + " :Welcome to the Parley IRC network " + nick + "!" + nick + "@parley"),
-    S("002 " + nick + " :Your host is parley.local, running Parley"),
-    S("003 " + nick + " :This server was started by its operator"),
-    S("004 " + nick + " parley.local parley-0.1 io biklmnostv"),
-    S("005 " + nick + " " + isupport_tokens + " :are supported by this server"),
-    S("251 " + nick + " :There are users on 1 server"),
-    S("255 " + nick + " :I have clients and 0 servers"),
+/// The LUSERS replies (251, 252 when operators are on, 254, 255), whatever the counts.
+void expect_lusers(tcp_client& c, const std::string& nick) {
+  auto number = std::string{"[0-9]+"};
+  auto pre = std::string{":parley\\.local "};
+  auto check = [&](const std::string& line, const std::string& pattern) {
+    INFO(line);
+    REQUIRE(std::regex_match(line, std::regex{pattern}));
   };
+  check(c.read_line(), pre + "251 " + nick + " :There are " + number +
+                         " users and 0 invisible on 1 servers");
+  auto next = c.read_line();
+  if (next.find(" 252 ") != std::string::npos) {
+    check(next, pre + "252 " + nick + " " + number + " :operator\\(s\\) online");
+    next = c.read_line();
+  }
+  check(next, pre + "254 " + nick + " " + number + " :channels formed");
+  check(c.read_line(), pre + "255 " + nick + " :I have " + number + " clients and 0 servers");
+}
+
+/// The lines of the welcome burst after LUSERS: the MOTD (or 422).
+std::vector<std::string> motd_burst(const std::string& nick,
+                                    const std::vector<std::string>& motd = {}) {
+  std::vector<std::string> v;
   if (motd.empty()) {
     v.push_back(S("422 " + nick + " :MOTD File is missing"));
   } else {
@@ -208,7 +220,15 @@ void expect_lines(tcp_client& c, const std::vector<std::string>& lines) {
 
 void expect_welcome(tcp_client& c, const std::string& nick,
                     const std::vector<std::string>& motd = {}) {
-  expect_lines(c, welcome_burst(nick, motd));
+  expect_lines(c, {
+    S("001 " + nick + " :Welcome to the Parley IRC network " + nick + "!" + nick + "@parley"),
+    S("002 " + nick + " :Your host is parley.local, running Parley"),
+    S("003 " + nick + " :This server was started by its operator"),
+    S("004 " + nick + " parley.local parley-0.1 io biklmnostv"),
+    S("005 " + nick + " " + isupport_tokens + " :are supported by this server"),
+  });
+  expect_lusers(c, nick);
+  expect_lines(c, motd_burst(nick, motd));
 }
 
 /// NICK and USER, then the whole welcome burst.

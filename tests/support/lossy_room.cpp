@@ -28,6 +28,18 @@ member_actor::behavior_type relay(member_actor::pointer self, std::string name,
       if (!should_drop(name, x.line.str()))
         self->send(target, x);
     },
+    [self, target](member_removed& x) { self->send(target, x); },
+    [self, target](end_session& x) { self->send(target, x); },
+  };
+}
+
+// Hands a request on to the real room, which answers the original sender.
+template <class Msg, class Result>
+auto pass_on(room_actor::pointer self, room_actor real) {
+  return [self, real](Msg& x) {
+    auto rp = self->make_response_promise<Result>();
+    rp.delegate(real, x);
+    return rp;
   };
 }
 
@@ -37,24 +49,19 @@ room_actor::behavior_type front(room_actor::pointer self, room_actor real) {
     [self, real](add_member& x) {
       auto rp = self->make_response_promise<join_room_result>();
       auto via = self->system().spawn(relay, x.name, x.member);
-      rp.delegate(real, add_member{x.name, via, x.mask});
+      rp.delegate(real, add_member{x.name, via, x.mask, x.key, x.account});
       return rp;
     },
-    [self, real](remove_member& x) {
-      auto rp = self->make_response_promise<remove_member_result>();
-      rp.delegate(real, x);
-      return rp;
-    },
-    [self, real](post_line& x) {
-      auto rp = self->make_response_promise<post_line_result>();
-      rp.delegate(real, x);
-      return rp;
-    },
-    [self, real](list_members& x) {
-      auto rp = self->make_response_promise<list_members_result>();
-      rp.delegate(real, x);
-      return rp;
-    },
+    pass_on<remove_member, remove_member_result>(self, real),
+    pass_on<post_line, post_line_result>(self, real),
+    pass_on<list_members, list_members_result>(self, real),
+    pass_on<change_modes, change_modes_result>(self, real),
+    pass_on<set_topic, set_topic_result>(self, real),
+    pass_on<kick_member, kick_member_result>(self, real),
+    pass_on<invite_member, invite_member_result>(self, real),
+    pass_on<rename_member, rename_member_result>(self, real),
+    pass_on<get_room_info, get_room_info_result>(self, real),
+    [self, real](set_away& x) { self->send(real, x); },
     [self, real](close_room& x) { self->send(real, x); },
   };
 }

@@ -1,0 +1,586 @@
+// The IRC session's channel commands: JOIN, PART, PRIVMSG/NOTICE, NAMES, WHO, LIST, TOPIC,
+// channel MODE, KICK and INVITE. Channels are rooms (#lobby is room lobby); the room decides
+// who may do what and fans out every change, so line-protocol members see it too.
+#include <algorithm>
+#include <sstream>
+
+#include "actors/irc_common.hpp"
+#include "protocol/irc_events.hpp"
+#include "protocol/irc_isupport.hpp"
+#include "protocol/line_text.hpp"
+#include "protocol/names.hpp"
+
+namespace parley::detail::ircs {
+
+namespace irc = protocol::irc;
+
+std::optional<std::string> room_of(const std::string& channel) {
+  if (channel.empty() || channel[0] != '#')
+    return std::nullopt;
+  return protocol::normalize_room_name(channel);
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in{s};
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty())
+      out.push_back(item);
+  return out;
+}
+
+void for_each_target(connection_self self, std::vector<std::string> items,
+                     std::function<void(const std::string&)> step) {
+  auto queue = std::make_shared<std::vector<std::string>>(std::move(items));
+  auto next = std::make_shared<std::function<void()>>();
+  *next = [self, queue, step, next] {
+    while (!queue->empty() && !self->state.busy) {
+      auto item = queue->front();
+      queue->erase(queue->begin());
+      step(item);
+    }
+    if (!queue->empty() && self->state.busy)
+      self->state.continuation = *next; // resumes when the current step's answer is in
+  };
+  (*next)();
+}
+
+namespace {
+
+// --- How rooms' refusals look to IRC clients ---
+
+numeric numeric_of(refusal why) {
+  switch (why) {
+    case refusal::not_member: return numeric::ERR_NOTONCHANNEL;
+    case refusal::not_operator: return numeric::ERR_CHANOPRIVSNEEDED;
+    case refusal::no_such_member: return numeric::ERR_USERNOTINCHANNEL;
+    case refusal::already_member: return numeric::ERR_USERONCHANNEL;
+    case refusal::unknown_mode: return numeric::ERR_UNKNOWNMODE;
+    case refusal::key_set: return numeric::ERR_KEYSET;
+    case refusal::missing_argument: return numeric::ERR_NEEDMOREPARAMS;
+    case refusal::full: return numeric::ERR_CHANNELISFULL;
+    case refusal::invite_only: return numeric::ERR_INVITEONLYCHAN;
+    case refusal::banned: return numeric::ERR_BANNEDFROMCHAN;
+    case refusal::bad_key: return numeric::ERR_BADCHANNELKEY;
+    case refusal::cannot_send:
+    case refusal::none: break;
+  }
+  return numeric::ERR_CANNOTSENDTOCHAN;
+}
+
+/// Runs `with` on the room behind `channel`: a joined channel's handle, or the directory's
+/// answer for another (an operator managing it, a message from outside); 403 if there is none.
+void with_room(connection_self self, const std::string& channel,
+               std::function<void(const std::string&, room_actor)> with) {
+  auto room = room_of(channel);
+  if (!room) {
+    reply(self, numeric::ERR_NOSUCHCHANNEL, {channel});
+    return;
+  }
+  auto& chans = self->state.irc.channels;
+  if (auto i = chans.find(*room); i != chans.end()) {
+    with(*room, i->second);
+    return;
+  }
+  await_reply<lookup_room_result>(
+    self, self->state.deps.directory, lookup_room{*room},
+    [self, room = *room, channel, with](lookup_room_result& r) {
+      if (!r.found)
+        reply(self, numeric::ERR_NOSUCHCHANNEL, {channel});
+      else
+        with(room, r.room);
+    },
+    failed(self, "LOOKUP"));
+}
+
+std::string prefix_of(const member_status& m, bool all) {
+  std::string p;
+  if (m.op)
+    p += '@';
+  if (m.voice && (all || p.empty()))
+    p += '+';
+  return p;
+}
+
+void names_reply(connection_self self, const std::string& room,
+                 const std::vector<member_status>& members, bool secret) {
+  bool all = self->state.irc.caps.count("multi-prefix") != 0;
+  std::string list;
+  for (const auto& m : members)
+    list += (list.empty() ? "" : " ") + prefix_of(m, all) + m.name;
+  reply(self, numeric::RPL_NAMREPLY, {secret ? "@" : "=", irc::channel_of(room)}, list);
+  reply(self, numeric::RPL_ENDOFNAMES, {irc::channel_of(room)});
+}
+
+void topic_reply(connection_self self, const std::string& room, const room_topic& t,
+                 bool even_if_empty) {
+  auto channel = irc::channel_of(room);
+  if (t.text.empty()) {
+    if (even_if_empty)
+      reply(self, numeric::RPL_NOTOPIC, {channel});
+    return;
+  }
+  reply(self, numeric::RPL_TOPIC, {channel}, t.text);
+  reply(self, numeric::RPL_TOPICWHOTIME, {channel, t.by, std::to_string(t.time_s)});
+}
+
+// --- JOIN and PART ---
+
+void join_one(connection_self self, const std::string& channel, const std::string& key) {
+  if (channel.empty() || channel[0] != '#') {
+    reply(self, numeric::ERR_NOSUCHCHANNEL, {channel});
+    return;
+  }
+  auto room = room_of(channel);
+  if (!room) {
+    reply(self, numeric::ERR_BADCHANMASK, {channel});
+    return;
+  }
+  if (self->state.irc.channels.count(*room))
+    return; // already there: nothing to do
+  auto& st = self->state;
+  join_room msg{*room, st.irc.nick, caf::actor_cast<member_actor>(self), my_mask(self), key,
+                st.irc.account};
+  await_reply<join_room_result>(
+    self, st.deps.directory, std::move(msg),
+    [self, room = *room](join_room_result& r) {
+      if (!r.ok) {
+        reply(self, numeric_of(r.refused), {irc::channel_of(room)});
+        return;
+      }
+      self->state.irc.channels.emplace(room, r.room);
+      self->monitor(r.room);
+      write_event(self, irc::join(my_mask(self), room));
+      topic_reply(self, room, r.topic, true); // 331 when there is none, as RFC 2812 clients expect
+      names_reply(self, room, r.members, false);
+    },
+    failed(self, "JOIN"));
+}
+
+void part_one(connection_self self, const std::string& channel, const std::string& reason) {
+  auto room = room_of(channel);
+  auto& chans = self->state.irc.channels;
+  auto i = room ? chans.find(*room) : chans.end();
+  if (i == chans.end()) {
+    reply(self, room ? numeric::ERR_NOTONCHANNEL : numeric::ERR_NOSUCHCHANNEL, {channel});
+    return;
+  }
+  auto handle = i->second;
+  self->demonitor(handle.address());
+  chans.erase(i);
+  auto& st = self->state;
+  await_reply<remove_member_result>(
+    self, handle, remove_member{st.irc.nick, leave_kind::part, reason, 0},
+    [self, room = *room, reason](remove_member_result&) {
+      write_event(self, irc::part(my_mask(self), room, reason));
+    },
+    failed(self, "PART"));
+}
+
+// --- Messages ---
+
+/// Strips a CTCP ACTION wrapper: rooms know actions as their own kind of line.
+std::pair<std::string, line_kind> room_line(const std::string& text, line_kind kind) {
+  if (kind == line_kind::say && text.size() > 8 && text.rfind("\x01" "ACTION ", 0) == 0)
+    return {text.substr(8, text.size() - 8 - (text.back() == '\x01' ? 1 : 0)), line_kind::action};
+  return {text, kind};
+}
+
+void echo(connection_self self, const std::string& target, const std::string& text, bool notice) {
+  // The echo is the message as the client sent it (a CTCP ACTION stays one).
+  if (self->state.irc.caps.count("echo-message"))
+    write_event(self, notice ? irc::notice(my_mask(self), target, text)
+                             : irc::privmsg(my_mask(self), target, text));
+}
+
+void message_channel(connection_self self, const std::string& target, const std::string& text,
+                     line_kind kind) {
+  bool quiet = kind == line_kind::notice; // NOTICE never gets an automatic error reply
+  auto room = room_of(target);
+  if (!room) {
+    if (!quiet)
+      reply(self, numeric::ERR_NOSUCHCHANNEL, {target});
+    return;
+  }
+  auto post = [self, target, text, kind, quiet](const std::string&, room_actor handle) {
+    auto [line, posted] = room_line(text, kind);
+    auto& st = self->state;
+    await_reply<post_line_result>(
+      self, handle, post_line{st.irc.nick, line, posted, my_mask(self), st.irc.account},
+      [self, target, text, quiet](post_line_result& r) {
+        if (r.refused == refusal::none)
+          echo(self, target, text, quiet);
+        else if (!quiet)
+          reply(self, numeric::ERR_CANNOTSENDTOCHAN, {target});
+      },
+      failed(self, "PRIVMSG"));
+  };
+  if (quiet && !self->state.irc.channels.count(*room))
+    return; // outside lines take a directory look-up whose 403 a NOTICE must not see
+  with_room(self, target, post);
+}
+
+void message_one(connection_self self, const std::string& target, const std::string& text,
+                 line_kind kind) {
+  if (!target.empty() && target[0] == '#') {
+    message_channel(self, target, text, kind);
+    return;
+  }
+  auto& st = self->state;
+  bool quiet = kind == line_kind::notice;
+  auto nick = protocol::normalize_user_name(target);
+  if (!nick) {
+    if (!quiet)
+      reply(self, numeric::ERR_NOSUCHNICK, {target});
+    return;
+  }
+  send_private msg{st.irc.nick, *nick, text, my_mask(self), quiet, st.irc.account};
+  await_reply<send_private_result>(
+    self, st.deps.directory, std::move(msg),
+    [self, target, text, quiet](send_private_result& r) {
+      if (!r.delivered && !quiet)
+        reply(self, numeric::ERR_NOSUCHNICK, {target});
+      else if (r.delivered)
+        echo(self, target, text, quiet);
+    },
+    failed(self, "PRIVMSG"));
+}
+
+void message_command(connection_self self, const irc_message& m, line_kind kind) {
+  bool notice = kind == line_kind::notice;
+  if (m.params.empty() || m.params[0].empty()) {
+    if (!notice)
+      reply(self, numeric::ERR_NORECIPIENT, {}, "No recipient given (" + m.command + ")");
+    return;
+  }
+  if (m.params.size() < 2 || m.params[1].empty()) {
+    if (!notice)
+      reply(self, numeric::ERR_NOTEXTTOSEND);
+    return;
+  }
+  auto text = m.params[1];
+  for_each_target(self, split_commas(m.params[0]), [self, text, kind](const std::string& t) {
+    message_one(self, t, text, kind);
+  });
+}
+
+// --- MODE on channels ---
+
+/// Does mode letter `c` take an argument when set (`add`) or unset?
+bool takes_argument(char c, bool add) {
+  return c == 'o' || c == 'v' || c == 'b' || c == 'k' || (c == 'l' && add);
+}
+
+std::vector<mode_change> parse_modes(const irc_message& m) {
+  std::vector<mode_change> out;
+  bool add = true;
+  std::size_t next_arg = 2, with_args = 0;
+  for (char c : m.params[1]) {
+    if (c == '+' || c == '-') {
+      add = c == '+';
+      continue;
+    }
+    std::string arg;
+    if (takes_argument(c, add) && next_arg < m.params.size()) {
+      if (++with_args > protocol::irc::isupport_config{}.modes)
+        break; // MODES=4 in ISUPPORT: the rest of the line is ignored
+      arg = m.params[next_arg++];
+    }
+    out.push_back({add, c, arg});
+  }
+  return out;
+}
+
+std::string mode_string(const room_modes& m, bool show_key) {
+  std::string letters = "+";
+  std::vector<std::string> args;
+  if (m.invite_only)
+    letters += 'i';
+  if (!m.key.empty()) {
+    letters += 'k';
+    args.push_back(show_key ? m.key : "*");
+  }
+  if (m.limit != 0) {
+    letters += 'l';
+    args.push_back(std::to_string(m.limit));
+  }
+  using flag = std::pair<bool, char>;
+  for (auto [on, c] : {flag{m.moderated, 'm'}, flag{m.no_outside, 'n'}, flag{m.secret, 's'},
+                       flag{m.topic_lock, 't'}})
+    if (on)
+      letters += c;
+  for (const auto& a : args)
+    letters += " " + a;
+  return letters;
+}
+
+void report_mode_result(connection_self self, const std::string& channel,
+                        const change_modes_result& r, bool listed_bans) {
+  bool told_not_op = false;
+  for (const auto& x : r.refused) {
+    if (x.why == refusal::not_operator || x.why == refusal::not_member) {
+      if (!std::exchange(told_not_op, true))
+        reply(self, numeric_of(x.why), {channel});
+    } else if (x.why == refusal::no_such_member) {
+      reply(self, numeric::ERR_USERNOTINCHANNEL, {x.arg, channel});
+    } else if (x.why == refusal::unknown_mode) {
+      reply(self, numeric::ERR_UNKNOWNMODE, {std::string(1, x.mode)});
+    } else if (x.why == refusal::missing_argument) {
+      reply(self, numeric::ERR_NEEDMOREPARAMS, {"MODE"});
+    } else {
+      reply(self, numeric_of(x.why), {channel});
+    }
+  }
+  if (!listed_bans)
+    return;
+  for (const auto& ban : r.bans)
+    reply(self, numeric::RPL_BANLIST, {channel, ban});
+  reply(self, numeric::RPL_ENDOFBANLIST, {channel});
+}
+
+} // namespace
+
+void cmd_join(connection_self self, const irc_message& m) {
+  if (m.params[0] == "0") {
+    std::vector<std::string> all;
+    for (const auto& [room, handle] : self->state.irc.channels)
+      all.push_back(irc::channel_of(room));
+    for_each_target(self, all, [self](const std::string& c) { part_one(self, c, ""); });
+    return;
+  }
+  auto channels = split_commas(m.params[0]);
+  auto keys = m.params.size() > 1 ? split_commas(m.params[1]) : std::vector<std::string>{};
+  // Each channel carries its key along: "#a\x1fkey" is split again in the step.
+  std::vector<std::string> items;
+  for (std::size_t i = 0; i < channels.size(); ++i)
+    items.push_back(channels[i] + (i < keys.size() ? "\x1f" + keys[i] : std::string{}));
+  for_each_target(self, items, [self](const std::string& item) {
+    auto cut = item.find('\x1f');
+    join_one(self, item.substr(0, cut), cut == std::string::npos ? "" : item.substr(cut + 1));
+  });
+}
+
+void cmd_part(connection_self self, const irc_message& m) {
+  auto reason = m.params.size() > 1 ? m.params[1] : std::string{};
+  for_each_target(self, split_commas(m.params[0]),
+                  [self, reason](const std::string& c) { part_one(self, c, reason); });
+}
+
+void cmd_privmsg(connection_self self, const irc_message& m) {
+  message_command(self, m, line_kind::say);
+}
+
+void cmd_notice(connection_self self, const irc_message& m) {
+  message_command(self, m, line_kind::notice);
+}
+
+void cmd_names(connection_self self, const irc_message& m) {
+  auto room = room_of(m.params[0]);
+  auto& chans = self->state.irc.channels;
+  auto i = room ? chans.find(*room) : chans.end();
+  if (i == chans.end()) { // only your own channels are listed
+    reply(self, numeric::RPL_ENDOFNAMES, {m.params[0]});
+    return;
+  }
+  await_reply<list_members_result>(
+    self, i->second, list_members{},
+    [self, room = *room](list_members_result& r) { names_reply(self, room, r.members, false); },
+    failed(self, "NAMES"));
+}
+
+void cmd_who(connection_self self, const irc_message& m) {
+  auto room = room_of(m.params[0]);
+  auto& chans = self->state.irc.channels;
+  auto i = room ? chans.find(*room) : chans.end();
+  if (i == chans.end()) {
+    reply(self, numeric::RPL_ENDOFWHO, {m.params[0]});
+    return;
+  }
+  await_reply<list_members_result>(
+    self, i->second, list_members{},
+    [self, channel = m.params[0]](list_members_result& r) {
+      const auto& cfg = self->state.cfg;
+      for (const auto& member : r.members) {
+        auto flags = std::string{member.away ? "G" : "H"} + prefix_of(member, true);
+        reply(self, numeric::RPL_WHOREPLY,
+              {channel, member.name, cfg.host_cloak, cfg.server_name, member.name, flags},
+              "0 " + member.name);
+      }
+      reply(self, numeric::RPL_ENDOFWHO, {channel});
+    },
+    failed(self, "WHO"));
+}
+
+void cmd_list(connection_self self, const irc_message&) {
+  await_reply<list_rooms_result>(
+    self, self->state.deps.directory, list_rooms{},
+    [self](list_rooms_result& r) {
+      reply(self, numeric::RPL_LISTSTART, {"Channel"});
+      for (const auto& room : r.rooms)
+        if (!room.secret || self->state.irc.channels.count(room.name))
+          reply(self, numeric::RPL_LIST,
+                {irc::channel_of(room.name), std::to_string(room.members)}, "");
+      reply(self, numeric::RPL_LISTEND);
+    },
+    failed(self, "LIST"));
+}
+
+void cmd_topic(connection_self self, const irc_message& m) {
+  auto channel = m.params[0];
+  auto room = room_of(channel);
+  bool member = room && self->state.irc.channels.count(*room);
+  if (!member && !self->state.irc.oper) {
+    reply(self, room ? numeric::ERR_NOTONCHANNEL : numeric::ERR_NOSUCHCHANNEL, {channel});
+    return;
+  }
+  if (m.params.size() == 1) {
+    with_room(self, channel, [self](const std::string& room, room_actor handle) {
+      await_reply<get_room_info_result>(
+        self, handle, get_room_info{},
+        [self, room](get_room_info_result& r) { topic_reply(self, room, r.topic, true); },
+        failed(self, "TOPIC"));
+    });
+    return;
+  }
+  auto text = m.params[1].substr(0, protocol::irc::isupport_config{}.topiclen);
+  with_room(self, channel, [self, text, channel](const std::string&, room_actor handle) {
+    auto& st = self->state;
+    await_reply<set_topic_result>(
+      self, handle, set_topic{st.irc.nick, st.irc.oper, text, wall_ms(self) / 1000},
+      [self, channel](set_topic_result& r) {
+        if (r.refused != refusal::none)
+          reply(self, numeric_of(r.refused), {channel});
+      },
+      failed(self, "TOPIC"));
+  });
+}
+
+void cmd_channel_mode(connection_self self, const irc_message& m) {
+  auto channel = m.params[0];
+  if (m.params.size() == 1) {
+    with_room(self, channel, [self, channel](const std::string& room, room_actor handle) {
+      await_reply<get_room_info_result>(
+        self, handle, get_room_info{},
+        [self, channel, room](get_room_info_result& r) {
+          bool member = self->state.irc.channels.count(room) != 0;
+          auto modes = mode_string(r.modes, member);
+          auto space = modes.find(' ');
+          std::vector<std::string> params{channel, modes.substr(0, space)};
+          for (std::size_t at = space; at != std::string::npos;) {
+            auto end = modes.find(' ', at + 1);
+            params.push_back(modes.substr(at + 1, end == std::string::npos ? end : end - at - 1));
+            at = end;
+          }
+          reply(self, numeric::RPL_CHANNELMODEIS, std::move(params));
+        },
+        failed(self, "MODE"));
+    });
+    return;
+  }
+  auto changes = parse_modes(m);
+  bool lists_bans = std::any_of(changes.begin(), changes.end(),
+                                [](const mode_change& c) { return c.mode == 'b' && c.arg.empty(); });
+  with_room(self, channel, [self, changes, channel, lists_bans](const std::string&, room_actor h) {
+    auto& st = self->state;
+    await_reply<change_modes_result>(
+      self, h, change_modes{st.irc.nick, st.irc.oper, changes},
+      [self, channel, lists_bans](change_modes_result& r) {
+        report_mode_result(self, channel, r, lists_bans);
+      },
+      failed(self, "MODE"));
+  });
+}
+
+void cmd_kick(connection_self self, const irc_message& m) {
+  auto channel = m.params[0];
+  auto reason = m.params.size() > 2 ? m.params[2] : std::string{};
+  auto targets = split_commas(m.params[1]);
+  with_room(self, channel, [self, channel, reason, targets](const std::string&, room_actor h) {
+    for_each_target(self, targets, [self, channel, reason, h](const std::string& target) {
+      auto nick = protocol::normalize_user_name(target);
+      if (!nick) {
+        reply(self, numeric::ERR_USERNOTINCHANNEL, {target, channel});
+        return;
+      }
+      auto& st = self->state;
+      await_reply<kick_member_result>(
+        self, h, kick_member{st.irc.nick, st.irc.oper, *nick, reason},
+        [self, channel, target](kick_member_result& r) {
+          if (r.refused == refusal::no_such_member)
+            reply(self, numeric::ERR_USERNOTINCHANNEL, {target, channel});
+          else if (r.refused != refusal::none)
+            reply(self, numeric_of(r.refused), {channel});
+        },
+        failed(self, "KICK"));
+    });
+  });
+}
+
+void cmd_invite(connection_self self, const irc_message& m) {
+  auto target = m.params[0];
+  auto channel = m.params[1];
+  auto nick = protocol::normalize_user_name(target);
+  if (!nick) {
+    reply(self, numeric::ERR_NOSUCHNICK, {target});
+    return;
+  }
+  auto invite = [self, nick = *nick, channel](member_actor who) {
+    with_room(self, channel, [self, nick, channel, who](const std::string& room, room_actor h) {
+      auto& st = self->state;
+      await_reply<invite_member_result>(
+        self, h, invite_member{st.irc.nick, st.irc.oper, nick},
+        [self, nick, channel, room, who](invite_member_result& r) {
+          if (r.refused == refusal::already_member) {
+            reply(self, numeric::ERR_USERONCHANNEL, {nick, channel});
+            return;
+          }
+          if (r.refused != refusal::none) {
+            reply(self, numeric_of(r.refused), {channel});
+            return;
+          }
+          reply(self, numeric::RPL_INVITING, {nick, channel});
+          auto& me = self->state.irc.nick;
+          auto says = me + " invites you to " + room + "; /join " + room + " to enter it";
+          self->send(who, deliver_text{shared_text{protocol::text::info(says)},
+                                       shared_text{irc::invite(my_mask(self), nick, channel)}});
+        },
+        failed(self, "INVITE"));
+    });
+  };
+  await_reply<lookup_user_result>(
+    self, self->state.deps.directory, lookup_user{*nick},
+    [self, target, invite](lookup_user_result& r) {
+      if (!r.found)
+        reply(self, numeric::ERR_NOSUCHNICK, {target});
+      else
+        invite(r.member);
+    },
+    failed(self, "INVITE"));
+}
+
+void announce_away(connection_self self) {
+  auto& st = self->state;
+  auto once = next_once(self);
+  for (const auto& [room, handle] : st.irc.channels)
+    self->send(handle, set_away{st.irc.nick, st.irc.away, once});
+}
+
+void rename_in_channels(connection_self self, const std::string& old_nick) {
+  auto& st = self->state;
+  auto once = next_once(self);
+  std::vector<std::string> rooms;
+  for (const auto& [room, handle] : st.irc.channels)
+    rooms.push_back(room);
+  for_each_target(self, rooms, [self, old_nick, once](const std::string& room) {
+    auto i = self->state.irc.channels.find(room);
+    if (i == self->state.irc.channels.end())
+      return;
+    auto& st = self->state;
+    await_reply<rename_member_result>(self, i->second,
+                                      rename_member{old_nick, st.irc.nick, my_mask(self), once},
+                                      [](rename_member_result&) {}, failed(self, "NICK"));
+  });
+}
+
+} // namespace parley::detail::ircs
