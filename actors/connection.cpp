@@ -2,6 +2,9 @@
 // flow and commands are in session.cpp).
 #include "actors/connection_state.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "protocol/irc_message.hpp"
 #include "protocol/line_text.hpp"
 
@@ -117,6 +120,16 @@ void line_done(connection_self self) {
   process_pending(self);
 }
 
+// Whether a rendered bytes_received holds an IRC OPER line (at the start of the data or after a
+// line break; the rendering shows a line feed as the two characters \n).
+bool has_oper_line(const std::string& rendering) {
+  std::string lower = rendering;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("\"oper ") != std::string::npos || lower.find("\\noper ") != std::string::npos ||
+         lower.find("\roper ") != std::string::npos; // a lone CR ends a line too
+}
+
 } // namespace detail
 
 using namespace detail;
@@ -128,6 +141,8 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
   self->set_render_filter([self](std::string& r) {
     if (self->state.ph != phase::chatting)
       trace::redact_arguments(r, "bytes_received", "<redacted until login>");
+    else if (self->state.cfg.protocol == wire_protocol::irc && has_oper_line(r))
+      trace::redact_arguments(r, "bytes_received", "<redacted: OPER carries a password>");
   });
   auto& st = self->state;
   st.id = id;

@@ -333,7 +333,7 @@ void random_irc_client::bad_input() {
     case 5: ep.send_raw(std::string("PING nul\0byte\r\n", 15)); break;
     case 6: ep.send_raw("\r\n"); break;
     case 7: ep.send_raw("VERSION\r"); break;                // a lone CR ends the line
-    case 8: ep.send_line("NICK other" + std::to_string(index_)); break; // no nick changes
+    case 8: ep.send_line("NICK 9lives"); break;             // 432 (the oracle models no renames)
     case 9: ep.send_line("USER again 0 * :again"); break;   // 462
     case 10: ep.send_line("JOIN lobby"); break;             // 403: no '#'
     default: ep.send_line("PING"); break;                   // 461

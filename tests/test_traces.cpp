@@ -62,6 +62,31 @@ recorded read_trace(const std::string& path) {
   return r;
 }
 
+// An IRC operator's session: channel administration, a rename, away, a kill, and a burst of
+// PINGs that flood control holds back.
+void exercise_irc_operator(world& w) {
+  client eve{w, "eve"};
+  REQUIRE(eve.login("eve", "secret-e"));
+  client boss{w, "boss"};
+  boss.connect(irc_endpoint);
+  boss.send_line("NICK boss");
+  boss.send_line("USER boss 0 * :Boss");
+  REQUIRE(boss.await_line_starting(":parley.local 001 boss"));
+  std::string pings; // before OPER: operators are exempt from flood control
+  for (int i = 0; i < 10; ++i)
+    pings += "PING :p" + std::to_string(i) + "\r\n";
+  boss.send_raw(pings);
+  REQUIRE(boss.await_line(":parley.local PONG parley.local p9"));
+  boss.send_line("OPER dave secret-d");
+  REQUIRE(boss.await_line_starting(":parley.local 381 boss"));
+  for (auto line : {"JOIN #lobby", "MODE #lobby +m", "MODE #lobby -m", "TOPIC #lobby :welcome",
+                    "TOPIC #lobby", "INVITE eve #lobby", "KICK #lobby eve :out", "AWAY :gone",
+                    "LUSERS", "NICK boss2", "KILL eve :bye"})
+    boss.send_line(line);
+  REQUIRE(eve.await_line("ERROR disconnected by boss2: bye"));
+  boss.disconnect();
+}
+
 // A run that exercises every command, bad input, login failures and timeouts, back-pressure,
 // crashes and the shutdown, with the rarely sent messages sent directly.
 void exercise_everything(const std::string& trace_path) {
@@ -75,6 +100,9 @@ void exercise_everything(const std::string& trace_path) {
   o.server.irc_listener = o.server.listener; // an IRC client too: its idle checks
   o.server.irc_listener->connection.irc_ping_interval_ms = 2000;
   o.server.irc_listener->connection.irc_ping_timeout_ms = 2000;
+  o.server.irc_listener->connection.irc_operators = {"dave"};
+  o.server.irc_listener->connection.irc_flood_penalty_ms = 100; // a burst of PINGs waits
+  o.server.irc_listener->connection.irc_flood_burst_ms = 300;
   world w{std::move(o)};
   running = &w;
   auto chaos = spawn_chaos(w.system(), w.server().directory, &t);
@@ -98,6 +126,7 @@ void exercise_everything(const std::string& trace_path) {
   bob.send_line("wrong-password");
   REQUIRE(bob.await_line("ERROR wrong password"));
   REQUIRE(bob.login("bob", "secret-b"));
+  exercise_irc_operator(w);
   idle.connect();
   for (auto line : {"hello", "/me waves", "/who", "/rooms", "/msg bob hi", "/join games", "/part",
                     "/join lobby"})
