@@ -272,6 +272,21 @@ bool on_off(const std::string& text, const char* yes, const char* no) {
   throw parse_error("expected " + std::string{yes} + " or " + no + ", not '" + text + "'");
 }
 
+std::vector<std::string> split_on_commas(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    auto item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty())
+      out.push_back(item);
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return out;
+}
+
 void parse_option(scenario& sc, tokens& tk) {
   auto name = tk.word("option name");
   auto value = tk.word("option value");
@@ -294,6 +309,12 @@ void parse_option(scenario& sc, tokens& tk) {
     conn.min_password_length = number_of(value);
   else if (name == "max_connections")
     sc.world.server.listener.max_connections = number_of(value);
+  else if (name == "irc_operators") // comma-separated account names
+    conn.irc_operators = split_on_commas(value);
+  else if (name == "irc_flood_penalty_ms")
+    conn.irc_flood_penalty_ms = static_cast<std::uint32_t>(number_of(value));
+  else if (name == "irc_flood_burst_ms")
+    conn.irc_flood_burst_ms = static_cast<std::uint32_t>(number_of(value));
   else
     throw parse_error("unknown option '" + name + "'");
 }
