@@ -19,6 +19,7 @@ struct room_entry {
   std::uint64_t members = 0;
   std::uint64_t joins_forwarded = 0;
   bool secret = false;
+  std::string topic;
 };
 
 struct directory_state {
@@ -54,6 +55,7 @@ void on_population(directory_self self, room_population& x) {
   auto& e = i->second;
   e.members = x.members;
   e.secret = x.secret;
+  e.topic = x.topic;
   if (x.members == 0 && x.joins_seen == e.joins_forwarded && x.room != st.cfg.default_room) {
     self->send(e.handle, close_room{});
     self->demonitor(e.handle.address());
@@ -142,7 +144,7 @@ directory_actor::behavior_type directory_behavior(directory_self self, directory
     [self](list_rooms&) -> list_rooms_result {
       list_rooms_result r;
       for (const auto& [name, e] : self->state.rooms)
-        r.rooms.push_back({name, e.members, e.secret});
+        r.rooms.push_back({name, e.members, e.secret, e.topic});
       return r;
     },
     [self](send_private& x) -> send_private_result {
@@ -169,8 +171,10 @@ directory_actor::behavior_type directory_behavior(directory_self self, directory
       return {true, i->second};
     },
     [self](rename_user& x) { return on_rename(self, x); },
-    [self](add_operator& x) {
-      if (self->state.users.count(x.name) != 0)
+    [self](set_operator& x) {
+      if (!x.on)
+        self->state.operators.erase(x.name);
+      else if (self->state.users.count(x.name) != 0)
         self->state.operators.insert(x.name);
     },
     [self](get_server_stats&) -> get_server_stats_result {

@@ -46,9 +46,11 @@ struct rename_user_result {
   bool ok;
 };
 
-/// Session `name` became a server operator (IRC OPER); counted for LUSERS until it leaves.
-struct add_operator {
+/// Session `name` became a server operator (IRC OPER), or stopped being one (MODE -o);
+/// counted for LUSERS.
+struct set_operator {
   std::string name;
+  bool on;
 };
 
 /// Counts for IRC LUSERS and the welcome burst.
@@ -64,6 +66,7 @@ struct room_info {
   std::string name;
   std::uint64_t members;
   bool secret = false; ///< hidden from lists for those outside it (IRC +s)
+  std::string topic;
 };
 struct list_rooms_result {
   std::vector<room_info> rooms; ///< sorted by name
@@ -111,7 +114,7 @@ using directory_actor = room_registry_actor::extend<
   caf::replies_to<lookup_room>::with<lookup_room_result>,
   caf::replies_to<lookup_user>::with<lookup_user_result>,
   caf::replies_to<stop_directory>::with<stop_directory_result>,
-  caf::replies_to<rename_user>::with<rename_user_result>, caf::reacts_to<add_operator>,
+  caf::replies_to<rename_user>::with<rename_user_result>, caf::reacts_to<set_operator>,
   caf::replies_to<get_server_stats>::with<get_server_stats_result>>;
 
 struct directory_config {
@@ -141,8 +144,8 @@ template <class F> typename F::result_type inspect(F& f, rename_user& x) {
 template <class F> typename F::result_type inspect(F& f, rename_user_result& x) {
   return f(caf::meta::type_name("rename_user_result"), x.ok);
 }
-template <class F> typename F::result_type inspect(F& f, add_operator& x) {
-  return f(caf::meta::type_name("add_operator"), x.name);
+template <class F> typename F::result_type inspect(F& f, set_operator& x) {
+  return f(caf::meta::type_name("set_operator"), x.name, x.on);
 }
 template <class F> typename F::result_type inspect(F& f, get_server_stats&) {
   return f(caf::meta::type_name("get_server_stats"));
@@ -154,7 +157,7 @@ template <class F> typename F::result_type inspect(F& f, list_rooms&) {
   return f(caf::meta::type_name("list_rooms"));
 }
 template <class F> typename F::result_type inspect(F& f, room_info& x) {
-  return f(caf::meta::type_name("room_info"), x.name, x.members, x.secret);
+  return f(caf::meta::type_name("room_info"), x.name, x.members, x.secret, x.topic);
 }
 template <class F> typename F::result_type inspect(F& f, list_rooms_result& x) {
   return f(caf::meta::type_name("list_rooms_result"), x.rooms);

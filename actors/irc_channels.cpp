@@ -152,8 +152,10 @@ void join_one(connection_self self, const std::string& channel, const std::strin
       self->state.irc.channels.emplace(room, r.room);
       self->monitor(r.room);
       write_event(self, irc::join(my_mask(self), room));
+      if (!self->state.irc.away.empty()) // away-notify peers learn it, WHO shows G
+        self->send(r.room, set_away{self->state.irc.nick, self->state.irc.away, next_once(self)});
       topic_reply(self, room, r.topic, true); // 331 when there is none, as RFC 2812 clients expect
-      names_reply(self, room, r.members, false);
+      names_reply(self, room, r.members, r.secret);
     },
     failed(self, "JOIN"));
 }
@@ -216,8 +218,17 @@ void message_channel(connection_self self, const std::string& target, const std:
       },
       failed(self, "PRIVMSG"));
   };
-  if (quiet && !self->state.irc.channels.count(*room))
-    return; // outside lines take a directory look-up whose 403 a NOTICE must not see
+  if (quiet && !self->state.irc.channels.count(*room)) {
+    // From outside, like PRIVMSG, but a missing channel must not answer a NOTICE with 403.
+    await_reply<lookup_room_result>(
+      self, self->state.deps.directory, lookup_room{*room},
+      [room = *room, post](lookup_room_result& r) {
+        if (r.found)
+          post(room, r.room);
+      },
+      [](caf::error&) {});
+    return;
+  }
   with_room(self, target, post);
 }
 
@@ -385,7 +396,9 @@ void cmd_names(connection_self self, const irc_message& m) {
   }
   await_reply<list_members_result>(
     self, i->second, list_members{},
-    [self, room = *room](list_members_result& r) { names_reply(self, room, r.members, false); },
+    [self, room = *room](list_members_result& r) {
+      names_reply(self, room, r.members, r.secret);
+    },
     failed(self, "NAMES"));
 }
 
@@ -420,7 +433,7 @@ void cmd_list(connection_self self, const irc_message&) {
       for (const auto& room : r.rooms)
         if (!room.secret || self->state.irc.channels.count(room.name))
           reply(self, numeric::RPL_LIST,
-                {irc::channel_of(room.name), std::to_string(room.members)}, "");
+                {irc::channel_of(room.name), std::to_string(room.members)}, room.topic);
       reply(self, numeric::RPL_LISTEND);
     },
     failed(self, "LIST"));

@@ -522,6 +522,7 @@ void cmd_user_mode(connection_self self, const irc_message& m) {
     } else if (c == 'o' && !add && st.oper) {
       st.oper = false;
       note(false, 'o');
+      self->send(self->state.deps.directory, set_operator{st.nick, false});
     } else if (c != 'i' && c != 'o') {
       reply(self, numeric::ERR_UMODEUNKNOWNFLAG);
     }
@@ -649,7 +650,7 @@ void cmd_oper(connection_self self, const irc_message& m) {
       st.irc.oper = true;
       reply(self, numeric::RPL_YOUREOPER);
       write_event(self, ":" + st.irc.nick + " MODE " + st.irc.nick + " :+o\r\n");
-      self->send(st.deps.directory, add_operator{st.irc.nick});
+      self->send(st.deps.directory, set_operator{st.irc.nick, true});
     },
     failed(self, "OPER"));
 }

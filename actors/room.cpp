@@ -62,16 +62,24 @@ void broadcast(room_self self, const deliver_text& out, const std::string& excep
       self->send(member.handle, out);
 }
 
-void broadcast(room_self self, std::string line, std::string irc_text,
-               const std::string& except = {}) {
-  broadcast(self, deliver_text{shared_text{std::move(line)}, shared_text{std::move(irc_text)}},
-            except);
+/// An event someone caused: IRC clients with account-tag see that member's account.
+void broadcast(room_self self, std::string line, std::string irc_text, const std::string& except,
+               std::string account) {
+  deliver_text out{shared_text{std::move(line)}, shared_text{std::move(irc_text)}};
+  out.account = std::move(account);
+  broadcast(self, out, except);
+}
+
+std::string account_of(const room_state& st, const std::string& name) {
+  auto i = st.members.find(name);
+  return i == st.members.end() ? std::string{} : i->second.account;
 }
 
 void report_population(room_self self) {
   auto& st = self->state;
   self->send(st.registry,
-             room_population{st.name, st.members.size(), st.joins_seen, st.modes.secret});
+             room_population{st.name, st.members.size(), st.joins_seen, st.modes.secret,
+                             st.topic.text});
 }
 
 void forget(room_self self, std::map<std::string, member_entry>::iterator i) {
@@ -86,6 +94,7 @@ void drop_member(room_self self, const remove_member& x) {
   if (i == st.members.end())
     return;
   auto mask = i->second.mask;
+  auto account = i->second.account;
   forget(self, i);
   std::string msg = x.name + (x.kind == leave_kind::part ? " left" : " quit");
   if (!x.reason.empty())
@@ -94,6 +103,7 @@ void drop_member(room_self self, const remove_member& x) {
                    shared_text{x.kind == leave_kind::part ? irc::part(mask, st.name, x.reason)
                                                           : irc::quit(mask, x.reason)}};
   out.once = x.once;
+  out.account = account;
   broadcast(self, out, x.name);
   report_population(self);
 }
@@ -127,10 +137,10 @@ join_room_result handle_add(room_self self, add_member& x) {
     forget(self, i);
   } else if (auto [why, error] = join_refusal(st, x); why != refusal::none) {
     report_population(self); // the join was seen: the directory may retire an empty room
-    return {false, std::move(error), {}, {}, why, {}};
+    return {false, std::move(error), {}, {}, why, {}, false};
   } else {
     broadcast(self, text::room_notice(st.name, x.name + " joined"), irc::join(x.mask, st.name),
-              x.name);
+              x.name, x.account);
   }
   st.invited.erase(x.name);
   self->monitor(x.member);
@@ -138,7 +148,8 @@ join_room_result handle_add(room_self self, add_member& x) {
   member_entry entry{std::move(x.member), std::move(x.mask), std::move(x.account), op};
   st.members.emplace(x.name, std::move(entry));
   report_population(self);
-  return {true, {}, caf::actor_cast<room_actor>(self), member_list(st), refusal::none, st.topic};
+  return {true,          {},       caf::actor_cast<room_actor>(self), member_list(st),
+          refusal::none, st.topic, st.modes.secret};
 }
 
 // Who may post: members, unless the room is moderated or they are banned (operators and
@@ -327,7 +338,8 @@ change_modes_result handle_modes(room_self self, change_modes& x) {
     for (const auto& a : done.args)
       shown += " " + a;
     broadcast(self, text::room_notice(st.name, x.by + " sets mode " + shown),
-              irc::mode(mask, irc::channel_of(st.name), done.letters, done.args));
+              irc::mode(mask, irc::channel_of(st.name), done.letters, done.args), {},
+              account_of(st, x.by));
   }
   return result;
 }
@@ -340,9 +352,11 @@ set_topic_result handle_topic(room_self self, set_topic& x) {
   if (st.modes.topic_lock && !who.may_manage)
     return {refusal::not_operator};
   st.topic = {x.topic, x.by, x.time_s};
+  report_population(self); // room lists show the topic
   auto said = x.topic.empty() ? x.by + " cleared the topic" : x.by + " set the topic: " + x.topic;
   broadcast(self, text::room_notice(st.name, said),
-            irc::topic(mask_or_name(who, x.by), irc::channel_of(st.name), x.topic));
+            irc::topic(mask_or_name(who, x.by), irc::channel_of(st.name), x.topic), {},
+            account_of(st, x.by));
   return {refusal::none};
 }
 
@@ -360,7 +374,8 @@ kick_member_result handle_kick(room_self self, kick_member& x) {
   // Everyone sees the kick, the kicked member too, before it is removed.
   broadcast(self,
             text::room_notice(st.name, x.target + " was kicked by " + x.by + " (" + reason + ")"),
-            irc::kick(mask_or_name(who, x.by), irc::channel_of(st.name), x.target, reason));
+            irc::kick(mask_or_name(who, x.by), irc::channel_of(st.name), x.target, reason), {},
+            account_of(st, x.by));
   auto target = i->second.handle;
   forget(self, i);
   self->send(target, member_removed{st.name});
@@ -396,6 +411,7 @@ rename_member_result handle_rename(room_self self, rename_member& x) {
   deliver_text out{shared_text{text::room_notice(st.name, x.name + " is now " + x.new_name)},
                    shared_text{irc::nick(old_mask, x.new_name)}};
   out.once = x.once;
+  out.account = account_of(st, x.new_name);
   broadcast(self, out, x.new_name);
   return {};
 }
@@ -408,6 +424,7 @@ void handle_away(room_self self, set_away& x) {
   i->second.away = !x.message.empty();
   deliver_text out{shared_text{}, shared_text{irc::away(i->second.mask, x.message)}};
   out.once = x.once;
+  out.account = i->second.account;
   out.to = audience::away_notify;
   broadcast(self, out, x.name);
 }
@@ -434,7 +451,9 @@ room_actor::behavior_type room_behavior(room_self self, std::string name,
       return {};
     },
     [self](post_line& x) { return handle_post(self, x); },
-    [self](list_members&) -> list_members_result { return {member_list(self->state)}; },
+    [self](list_members&) -> list_members_result {
+      return {member_list(self->state), self->state.modes.secret};
+    },
     [self](change_modes& x) { return handle_modes(self, x); },
     [self](set_topic& x) { return handle_topic(self, x); },
     [self](kick_member& x) { return handle_kick(self, x); },

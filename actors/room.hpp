@@ -137,6 +137,7 @@ struct post_line_result {
 struct list_members {};
 struct list_members_result {
   std::vector<member_status> members; ///< sorted by name
+  bool secret = false;                ///< IRC +s (NAMES marks the channel '@')
 };
 
 /// IRC channel administration. `oper` is set for server operators, who act as room operators
@@ -234,6 +235,7 @@ struct room_population {
   std::uint64_t members;
   std::uint64_t joins_seen;
   bool secret = false; ///< IRC +s: room lists show it only to its members
+  std::string topic;  ///< for room lists (IRC LIST)
 };
 
 using room_registry_actor = caf::typed_actor<caf::reacts_to<room_population>>;
@@ -258,6 +260,7 @@ struct join_room_result {
   std::vector<member_status> members; ///< sorted by name
   refusal refused = refusal::none;
   room_topic topic;
+  bool secret = false; ///< IRC +s
 };
 
 /// Spawns room `name`, reporting its population to `registry`.
@@ -295,7 +298,7 @@ template <class F> typename F::result_type inspect(F& f, add_member& x) {
 template <class F> typename F::result_type inspect(F& f, join_room_result& x) {
   auto why = static_cast<std::uint8_t>(x.refused);
   return f(caf::meta::type_name("join_room_result"), x.ok, x.error, x.room, x.members, why,
-           x.topic);
+           x.topic, x.secret);
 }
 template <class F> typename F::result_type inspect(F& f, remove_member& x) {
   auto kind = static_cast<std::uint8_t>(x.kind);
@@ -365,14 +368,14 @@ template <class F> typename F::result_type inspect(F& f, list_members&) {
   return f(caf::meta::type_name("list_members"));
 }
 template <class F> typename F::result_type inspect(F& f, list_members_result& x) {
-  return f(caf::meta::type_name("list_members_result"), x.members);
+  return f(caf::meta::type_name("list_members_result"), x.members, x.secret);
 }
 template <class F> typename F::result_type inspect(F& f, close_room&) {
   return f(caf::meta::type_name("close_room"));
 }
 template <class F> typename F::result_type inspect(F& f, room_population& x) {
   return f(caf::meta::type_name("room_population"), x.room, x.members, x.joins_seen,
-           x.secret);
+           x.secret, x.topic);
 }
 
 } // namespace parley

@@ -166,7 +166,7 @@ void random_irc_client::begin_registration() {
     if (echo)
       caps += caps.empty() ? "echo-message" : " echo-message";
     if (rng_.chance(100))
-      caps += caps.empty() ? "multi-prefix" : " multi-prefix"; // unknown: the request is NAKed
+      caps += caps.empty() ? "draft/no-such-cap" : " draft/no-such-cap"; // NAKed, all of it
     if (!caps.empty())
       ep.send_line("CAP REQ :" + caps);
   }
@@ -329,7 +329,7 @@ void random_irc_client::bad_input() {
     case 1: ep.send_line("FOOBAR baz"); break;             // 421
     case 2: ep.send_raw("12345 not a command\r\n"); break;  // ERROR :Malformed line
     case 3: ep.send_line("PRIVMSG"); break;                 // 411
-    case 4: ep.send_line("PRIVMSG #nowhere :hello"); break; // 404
+    case 4: ep.send_line("PRIVMSG #nowhere :hello"); break; // 403 (no such channel)
     case 5: ep.send_raw(std::string("PING nul\0byte\r\n", 15)); break;
     case 6: ep.send_raw("\r\n"); break;
     case 7: ep.send_raw("VERSION\r"); break;                // a lone CR ends the line

@@ -7,307 +7,16 @@
 // The tests under "Known bugs" were written to show bugs this suite found; all are fixed now.
 #include <catch2/catch.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
-#include <memory>
-#include <optional>
-#include <regex>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "caf/all.hpp"
-#include "caf/io/all.hpp"
-
-#include "actors/server.hpp"
-#include "net/tcp_transport.hpp"
 #include "protocol/irc_message.hpp"
-#include "store/password_hasher.hpp"
-#include "store/user_store.hpp"
-#include "tests/support/tcp_client.hpp"
+#include "tests/support/irc_live.hpp"
 
 using namespace std::chrono_literals;
+using namespace parley::test::irclive;
 using parley::test::tcp_client;
-
-namespace {
-
-const std::string pw = "secret-pw";
-const std::string shutdown_reason = "the operator stopped the server";
-
-struct fixture_options {
-  std::uint32_t login_timeout_ms = 60000;
-  std::vector<std::string> motd;
-  bool irc_require_account = false;
-  std::uint32_t ping_interval_ms = 120000;
-  std::uint32_t ping_timeout_ms = 60000;
-};
-
-/// One live server in this process with a line-protocol listener and an IRC listener, both on
-/// 127.0.0.1 with ports the kernel picks, and in-memory accounts. The destructor shuts it down
-/// the way app/serve.cpp does (both listeners, then the transport, then the other actors).
-class live_server {
-public:
-  explicit live_server(fixture_options opts = {}) {
-    cfg_.load<caf::io::middleman>();
-    cfg_.set("scheduler.max-threads", std::size_t{2});
-    sys_ = std::make_unique<caf::actor_system>(cfg_);
-    parley::server_config sc;
-    auto& conn = sc.listener.connection;
-    conn.failed_login_delay_ms = 50;
-    conn.login_timeout_ms = opts.login_timeout_ms;
-    conn.max_output_bytes = 256 * 1024;
-    sc.irc_listener = sc.listener; // what app/options.cpp does, plus the IRC settings
-    sc.irc_listener->connection.motd = opts.motd;
-    sc.irc_listener->connection.irc_require_account = opts.irc_require_account;
-    sc.irc_listener->connection.irc_ping_interval_ms = opts.ping_interval_ms;
-    sc.irc_listener->connection.irc_ping_timeout_ms = opts.ping_timeout_ms;
-    auto accounts = accounts_;
-    sc.auth.open_store = [accounts] { return parley::store::make_memory_user_store(accounts); };
-    sc.auth.make_hasher = [] {
-      return parley::store::make_argon2id_hasher(parley::store::hash_cost::minimal);
-    };
-    sc.auth.detached_workers = true;
-    auto transport = parley::net::spawn_tcp_transport(*sys_);
-    handles_ = parley::spawn_server(*sys_, transport, std::move(sc));
-    try {
-      line_port_ = listen(handles_.listener);
-      irc_port_ = listen(handles_.irc_listener);
-    } catch (...) {
-      shutdown();
-      throw;
-    }
-  }
-
-  ~live_server() {
-    try {
-      shutdown();
-    } catch (...) {
-      // A destructor must not throw; the actor system's own destructor still waits for all.
-    }
-    handles_ = {};
-    sys_.reset();
-  }
-
-  live_server(const live_server&) = delete;
-  live_server& operator=(const live_server&) = delete;
-
-  std::uint16_t line_port() const { return line_port_; }
-  std::uint16_t irc_port() const { return irc_port_; }
-
-  /// Adds an account to the in-memory store (as `parley user add` would).
-  void add_account(const std::string& name, const std::string& password) {
-    auto hasher = parley::store::make_argon2id_hasher(parley::store::hash_cost::minimal);
-    auto store = parley::store::make_memory_user_store(accounts_);
-    if (!store->add_user(name, hasher->hash(password)))
-      throw std::runtime_error("account " + name + " exists already");
-  }
-
-  /// The graceful shutdown of app/serve.cpp. Idempotent.
-  void shutdown(const std::string& reason = shutdown_reason) {
-    if (stopped_)
-      return;
-    stopped_ = true;
-    std::string err;
-    {
-      caf::scoped_actor self{*sys_};
-      for (const auto& l : {handles_.listener, handles_.irc_listener})
-        self->request(l, 5s, parley::shutdown_server{reason})
-          .receive([](parley::shutdown_server_result&) {},
-                   [&](caf::error& e) { err = "shutdown_server: " + caf::to_string(e); });
-      self->request(handles_.transport, 5s, parley::net::stop_transport{})
-        .receive([](parley::net::stop_transport_result&) {},
-                 [&](caf::error& e) {
-                   if (err.empty())
-                     err = "stop_transport: " + caf::to_string(e);
-                 });
-    }
-    parley::stop_server_actors(*sys_, handles_);
-    if (!err.empty())
-      throw std::runtime_error("graceful shutdown failed: " + err);
-  }
-
-private:
-  std::uint16_t listen(const parley::listener_actor& listener) {
-    caf::scoped_actor self{*sys_};
-    std::string err;
-    std::vector<std::string> bound;
-    self
-      ->request(handles_.transport, 10s,
-                parley::net::listen_on{{"127.0.0.1:0"},
-                                       caf::actor_cast<parley::net::acceptor_actor>(listener)})
-      .receive([&](parley::net::listen_on_result& r) { bound = std::move(r.bound); },
-               [&](caf::error& e) { err = caf::to_string(e); });
-    if (!err.empty())
-      throw std::runtime_error("listen_on failed: " + err);
-    const std::string prefix = "127.0.0.1:";
-    if (bound.size() != 1 || bound[0].compare(0, prefix.size(), prefix) != 0)
-      throw std::runtime_error("listen_on bound an unexpected endpoint");
-    auto port = std::stoul(bound[0].substr(prefix.size()));
-    if (port == 0 || port > 65535)
-      throw std::runtime_error("unexpected bound address " + bound[0]);
-    return static_cast<std::uint16_t>(port);
-  }
-
-  // Order matters: handles go before the system, the system before its config.
-  caf::actor_system_config cfg_;
-  std::unique_ptr<caf::actor_system> sys_;
-  parley::server_handles handles_;
-  std::shared_ptr<parley::store::memory_accounts> accounts_ =
-    std::make_shared<parley::store::memory_accounts>();
-  std::uint16_t line_port_ = 0;
-  std::uint16_t irc_port_ = 0;
-  bool stopped_ = false;
-};
-
-// --- IRC helpers ---
-
-/// A line from the server: ":parley.local " + rest.
-std::string S(const std::string& rest) { return ":parley.local " + rest; }
-
-/// A last parameter as format_irc writes it: with ':' only when it is empty, holds a space or
-/// starts with ':' (a one-word trailing parameter goes without, which IRC allows).
-std::string T(const std::string& last) {
-  bool colon = last.empty() || last.find(' ') != std::string::npos || last[0] == ':';
-  return colon ? ":" + last : last;
-}
-
-/// The prefix of a user's messages.
-std::string M(const std::string& nick) { return ":" + nick + "!" + nick + "@parley"; }
-
-const std::string isupport_tokens =
-  "NETWORK=Parley NICKLEN=32 CHANNELLEN=33 TOPICLEN=307 CASEMAPPING=rfc1459 CHANTYPES=# "
-  "CHANMODES=b,k,l,imnst PREFIX=(ov)@+ MODES=4 AWAYLEN=200";
-
-/// The LUSERS replies (251, 252 when operators are on, 254, 255), whatever the counts.
-void expect_lusers(tcp_client& c, const std::string& nick) {
-  auto number = std::string{"[0-9]+"};
-  auto pre = std::string{":parley\\.local "};
-  auto check = [&](const std::string& line, const std::string& pattern) {
-    INFO(line);
-    REQUIRE(std::regex_match(line, std::regex{pattern}));
-  };
-  check(c.read_line(), pre + "251 " + nick + " :There are " + number +
-                         " users and 0 invisible on 1 servers");
-  auto next = c.read_line();
-  if (next.find(" 252 ") != std::string::npos) {
-    check(next, pre + "252 " + nick + " " + number + " :operator\\(s\\) online");
-    next = c.read_line();
-  }
-  check(next, pre + "254 " + nick + " " + number + " :channels formed");
-  check(c.read_line(), pre + "255 " + nick + " :I have " + number + " clients and 0 servers");
-}
-
-/// The lines of the welcome burst after LUSERS: the MOTD (or 422).
-std::vector<std::string> motd_burst(const std::string& nick,
-                                    const std::vector<std::string>& motd = {}) {
-  std::vector<std::string> v;
-  if (motd.empty()) {
-    v.push_back(S("422 " + nick + " :MOTD File is missing"));
-  } else {
-    v.push_back(S("375 " + nick + " :- parley.local Message of the day -"));
-    for (const auto& l : motd)
-      v.push_back(S("372 " + nick + " :- " + l));
-    v.push_back(S("376 " + nick + " :End of /MOTD command."));
-  }
-  return v;
-}
-
-void expect_lines(tcp_client& c, const std::vector<std::string>& lines) {
-  for (const auto& l : lines)
-    c.expect_line(l);
-}
-
-void expect_welcome(tcp_client& c, const std::string& nick,
-                    const std::vector<std::string>& motd = {}) {
-  expect_lines(c, {
-    S("001 " + nick + " :Welcome to the Parley IRC network " + nick + "!" + nick + "@parley"),
-    S("002 " + nick + " :Your host is parley.local, running Parley"),
-    S("003 " + nick + " :This server was started by its operator"),
-    S("004 " + nick + " parley.local parley-0.1 io biklmnostv"),
-    S("005 " + nick + " " + isupport_tokens + " :are supported by this server"),
-  });
-  expect_lusers(c, nick);
-  expect_lines(c, motd_burst(nick, motd));
-}
-
-/// NICK and USER, then the whole welcome burst.
-void irc_register(tcp_client& c, const std::string& nick) {
-  c.send_line("NICK " + nick);
-  c.send_line("USER " + nick + " 0 * :Real Name");
-  expect_welcome(c, nick);
-}
-
-/// A PING whose PONG must be the very next line: proves nothing else was sent before it.
-void sync(tcp_client& c, const std::string& token = "sync") {
-  c.send_line("PING " + token);
-  c.expect_line(S("PONG parley.local " + token));
-}
-
-/// The lines a client gets for its own JOIN of `channel` (no topic, the names list).
-void expect_join(tcp_client& c, const std::string& nick, const std::string& channel,
-                 const std::string& names) {
-  c.expect_line(M(nick) + " JOIN " + channel);
-  c.expect_line(S("331 " + nick + " " + channel + " :No topic is set"));
-  c.expect_line(S("353 " + nick + " = " + channel + " " + T(names)));
-  c.expect_line(S("366 " + nick + " " + channel + " :End of /NAMES list"));
-}
-
-void join(tcp_client& c, const std::string& nick, const std::string& channel,
-          const std::string& names) {
-  c.send_line("JOIN " + channel);
-  expect_join(c, nick, channel, names);
-}
-
-std::string base64(const std::string& in) {
-  static const char* chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
-    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], chars[(v >> 6) & 63], chars[v & 63]};
-  }
-  if (in.size() - i == 1) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], '=', '='};
-  } else if (in.size() - i == 2) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], chars[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
-/// The AUTHENTICATE payload of SASL PLAIN: authzid \0 authcid \0 password.
-std::string sasl_plain(const std::string& user, const std::string& password) {
-  return base64(user + std::string(1, '\0') + user + std::string(1, '\0') + password);
-}
-
-// --- Line-protocol helpers ---
-
-const std::string greeting = "*** Welcome to Parley. Type /help after logging in.";
-const std::string name_prompt = "*** Name?";
-
-/// Logs a line-protocol client in (registering the account if new), up to the lobby line.
-std::string line_login(tcp_client& c, const std::string& name, const std::string& password) {
-  c.expect_line(greeting);
-  c.expect_line(name_prompt);
-  c.send_line(name);
-  auto line = c.read_line();
-  if (line == "*** Password for " + name + "?") {
-    c.send_line(password);
-  } else if (line == "*** New account " + name + ". Choose a password (at least 6 characters)?") {
-    c.send_line(password);
-    c.expect_line("*** Account " + name + " registered.");
-  } else {
-    throw parley::test::tcp_client_error(c.label() + ": unexpected answer to the name: \"" +
-                                         parley::test::printable(line) + "\"");
-  }
-  c.expect_line("*** Logged in as " + name + ".");
-  return c.read_line();
-}
-
-} // namespace
 
 // --- Registration ---
 
@@ -332,17 +41,18 @@ TEST_CASE("CAP LS 302, REQ, ACK, NAK, LIST and END: registration waits for CAP E
   live_server srv;
   tcp_client c{srv.irc_port(), "alice"};
   c.send_line("CAP LS 302");
-  c.expect_line(S("CAP * LS :echo-message sasl=PLAIN"));
+  c.expect_line(S("CAP * LS :account-tag away-notify echo-message message-tags multi-prefix sasl=PLAIN server-time"));
   c.send_line("CAP LS");
-  c.expect_line(S("CAP * LS :echo-message sasl")); // values only from 302 on
+  c.expect_line(S("CAP * LS :account-tag away-notify echo-message message-tags multi-prefix "
+                  "sasl server-time")); // values only from 302 on
   c.send_line("NICK alice");
   c.send_line("USER alice 0 * :Alice");
   sync(c, "no-welcome-yet"); // NICK and USER are in, but CAP negotiation holds registration
 
-  c.send_line("CAP REQ :multi-prefix");
-  c.expect_line(S("CAP alice NAK multi-prefix"));
-  c.send_line("CAP REQ :echo-message multi-prefix"); // all or nothing
-  c.expect_line(S("CAP alice NAK :echo-message multi-prefix"));
+  c.send_line("CAP REQ :chghost"); // not supported
+  c.expect_line(S("CAP alice NAK chghost"));
+  c.send_line("CAP REQ :echo-message chghost"); // all or nothing
+  c.expect_line(S("CAP alice NAK :echo-message chghost"));
   c.send_line("CAP LIST");
   c.expect_line(S("CAP alice LIST :"));
   c.send_line("CAP REQ :echo-message");
@@ -378,7 +88,7 @@ TEST_CASE("SASL PLAIN: success gives 900 and 903, then 907 for a second try", "[
   srv.add_account("alice", pw);
   tcp_client c{srv.irc_port(), "alice"};
   c.send_line("CAP LS 302");
-  c.expect_line(S("CAP * LS :echo-message sasl=PLAIN"));
+  c.expect_line(S("CAP * LS :account-tag away-notify echo-message message-tags multi-prefix sasl=PLAIN server-time"));
   c.send_line("CAP REQ :sasl");
   c.expect_line(S("CAP * ACK sasl"));
   c.send_line("NICK alice");
@@ -531,7 +241,9 @@ TEST_CASE("PASS with a nick that is no account gets 464", "[irc]") {
 }
 
 TEST_CASE("require-account (--irc-require-account): anonymous nicks are refused with 464", "[irc]") {
-  live_server srv{fixture_options{60000, {}, true}};
+  fixture_options opts;
+  opts.irc_require_account = true;
+  live_server srv{opts};
   srv.add_account("alice", pw);
   tcp_client anon{srv.irc_port(), "anon"};
   anon.send_line("NICK guest");
@@ -579,7 +291,7 @@ TEST_CASE("461 for missing parameters, before and after registration", "[irc]") 
   live_server srv;
   tcp_client c{srv.irc_port(), "alice"};
   c.send_line("NICK");
-  c.expect_line(S("461 * NICK :Not enough parameters"));
+  c.expect_line(S("431 * :No nickname given"));
   c.send_line("USER alice 0 *");
   c.expect_line(S("461 * USER :Not enough parameters"));
   c.send_line("PASS");
@@ -607,14 +319,16 @@ TEST_CASE("462 for USER and PASS after registration", "[irc]") {
   sync(c);
 }
 
-TEST_CASE("NICK after registration: the same nick is a no-op, another is refused", "[irc]") {
+TEST_CASE("NICK after registration: the same nick is a no-op, another changes it", "[irc]") {
   live_server srv;
   tcp_client c{srv.irc_port(), "alice"};
   irc_register(c, "alice");
   c.send_line("NICK Alice");
   sync(c, "same");
   c.send_line("NICK bob");
-  c.expect_line(S("433 alice bob :Nick changes are not supported"));
+  c.expect_line(M("alice") + " NICK bob");
+  c.send_line("NICK");
+  c.expect_line(S("431 bob :No nickname given")); // replies now address the new nick
   sync(c);
 }
 
@@ -624,8 +338,8 @@ TEST_CASE("421 for unknown commands after registration", "[irc]") {
   irc_register(c, "alice");
   c.send_line("FOO bar baz");
   c.expect_line(S("421 alice FOO :Unknown command"));
-  c.send_line("kick #lobby bob"); // not supported yet
-  c.expect_line(S("421 alice KICK :Unknown command"));
+  c.send_line("foobar #lobby bob"); // case-insensitive, and upper-cased in the reply
+  c.expect_line(S("421 alice FOOBAR :Unknown command"));
   sync(c);
 }
 
@@ -674,16 +388,16 @@ TEST_CASE("JOIN one channel: own JOIN echo, 331, 353, 366 and members see the JO
   irc_register(alice, "alice");
   irc_register(bob, "bob");
   sync(alice, "not-in-lobby-yet"); // IRC clients start in no channel
-  join(alice, "alice", "#lobby", "alice");
+  join(alice, "alice", "#lobby", "@alice");
   bob.send_line("JOIN #Lobby");
-  expect_join(bob, "bob", "#lobby", "alice bob");
+  expect_join(bob, "bob", "#lobby", "@alice bob");
   alice.expect_line(M("bob") + " JOIN #lobby");
   bob.send_line("JOIN #lobby"); // already there: nothing
   sync(bob);
   bob.send_line("JOIN lobby");
   bob.expect_line(S("403 bob lobby :No such channel"));
-  bob.send_line("JOIN #9lives");
-  bob.expect_line(S("403 bob #9lives :No such channel"));
+  bob.send_line("JOIN #9lives"); // '#' and no valid room name
+  bob.expect_line(S("476 bob #9lives :Bad Channel Mask"));
   sync(alice);
 }
 
@@ -692,12 +406,12 @@ TEST_CASE("JOIN several channels in one line, in order", "[irc]") {
   tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
   irc_register(alice, "alice");
   irc_register(bob, "bob");
-  join(bob, "bob", "#games", "bob");
+  join(bob, "bob", "#games", "@bob");
   alice.send_line("JOIN #lobby,#games,bad,#music");
-  expect_join(alice, "alice", "#lobby", "alice");
-  expect_join(alice, "alice", "#games", "alice bob");
+  expect_join(alice, "alice", "#lobby", "@alice");
+  expect_join(alice, "alice", "#games", "alice @bob");
   alice.expect_line(S("403 alice bad :No such channel"));
-  expect_join(alice, "alice", "#music", "alice");
+  expect_join(alice, "alice", "#music", "@alice");
   bob.expect_line(M("alice") + " JOIN #games");
   sync(alice);
   sync(bob);
@@ -708,10 +422,10 @@ TEST_CASE("JOIN 0 parts every channel", "[irc]") {
   tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
   irc_register(alice, "alice");
   irc_register(bob, "bob");
-  join(bob, "bob", "#lobby", "bob");
+  join(bob, "bob", "#lobby", "@bob");
   alice.send_line("JOIN #lobby,#games");
-  expect_join(alice, "alice", "#lobby", "alice bob");
-  expect_join(alice, "alice", "#games", "alice");
+  expect_join(alice, "alice", "#lobby", "alice @bob");
+  expect_join(alice, "alice", "#games", "@alice");
   bob.expect_line(M("alice") + " JOIN #lobby");
   alice.send_line("JOIN 0");
   alice.expect_line(M("alice") + " PART #games");
@@ -729,9 +443,9 @@ TEST_CASE("PART with and without a reason, and 442", "[irc]") {
   line_login(carol, "carol", pw);
   irc_register(alice, "alice");
   irc_register(bob, "bob");
-  join(alice, "alice", "#lobby", "alice carol");
+  join(alice, "alice", "#lobby", "alice @carol");
   carol.expect_line("[lobby] *** alice joined");
-  join(bob, "bob", "#lobby", "alice bob carol");
+  join(bob, "bob", "#lobby", "alice bob @carol");
   alice.expect_line(M("bob") + " JOIN #lobby");
   carol.expect_line("[lobby] *** bob joined");
 
@@ -761,8 +475,8 @@ TEST_CASE("PRIVMSG and NOTICE to a channel, to a nick, and to several targets", 
   irc_register(alice, "alice");
   irc_register(bob, "bob");
   irc_register(dave, "dave");
-  join(alice, "alice", "#lobby", "alice");
-  join(bob, "bob", "#lobby", "alice bob");
+  join(alice, "alice", "#lobby", "@alice");
+  join(bob, "bob", "#lobby", "@alice bob");
   alice.expect_line(M("bob") + " JOIN #lobby");
 
   alice.send_line("PRIVMSG #lobby :hello everyone");
@@ -781,7 +495,7 @@ TEST_CASE("PRIVMSG and NOTICE to a channel, to a nick, and to several targets", 
   alice.send_line("PRIVMSG nobody,dave,#elsewhere :mixed");
   alice.expect_line(S("401 alice nobody :No such nick/channel"));
   dave.expect_line(M("alice") + " PRIVMSG dave :mixed");
-  alice.expect_line(S("404 alice #elsewhere :Cannot send to channel"));
+  alice.expect_line(S("403 alice #elsewhere :No such channel")); // no one is in it
   sync(alice);
   sync(bob);
   sync(dave);
@@ -792,12 +506,15 @@ TEST_CASE("401, 404, 411 and 412 for PRIVMSG but NOTICE never gets an error repl
   tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
   irc_register(alice, "alice");
   irc_register(bob, "bob");
+  join(bob, "bob", "#lobby", "@bob");
   alice.send_line("PRIVMSG nobody :hi");
   alice.expect_line(S("401 alice nobody :No such nick/channel"));
   alice.send_line("PRIVMSG no.such :hi");
   alice.expect_line(S("401 alice no.such :No such nick/channel"));
-  alice.send_line("PRIVMSG #lobby :not joined");
+  alice.send_line("PRIVMSG #lobby :not joined"); // +n by default
   alice.expect_line(S("404 alice #lobby :Cannot send to channel"));
+  alice.send_line("PRIVMSG #void :no such channel");
+  alice.expect_line(S("403 alice #void :No such channel"));
   alice.send_line("PRIVMSG");
   alice.expect_line(S("411 alice :No recipient given (PRIVMSG)"));
   alice.send_line("PRIVMSG bob");
@@ -808,6 +525,7 @@ TEST_CASE("401, 404, 411 and 412 for PRIVMSG but NOTICE never gets an error repl
   alice.send_line("NOTICE nobody :hi");
   alice.send_line("NOTICE no.such :hi");
   alice.send_line("NOTICE #lobby :not joined");
+  alice.send_line("NOTICE #void :no such channel");
   alice.send_line("NOTICE");
   alice.send_line("NOTICE bob");
   alice.send_line("NOTICE bob :");
@@ -834,9 +552,9 @@ TEST_CASE("CTCP ACTION from IRC is an action for line-protocol and IRC members",
   tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
   irc_register(alice, "alice");
   irc_register(bob, "bob");
-  join(alice, "alice", "#lobby", "alice carol");
+  join(alice, "alice", "#lobby", "alice @carol");
   carol.expect_line("[lobby] *** alice joined");
-  join(bob, "bob", "#lobby", "alice bob carol");
+  join(bob, "bob", "#lobby", "alice bob @carol");
   carol.expect_line("[lobby] *** bob joined");
   alice.expect_line(M("bob") + " JOIN #lobby");
 
@@ -857,7 +575,7 @@ TEST_CASE("line protocol and IRC see each other's lines, joins, parts and privat
   line_login(carol, "carol", pw);
   tcp_client alice{srv.irc_port(), "alice"};
   irc_register(alice, "alice");
-  join(alice, "alice", "#lobby", "alice carol");
+  join(alice, "alice", "#lobby", "alice @carol");
   carol.expect_line("[lobby] *** alice joined");
 
   carol.send_line("hello from the line protocol");
@@ -889,14 +607,14 @@ TEST_CASE("echo-message echoes PRIVMSG and NOTICE to their sender", "[irc]") {
   live_server srv;
   tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
   alice.send_line("CAP LS 302");
-  alice.expect_line(S("CAP * LS :echo-message sasl=PLAIN"));
+  alice.expect_line(S("CAP * LS :account-tag away-notify echo-message message-tags multi-prefix sasl=PLAIN server-time"));
   alice.send_line("CAP REQ echo-message");
   alice.expect_line(S("CAP * ACK echo-message"));
   alice.send_line("CAP END");
   irc_register(alice, "alice");
   irc_register(bob, "bob");
-  join(alice, "alice", "#lobby", "alice");
-  join(bob, "bob", "#lobby", "alice bob");
+  join(alice, "alice", "#lobby", "@alice");
+  join(bob, "bob", "#lobby", "@alice bob");
   alice.expect_line(M("bob") + " JOIN #lobby");
 
   alice.send_line("PRIVMSG #lobby :echoed");
@@ -927,7 +645,7 @@ TEST_CASE("echo-message echoes a CTCP ACTION unchanged", "[irc]") {
   alice.expect_line(S("CAP * ACK echo-message"));
   alice.send_line("CAP END");
   irc_register(alice, "alice");
-  join(alice, "alice", "#lobby", "alice");
+  join(alice, "alice", "#lobby", "@alice");
   alice.send_line("PRIVMSG #lobby :\x01" "ACTION waves\x01");
   alice.expect_line(M("alice") + " PRIVMSG #lobby :\x01" "ACTION waves\x01", 2000ms);
 }
@@ -953,15 +671,15 @@ TEST_CASE("NAMES and WHO list the channel's members", "[irc]") {
   line_login(carol, "carol", pw);
   tcp_client alice{srv.irc_port(), "alice"};
   irc_register(alice, "alice");
-  join(alice, "alice", "#lobby", "alice carol");
+  join(alice, "alice", "#lobby", "alice @carol");
   alice.send_line("NAMES #lobby");
-  alice.expect_line(S("353 alice = #lobby :alice carol"));
+  alice.expect_line(S("353 alice = #lobby :alice @carol"));
   alice.expect_line(S("366 alice #lobby :End of /NAMES list"));
   alice.send_line("NAMES #games"); // only your own channels are listed
   alice.expect_line(S("366 alice #games :End of /NAMES list"));
   alice.send_line("WHO #lobby");
   alice.expect_line(S("352 alice #lobby alice parley parley.local alice H :0 alice"));
-  alice.expect_line(S("352 alice #lobby carol parley parley.local carol H :0 carol"));
+  alice.expect_line(S("352 alice #lobby carol parley parley.local carol H@ :0 carol"));
   alice.expect_line(S("315 alice #lobby :End of WHO list"));
   alice.send_line("WHO #games");
   alice.expect_line(S("315 alice #games :End of WHO list"));
@@ -979,8 +697,8 @@ TEST_CASE("LIST shows every room with its member count", "[irc]") {
   alice.expect_line(S("322 alice #lobby 1 :"));
   alice.expect_line(S("323 alice :End of /LIST"));
   alice.send_line("JOIN #lobby,#games");
-  expect_join(alice, "alice", "#lobby", "alice carol");
-  expect_join(alice, "alice", "#games", "alice");
+  expect_join(alice, "alice", "#lobby", "alice @carol");
+  expect_join(alice, "alice", "#games", "@alice");
   alice.send_line("LIST");
   alice.expect_line(S("321 alice Channel :Users  Name"));
   alice.expect_line(S("322 alice #games 1 :"));
@@ -997,12 +715,15 @@ TEST_CASE("WHOIS: 311 and 318 for a present user, 401 and 318 otherwise", "[irc]
   irc_register(bob, "bob");
   alice.send_line("WHOIS Bob");
   alice.expect_line(S("311 alice bob bob parley * bob"));
+  alice.expect_line(S("312 alice bob parley.local Parley"));
   alice.expect_line(S("318 alice bob :End of /WHOIS list"));
   alice.send_line("WHOIS carol"); // a line-protocol user
   alice.expect_line(S("311 alice carol carol parley * carol"));
+  alice.expect_line(S("312 alice carol parley.local Parley"));
   alice.expect_line(S("318 alice carol :End of /WHOIS list"));
   alice.send_line("WHOIS parley.local bob"); // WHOIS server nick: the nick is the last param
   alice.expect_line(S("311 alice bob bob parley * bob"));
+  alice.expect_line(S("312 alice bob parley.local Parley"));
   alice.expect_line(S("318 alice bob :End of /WHOIS list"));
   alice.send_line("WHOIS nobody");
   alice.expect_line(S("401 alice nobody :No such nick/channel"));
@@ -1024,21 +745,34 @@ TEST_CASE("AWAY sets (306) and clears (305) the away state", "[irc]") {
   alice.expect_line(S("305 alice :You are no longer marked as being away"));
 }
 
-TEST_CASE("MODE: channel modes (324), user modes (221), changes refused (482)", "[irc]") {
+TEST_CASE("MODE: channel modes (324), user modes (221), changes by a non-op refused (482)",
+          "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
   irc_register(alice, "alice");
-  join(alice, "alice", "#lobby", "alice");
+  irc_register(bob, "bob");
+  join(alice, "alice", "#lobby", "@alice");
+  join(bob, "bob", "#lobby", "@alice bob");
+  alice.expect_line(M("bob") + " JOIN #lobby");
   alice.send_line("MODE #lobby");
   alice.expect_line(S("324 alice #lobby +nt"));
-  alice.send_line("MODE #lobby +m");
-  alice.expect_line(S("482 alice #lobby :Channel modes cannot be changed"));
+  bob.send_line("MODE #lobby +m");
+  bob.expect_line(S("482 bob #lobby :You're not channel operator"));
+  sync(alice, "no-mode-change");
+  alice.send_line("MODE #lobby +m"); // the first member is the channel operator
+  alice.expect_line(M("alice") + " MODE #lobby +m");
+  bob.expect_line(M("alice") + " MODE #lobby +m");
+  bob.send_line("MODE #lobby");
+  bob.expect_line(S("324 bob #lobby +mnt"));
   alice.send_line("MODE alice");
   alice.expect_line(S("221 alice +"));
   alice.send_line("MODE alice +i");
-  alice.expect_line(S("221 alice +"));
+  alice.expect_line(":alice MODE alice :+i");
+  alice.send_line("MODE alice");
+  alice.expect_line(S("221 alice +i"));
   alice.send_line("MODE #9");
   alice.expect_line(S("403 alice #9 :No such channel"));
+  sync(bob);
 }
 
 TEST_CASE("MODE of another user's nick answers 502", "[irc]") {
@@ -1061,27 +795,41 @@ TEST_CASE("MODE #chan b (the ban-list query irssi sends on JOIN) ends with 368",
   live_server srv;
   tcp_client alice{srv.irc_port(), "alice"};
   irc_register(alice, "alice");
-  join(alice, "alice", "#lobby", "alice");
+  join(alice, "alice", "#lobby", "@alice");
   alice.send_line("MODE #lobby b");
   alice.expect_line(S("368 alice #lobby :End of channel ban list"), 2000ms);
 }
 
-TEST_CASE("TOPIC: query gives 331, setting is refused with 482, 442 off the channel", "[irc]") {
+TEST_CASE("TOPIC: query gives 331, then 332/333 once an op set it, 482 for others, 442 off "
+          "the channel", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
   irc_register(alice, "alice");
+  irc_register(bob, "bob");
   alice.send_line("TOPIC #lobby");
   alice.expect_line(S("442 alice #lobby :You're not on that channel"));
-  join(alice, "alice", "#lobby", "alice");
+  join(alice, "alice", "#lobby", "@alice");
+  join(bob, "bob", "#lobby", "@alice bob");
+  alice.expect_line(M("bob") + " JOIN #lobby");
   alice.send_line("TOPIC #lobby");
   alice.expect_line(S("331 alice #lobby :No topic is set"));
+  bob.send_line("TOPIC #lobby :not an op"); // +t by default
+  bob.expect_line(S("482 bob #lobby :You're not channel operator"));
+  auto before = unix_now();
   alice.send_line("TOPIC #lobby :a new topic");
-  alice.expect_line(S("482 alice #lobby :Topics cannot be set"));
+  alice.expect_line(M("alice") + " TOPIC #lobby :a new topic");
+  bob.expect_line(M("alice") + " TOPIC #lobby :a new topic");
+  auto after = unix_now();
+  bob.send_line("TOPIC #lobby");
+  bob.expect_line(S("332 bob #lobby :a new topic"));
+  expect_topic_whotime(bob, "bob", "#lobby", "alice", before, after);
 }
 
 TEST_CASE("MOTD: the configured lines in the welcome burst and on request", "[irc]") {
   const std::vector<std::string> motd{"Welcome to the test server.", "", "Be nice."};
-  live_server srv{fixture_options{60000, motd, false}};
+  fixture_options opts;
+  opts.motd = motd;
+  live_server srv{opts};
   tcp_client alice{srv.irc_port(), "alice"};
   alice.send_line("NICK alice");
   alice.send_line("USER alice 0 * :Alice");
@@ -1119,9 +867,9 @@ TEST_CASE("QUIT: an ERROR line, the socket closes, the others see QUIT", "[irc]"
   tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
   irc_register(alice, "alice");
   irc_register(bob, "bob");
-  join(alice, "alice", "#lobby", "alice carol");
+  join(alice, "alice", "#lobby", "alice @carol");
   carol.expect_line("[lobby] *** alice joined");
-  join(bob, "bob", "#lobby", "alice bob carol");
+  join(bob, "bob", "#lobby", "alice bob @carol");
   carol.expect_line("[lobby] *** bob joined");
   alice.expect_line(M("bob") + " JOIN #lobby");
 
@@ -1157,8 +905,8 @@ TEST_CASE("an abrupt disconnect quits the channels with connection lost", "[irc]
   tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
   irc_register(alice, "alice");
   irc_register(bob, "bob");
-  join(alice, "alice", "#lobby", "alice");
-  join(bob, "bob", "#lobby", "alice bob");
+  join(alice, "alice", "#lobby", "@alice");
+  join(bob, "bob", "#lobby", "@alice bob");
   alice.expect_line(M("bob") + " JOIN #lobby");
   bob.abort();
   alice.expect_line(M("bob") + " QUIT :connection lost");
@@ -1168,12 +916,14 @@ TEST_CASE("an abrupt disconnect quits the channels with connection lost", "[irc]
 
 TEST_CASE("ordering: an IRC client's PRIVMSG reaches others before replies to their later "
           "lines", "[irc]") {
-  live_server srv;
+  fixture_options opts;
+  opts.flood_penalty_ms = 0; // 60 lines at once: flood control would only make this slow
+  live_server srv{opts};
   tcp_client a{srv.irc_port(), "a"}, b{srv.irc_port(), "b"};
   irc_register(a, "anna");
   irc_register(b, "bert");
-  join(a, "anna", "#lobby", "anna");
-  join(b, "bert", "#lobby", "anna bert");
+  join(a, "anna", "#lobby", "@anna");
+  join(b, "bert", "#lobby", "@anna bert");
   a.expect_line(M("bert") + " JOIN #lobby");
   for (int i = 0; i < 30; ++i) {
     auto n = std::to_string(i);
@@ -1193,7 +943,9 @@ TEST_CASE("a client that does not register in time gets an IRC ERROR line",
   // Bug: actors/connection.cpp (login_timed_out handler) writes the line protocol's
   // "ERROR login timed out; goodbye" to IRC connections too; an IRC client expects
   // "ERROR :<reason>" (a single trailing parameter).
-  live_server srv{fixture_options{300, {}, false}};
+  fixture_options opts;
+  opts.login_timeout_ms = 300;
+  live_server srv{opts};
   tcp_client c{srv.irc_port(), "slow"};
   c.send_line("NICK slow");
   auto line = c.read_line(3000ms);
@@ -1320,7 +1072,7 @@ TEST_CASE("an idle client that does not answer is dropped and its channels see i
   line_login(carol, "carol", pw);
   tcp_client bob{srv.irc_port(), "bob"};
   irc_register(bob, "bob");
-  join(bob, "bob", "#lobby", "bob carol");
+  join(bob, "bob", "#lobby", "bob @carol");
   carol.expect_line("[lobby] *** bob joined");
   bob.expect_line(S("PING parley.local"), 2000ms);
   bob.expect_line("ERROR :Closing link: ping timeout", 2000ms);

@@ -1,0 +1,346 @@
+// The in-process live server and the raw-IRC helpers shared by the IRC conformance tests
+// (test_irc_live.cpp, test_irc_channels_live.cpp): a real server with both listeners on
+// loopback, and helpers that build and expect the exact lines the server sends.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "actors/server.hpp"
+#include "net/tcp_transport.hpp"
+#include "protocol/irc_message.hpp"
+#include "store/password_hasher.hpp"
+#include "store/user_store.hpp"
+#include "tests/support/tcp_client.hpp"
+
+namespace parley::test::irclive {
+
+using namespace std::chrono_literals;
+
+
+inline const std::string pw = "secret-pw";
+inline const std::string shutdown_reason = "the operator stopped the server";
+
+struct fixture_options {
+  std::uint32_t login_timeout_ms = 60000;
+  std::vector<std::string> motd;
+  bool irc_require_account = false;
+  std::uint32_t ping_interval_ms = 120000;
+  std::uint32_t ping_timeout_ms = 60000;
+  /// Flood control (irc_flood_penalty_ms, irc_flood_burst_ms); the server's defaults.
+  std::uint32_t flood_penalty_ms = parley::connection_config{}.irc_flood_penalty_ms;
+  std::uint32_t flood_burst_ms = parley::connection_config{}.irc_flood_burst_ms;
+  /// Accounts that may OPER (irc_operators), normalised names.
+  std::vector<std::string> irc_operators;
+};
+
+/// One live server in this process with a line-protocol listener and an IRC listener, both on
+/// 127.0.0.1 with ports the kernel picks, and in-memory accounts. The destructor shuts it down
+/// the way app/serve.cpp does (both listeners, then the transport, then the other actors).
+class live_server {
+public:
+  explicit live_server(fixture_options opts = {}) {
+    cfg_.load<caf::io::middleman>();
+    cfg_.set("scheduler.max-threads", std::size_t{2});
+    sys_ = std::make_unique<caf::actor_system>(cfg_);
+    parley::server_config sc;
+    auto& conn = sc.listener.connection;
+    conn.failed_login_delay_ms = 50;
+    conn.login_timeout_ms = opts.login_timeout_ms;
+    conn.max_output_bytes = 256 * 1024;
+    sc.irc_listener = sc.listener; // what app/options.cpp does, plus the IRC settings
+    sc.irc_listener->connection.motd = opts.motd;
+    sc.irc_listener->connection.irc_require_account = opts.irc_require_account;
+    sc.irc_listener->connection.irc_ping_interval_ms = opts.ping_interval_ms;
+    sc.irc_listener->connection.irc_ping_timeout_ms = opts.ping_timeout_ms;
+    sc.irc_listener->connection.irc_flood_penalty_ms = opts.flood_penalty_ms;
+    sc.irc_listener->connection.irc_flood_burst_ms = opts.flood_burst_ms;
+    sc.irc_listener->connection.irc_operators = opts.irc_operators;
+    { // IRC shows wall-clock time (TIME, server-time, topic times): as app/options.cpp sets it
+      using namespace std::chrono;
+      sc.irc_listener->connection.wall_clock_offset_ms =
+        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() -
+        duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+    }
+    auto accounts = accounts_;
+    sc.auth.open_store = [accounts] { return parley::store::make_memory_user_store(accounts); };
+    sc.auth.make_hasher = [] {
+      return parley::store::make_argon2id_hasher(parley::store::hash_cost::minimal);
+    };
+    sc.auth.detached_workers = true;
+    auto transport = parley::net::spawn_tcp_transport(*sys_);
+    handles_ = parley::spawn_server(*sys_, transport, std::move(sc));
+    try {
+      line_port_ = listen(handles_.listener);
+      irc_port_ = listen(handles_.irc_listener);
+    } catch (...) {
+      shutdown();
+      throw;
+    }
+  }
+
+  ~live_server() {
+    try {
+      shutdown();
+    } catch (...) {
+      // A destructor must not throw; the actor system's own destructor still waits for all.
+    }
+    handles_ = {};
+    sys_.reset();
+  }
+
+  live_server(const live_server&) = delete;
+  live_server& operator=(const live_server&) = delete;
+
+  std::uint16_t line_port() const { return line_port_; }
+  std::uint16_t irc_port() const { return irc_port_; }
+
+  /// Adds an account to the in-memory store (as `parley user add` would).
+  void add_account(const std::string& name, const std::string& password) {
+    auto hasher = parley::store::make_argon2id_hasher(parley::store::hash_cost::minimal);
+    auto store = parley::store::make_memory_user_store(accounts_);
+    if (!store->add_user(name, hasher->hash(password)))
+      throw std::runtime_error("account " + name + " exists already");
+  }
+
+  /// The graceful shutdown of app/serve.cpp. Idempotent.
+  void shutdown(const std::string& reason = shutdown_reason) {
+    if (stopped_)
+      return;
+    stopped_ = true;
+    std::string err;
+    {
+      caf::scoped_actor self{*sys_};
+      for (const auto& l : {handles_.listener, handles_.irc_listener})
+        self->request(l, 5s, parley::shutdown_server{reason})
+          .receive([](parley::shutdown_server_result&) {},
+                   [&](caf::error& e) { err = "shutdown_server: " + caf::to_string(e); });
+      self->request(handles_.transport, 5s, parley::net::stop_transport{})
+        .receive([](parley::net::stop_transport_result&) {},
+                 [&](caf::error& e) {
+                   if (err.empty())
+                     err = "stop_transport: " + caf::to_string(e);
+                 });
+    }
+    parley::stop_server_actors(*sys_, handles_);
+    if (!err.empty())
+      throw std::runtime_error("graceful shutdown failed: " + err);
+  }
+
+private:
+  std::uint16_t listen(const parley::listener_actor& listener) {
+    caf::scoped_actor self{*sys_};
+    std::string err;
+    std::vector<std::string> bound;
+    self
+      ->request(handles_.transport, 10s,
+                parley::net::listen_on{{"127.0.0.1:0"},
+                                       caf::actor_cast<parley::net::acceptor_actor>(listener)})
+      .receive([&](parley::net::listen_on_result& r) { bound = std::move(r.bound); },
+               [&](caf::error& e) { err = caf::to_string(e); });
+    if (!err.empty())
+      throw std::runtime_error("listen_on failed: " + err);
+    const std::string prefix = "127.0.0.1:";
+    if (bound.size() != 1 || bound[0].compare(0, prefix.size(), prefix) != 0)
+      throw std::runtime_error("listen_on bound an unexpected endpoint");
+    auto port = std::stoul(bound[0].substr(prefix.size()));
+    if (port == 0 || port > 65535)
+      throw std::runtime_error("unexpected bound address " + bound[0]);
+    return static_cast<std::uint16_t>(port);
+  }
+
+  // Order matters: handles go before the system, the system before its config.
+  caf::actor_system_config cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  parley::server_handles handles_;
+  std::shared_ptr<parley::store::memory_accounts> accounts_ =
+    std::make_shared<parley::store::memory_accounts>();
+  std::uint16_t line_port_ = 0;
+  std::uint16_t irc_port_ = 0;
+  bool stopped_ = false;
+};
+
+// --- IRC helpers ---
+
+/// A line from the server: ":parley.local " + rest.
+inline std::string S(const std::string& rest) { return ":parley.local " + rest; }
+
+/// A last parameter as format_irc writes it: with ':' only when it is empty, holds a space or
+/// starts with ':' (a one-word trailing parameter goes without, which IRC allows).
+inline std::string T(const std::string& last) {
+  bool colon = last.empty() || last.find(' ') != std::string::npos || last[0] == ':';
+  return colon ? ":" + last : last;
+}
+
+/// The prefix of a user's messages.
+inline std::string M(const std::string& nick) { return ":" + nick + "!" + nick + "@parley"; }
+
+inline const std::string isupport_tokens =
+  "NETWORK=Parley NICKLEN=32 CHANNELLEN=33 TOPICLEN=307 CASEMAPPING=rfc1459 CHANTYPES=# "
+  "CHANMODES=b,k,l,imnst PREFIX=(ov)@+ MODES=4 AWAYLEN=200";
+
+/// The LUSERS replies (251, 252 when operators are on, 254, 255), whatever the counts.
+inline void expect_lusers(tcp_client& c, const std::string& nick) {
+  auto number = std::string{"[0-9]+"};
+  auto pre = std::string{":parley\\.local "};
+  auto check = [&](const std::string& line, const std::string& pattern) {
+    INFO(line);
+    REQUIRE(std::regex_match(line, std::regex{pattern}));
+  };
+  check(c.read_line(), pre + "251 " + nick + " :There are " + number +
+                         " users and 0 invisible on 1 servers");
+  auto next = c.read_line();
+  if (next.find(" 252 ") != std::string::npos) {
+    check(next, pre + "252 " + nick + " " + number + " :operator\\(s\\) online");
+    next = c.read_line();
+  }
+  check(next, pre + "254 " + nick + " " + number + " :channels formed");
+  check(c.read_line(), pre + "255 " + nick + " :I have " + number + " clients and 0 servers");
+}
+
+/// The lines of the welcome burst after LUSERS: the MOTD (or 422).
+inline std::vector<std::string> motd_burst(const std::string& nick,
+                                    const std::vector<std::string>& motd = {}) {
+  std::vector<std::string> v;
+  if (motd.empty()) {
+    v.push_back(S("422 " + nick + " :MOTD File is missing"));
+  } else {
+    v.push_back(S("375 " + nick + " :- parley.local Message of the day -"));
+    for (const auto& l : motd)
+      v.push_back(S("372 " + nick + " :- " + l));
+    v.push_back(S("376 " + nick + " :End of /MOTD command."));
+  }
+  return v;
+}
+
+inline void expect_lines(tcp_client& c, const std::vector<std::string>& lines) {
+  for (const auto& l : lines)
+    c.expect_line(l);
+}
+
+inline void expect_welcome(tcp_client& c, const std::string& nick,
+                    const std::vector<std::string>& motd = {}) {
+  expect_lines(c, {
+    S("001 " + nick + " :Welcome to the Parley IRC network " + nick + "!" + nick + "@parley"),
+    S("002 " + nick + " :Your host is parley.local, running Parley"),
+    S("003 " + nick + " :This server was started by its operator"),
+    S("004 " + nick + " parley.local parley-0.1 io biklmnostv"),
+    S("005 " + nick + " " + isupport_tokens + " :are supported by this server"),
+  });
+  expect_lusers(c, nick);
+  expect_lines(c, motd_burst(nick, motd));
+}
+
+/// NICK and USER, then the whole welcome burst.
+inline void irc_register(tcp_client& c, const std::string& nick) {
+  c.send_line("NICK " + nick);
+  c.send_line("USER " + nick + " 0 * :Real Name");
+  expect_welcome(c, nick);
+}
+
+/// A PING whose PONG must be the very next line: proves nothing else was sent before it.
+inline void sync(tcp_client& c, const std::string& token = "sync") {
+  c.send_line("PING " + token);
+  c.expect_line(S("PONG parley.local " + token));
+}
+
+/// The lines a client gets for its own JOIN of `channel` (no topic, the names list).
+inline void expect_join(tcp_client& c, const std::string& nick, const std::string& channel,
+                 const std::string& names) {
+  c.expect_line(M(nick) + " JOIN " + channel);
+  c.expect_line(S("331 " + nick + " " + channel + " :No topic is set"));
+  c.expect_line(S("353 " + nick + " = " + channel + " " + T(names)));
+  c.expect_line(S("366 " + nick + " " + channel + " :End of /NAMES list"));
+}
+
+inline void join(tcp_client& c, const std::string& nick, const std::string& channel,
+          const std::string& names) {
+  c.send_line("JOIN " + channel);
+  expect_join(c, nick, channel, names);
+}
+
+/// Seconds since the Unix epoch, now (the clock of 333's set-at time).
+inline std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// 333 RPL_TOPICWHOTIME: who set the topic, and a time within [earliest, latest] (seconds).
+inline void expect_topic_whotime(tcp_client& c, const std::string& nick,
+                                 const std::string& channel, const std::string& setter,
+                                 std::int64_t earliest, std::int64_t latest) {
+  auto line = c.read_line();
+  auto head = S("333 " + nick + " " + channel + " " + setter + " ");
+  INFO(c.label() << " got: " << line);
+  REQUIRE(line.compare(0, head.size(), head) == 0);
+  auto digits = line.substr(head.size());
+  REQUIRE(!digits.empty());
+  REQUIRE(std::all_of(digits.begin(), digits.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) != 0; }));
+  auto t = std::stoll(digits);
+  CHECK(t >= earliest);
+  CHECK(t <= latest);
+}
+
+inline std::string base64(const std::string& in) {
+  static const char* chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], chars[(v >> 6) & 63], chars[v & 63]};
+  }
+  if (in.size() - i == 1) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], '=', '='};
+  } else if (in.size() - i == 2) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], chars[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+/// The AUTHENTICATE payload of SASL PLAIN: authzid \0 authcid \0 password.
+inline std::string sasl_plain(const std::string& user, const std::string& password) {
+  return base64(user + std::string(1, '\0') + user + std::string(1, '\0') + password);
+}
+
+// --- Line-protocol helpers ---
+
+inline const std::string greeting = "*** Welcome to Parley. Type /help after logging in.";
+inline const std::string name_prompt = "*** Name?";
+
+/// Logs a line-protocol client in (registering the account if new), up to the lobby line.
+inline std::string line_login(tcp_client& c, const std::string& name, const std::string& password) {
+  c.expect_line(greeting);
+  c.expect_line(name_prompt);
+  c.send_line(name);
+  auto line = c.read_line();
+  if (line == "*** Password for " + name + "?") {
+    c.send_line(password);
+  } else if (line == "*** New account " + name + ". Choose a password (at least 6 characters)?") {
+    c.send_line(password);
+    c.expect_line("*** Account " + name + " registered.");
+  } else {
+    throw parley::test::tcp_client_error(c.label() + ": unexpected answer to the name: \"" +
+                                         parley::test::printable(line) + "\"");
+  }
+  c.expect_line("*** Logged in as " + name + ".");
+  return c.read_line();
+}
+
+} // namespace parley::test::irclive

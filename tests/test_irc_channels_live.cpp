@@ -1,0 +1,1230 @@
+// IRC conformance tests of the live server, part two: channel operators and modes (n t k l i m
+// s o v b), TOPIC, KICK, INVITE, NICK changes, OPER and KILL, user modes, LUSERS, TIME, QUIT
+// across shared channels, the IRCv3 capabilities server-time, account-tag, away-notify,
+// multi-prefix and echo-message with tags, flood control, and line lengths with tags.
+//
+// Same rules as test_irc_live.cpp: exact lines, in order; synchronisation only by waiting (with
+// a deadline) for the line that must come next; nothing sleeps. Where an event reaches a client
+// through several rooms (NICK, QUIT, AWAY across shared channels), the tests ask each room
+// something afterwards (NAMES, WHO), whose answer must come after anything that room sent.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <regex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/support/irc_live.hpp"
+
+using namespace std::chrono_literals;
+using namespace parley::test::irclive;
+using parley::test::tcp_client;
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+/// Joins `channel` as its first member, which makes `nick` its operator.
+void create(tcp_client& c, const std::string& nick, const std::string& channel) {
+  join(c, nick, channel, "@" + nick);
+}
+
+/// `c` joins `channel` (whose names list is then `names`); each of `members` sees the JOIN.
+void join_seen(tcp_client& c, const std::string& nick, const std::string& channel,
+               const std::string& names, std::initializer_list<tcp_client*> members) {
+  join(c, nick, channel, names);
+  for (auto* m : members)
+    m->expect_line(M(nick) + " JOIN " + channel);
+}
+
+/// Splits "@a=b;c=d rest" into the tags ("a=b;c=d") and the rest; no tags: {"", line}.
+std::pair<std::string, std::string> untag(const std::string& line) {
+  if (line.empty() || line[0] != '@')
+    return {"", line};
+  auto space = line.find(' ');
+  if (space == std::string::npos)
+    return {line.substr(1), ""};
+  return {line.substr(1, space - 1), line.substr(space + 1)};
+}
+
+/// The value of tag `key` in "a=b;c=d", if present.
+std::optional<std::string> tag_value(const std::string& tags, const std::string& key) {
+  std::size_t at = 0;
+  while (at <= tags.size()) {
+    auto end = tags.find(';', at);
+    auto item = tags.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    auto eq = item.find('=');
+    if (item.substr(0, eq) == key)
+      return eq == std::string::npos ? std::string{} : item.substr(eq + 1);
+    if (end == std::string::npos)
+      break;
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+
+/// A server-time value "YYYY-MM-DDThh:mm:ss.sssZ", checked for its form and for being within
+/// a few seconds of this machine's clock (the server shows wall-clock time).
+void check_server_time(const std::string& value) {
+  INFO("time tag: " << value);
+  REQUIRE(std::regex_match(
+    value, std::regex{"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z"}));
+  std::tm tm{};
+  int ms = 0;
+  REQUIRE(std::sscanf(value.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon,
+                      &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) == 7);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  auto secs = static_cast<std::int64_t>(timegm(&tm));
+  auto now = unix_now();
+  CHECK(secs >= now - 10);
+  CHECK(secs <= now + 1);
+}
+
+/// Reads a line that must be `rest` with a server-time tag (and only that tag).
+void expect_timed(tcp_client& c, const std::string& rest) {
+  auto line = c.read_line();
+  INFO(c.label() << " got: " << line);
+  auto [tags, body] = untag(line);
+  CHECK(body == rest);
+  REQUIRE(tags.find(';') == std::string::npos);
+  auto time = tag_value(tags, "time");
+  REQUIRE(time);
+  check_server_time(*time);
+}
+
+/// CAP REQ for `caps`, then NICK, USER and CAP END: the welcome burst.
+void register_with_caps(tcp_client& c, const std::string& nick, const std::string& caps) {
+  c.send_line("CAP REQ :" + caps);
+  c.expect_line(S("CAP * ACK " + T(caps)));
+  c.send_line("NICK " + nick);
+  c.send_line("USER " + nick + " 0 * :" + nick);
+  c.send_line("CAP END");
+  expect_welcome(c, nick);
+}
+
+/// As register_with_caps, authenticated with SASL PLAIN as `nick` (an existing account).
+void register_with_sasl(tcp_client& c, const std::string& nick, const std::string& caps) {
+  auto all = "sasl " + caps;
+  c.send_line("CAP REQ :" + all);
+  c.expect_line(S("CAP * ACK :" + all));
+  c.send_line("NICK " + nick);
+  c.send_line("USER " + nick + " 0 * :" + nick);
+  c.send_line("AUTHENTICATE PLAIN");
+  c.expect_line("AUTHENTICATE +");
+  c.send_line("AUTHENTICATE " + sasl_plain(nick, pw));
+  c.expect_line(S("900 " + nick + " " + nick + "!" + nick + "@parley " + nick +
+                  " :You are now logged in as " + nick));
+  c.expect_line(S("903 " + nick + " :SASL authentication successful"));
+  c.send_line("CAP END");
+  expect_welcome(c, nick);
+}
+
+/// The lines of an own JOIN when the channel has a topic: JOIN, 332, 333, 353, 366.
+void join_with_topic(tcp_client& c, const std::string& nick, const std::string& channel,
+                     const std::string& topic, const std::string& setter, std::int64_t earliest,
+                     std::int64_t latest, const std::string& names) {
+  c.send_line("JOIN " + channel);
+  c.expect_line(M(nick) + " JOIN " + channel);
+  c.expect_line(S("332 " + nick + " " + channel + " " + T(topic)));
+  expect_topic_whotime(c, nick, channel, setter, earliest, latest);
+  c.expect_line(S("353 " + nick + " = " + channel + " " + T(names)));
+  c.expect_line(S("366 " + nick + " " + channel + " :End of /NAMES list"));
+}
+
+void names(tcp_client& c, const std::string& nick, const std::string& channel,
+           const std::string& list) {
+  c.send_line("NAMES " + channel);
+  c.expect_line(S("353 " + nick + " = " + channel + " " + T(list)));
+  c.expect_line(S("366 " + nick + " " + channel + " :End of /NAMES list"));
+}
+
+/// A server with operator account "root" (password pw) in its irc_operators.
+fixture_options with_operator() {
+  fixture_options o;
+  o.irc_operators = {"root"};
+  return o;
+}
+
+void become_operator(tcp_client& c, const std::string& nick) {
+  c.send_line("OPER root " + pw);
+  c.expect_line(S("381 " + nick + " :You are now an IRC operator"));
+  c.expect_line(":" + nick + " MODE " + nick + " :+o");
+}
+
+std::string ms_since(steady::time_point t0) {
+  return std::to_string(
+           std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0).count()) +
+         " ms";
+}
+
+} // namespace
+
+// --- Channel modes ---
+
+TEST_CASE("mode n: outsiders get 404 under +n (the default) and are heard under -n", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  create(alice, "alice", "#c");
+  bob.send_line("PRIVMSG #c :from outside");
+  bob.expect_line(S("404 bob #c :Cannot send to channel"));
+  alice.send_line("MODE #c -n");
+  alice.expect_line(M("alice") + " MODE #c -n");
+  alice.send_line("MODE #c");
+  alice.expect_line(S("324 alice #c +t"));
+  bob.send_line("PRIVMSG #c :from outside");
+  alice.expect_line(M("bob") + " PRIVMSG #c :from outside");
+  sync(bob, "no-error"); // and no echo without echo-message
+  alice.send_line("MODE #c +n");
+  alice.expect_line(M("alice") + " MODE #c +n");
+  bob.send_line("PRIVMSG #c :refused again");
+  bob.expect_line(S("404 bob #c :Cannot send to channel"));
+  sync(alice, "nothing-more");
+}
+
+TEST_CASE("mode n: a NOTICE from outside reaches a -n channel", "[irc]") {
+  // NOTICE is PRIVMSG without automatic replies (RFC 2812 3.3.2), so under -n an outsider's
+  // NOTICE must be delivered like its PRIVMSG.
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  create(alice, "alice", "#c");
+  alice.send_line("MODE #c -n");
+  alice.expect_line(M("alice") + " MODE #c -n");
+  bob.send_line("NOTICE #c :notice from outside");
+  bob.send_line("PRIVMSG #c :privmsg from outside");
+  alice.expect_line(M("bob") + " NOTICE #c :notice from outside", 2000ms);
+  alice.expect_line(M("bob") + " PRIVMSG #c :privmsg from outside", 2000ms);
+}
+
+TEST_CASE("mode t: only ops set the topic under +t (482), any member under -t", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  create(alice, "alice", "#c");
+  join_seen(bob, "bob", "#c", "@alice bob", {&alice});
+  bob.send_line("TOPIC #c :bob's topic");
+  bob.expect_line(S("482 bob #c :You're not channel operator"));
+  alice.send_line("MODE #c -t");
+  alice.expect_line(M("alice") + " MODE #c -t");
+  bob.expect_line(M("alice") + " MODE #c -t");
+  auto before = unix_now();
+  bob.send_line("TOPIC #c :bob's topic");
+  bob.expect_line(M("bob") + " TOPIC #c :bob's topic"); // the setter sees it too
+  alice.expect_line(M("bob") + " TOPIC #c :bob's topic");
+  auto after = unix_now();
+  alice.send_line("TOPIC #c");
+  alice.expect_line(S("332 alice #c :bob's topic"));
+  expect_topic_whotime(alice, "alice", "#c", "bob", before, after);
+  // A JOIN shows the topic instead of 331.
+  join_with_topic(carol, "carol", "#c", "bob's topic", "bob", before, after, "@alice bob carol");
+  alice.expect_line(M("carol") + " JOIN #c");
+  bob.expect_line(M("carol") + " JOIN #c");
+  // An empty TOPIC clears it.
+  alice.send_line("TOPIC #c :");
+  for (auto* c : {&alice, &bob, &carol})
+    c->expect_line(M("alice") + " TOPIC #c :");
+  carol.send_line("TOPIC #c");
+  carol.expect_line(S("331 carol #c :No topic is set"));
+  // Off the channel: 442; a name that is no channel: 403.
+  carol.send_line("PART #c");
+  for (auto* c : {&alice, &bob, &carol})
+    c->expect_line(M("carol") + " PART #c");
+  carol.send_line("TOPIC #c :from outside");
+  carol.expect_line(S("442 carol #c :You're not on that channel"));
+  carol.send_line("TOPIC #c");
+  carol.expect_line(S("442 carol #c :You're not on that channel"));
+  carol.send_line("TOPIC c");
+  carol.expect_line(S("403 carol c :No such channel"));
+  sync(alice);
+}
+
+TEST_CASE("mode k: 475 without or with a wrong key, the key lets in, 467, -k", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  create(alice, "alice", "#c");
+  alice.send_line("MODE #c +k");
+  alice.expect_line(S("461 alice MODE :Not enough parameters"));
+  alice.send_line("MODE #c +k sesame");
+  alice.expect_line(M("alice") + " MODE #c +k sesame");
+  bob.send_line("JOIN #c");
+  bob.expect_line(S("475 bob #c :Cannot join channel (+k)"));
+  bob.send_line("JOIN #c wrong");
+  bob.expect_line(S("475 bob #c :Cannot join channel (+k)"));
+  bob.send_line("JOIN #c sesame");
+  expect_join(bob, "bob", "#c", "@alice bob");
+  alice.expect_line(M("bob") + " JOIN #c");
+  // Several channels with keys in order.
+  carol.send_line("JOIN #d,#c nokey,sesame");
+  expect_join(carol, "carol", "#d", "@carol");
+  expect_join(carol, "carol", "#c", "@alice bob carol");
+  alice.expect_line(M("carol") + " JOIN #c");
+  bob.expect_line(M("carol") + " JOIN #c");
+  // The key is shown to members only.
+  bob.send_line("MODE #c");
+  bob.expect_line(S("324 bob #c +knt sesame"));
+  alice.send_line("MODE #c +k other");
+  alice.expect_line(S("467 alice #c :Channel key already set"));
+  alice.send_line("MODE #c -k *");
+  for (auto* c : {&alice, &bob, &carol})
+    c->expect_line(M("alice") + " MODE #c -k *");
+  alice.send_line("MODE #c");
+  alice.expect_line(S("324 alice #c +nt"));
+  sync(bob);
+  sync(carol);
+}
+
+TEST_CASE("mode k: a non-member's 324 hides the key", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  create(alice, "alice", "#c");
+  alice.send_line("MODE #c +kl sesame 10");
+  alice.expect_line(M("alice") + " MODE #c +kl sesame 10");
+  alice.send_line("MODE #c");
+  alice.expect_line(S("324 alice #c +klnt sesame 10"));
+  bob.send_line("MODE #c");
+  bob.expect_line(S("324 bob #c +klnt * 10"));
+  bob.send_line("MODE #nothere");
+  bob.expect_line(S("403 bob #nothere :No such channel"));
+}
+
+TEST_CASE("mode l: 471 when full, 461 without a limit, -l lifts it", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  create(alice, "alice", "#c");
+  alice.send_line("MODE #c +l");
+  alice.expect_line(S("461 alice MODE :Not enough parameters"));
+  alice.send_line("MODE #c +l 2");
+  alice.expect_line(M("alice") + " MODE #c +l 2");
+  join_seen(bob, "bob", "#c", "@alice bob", {&alice});
+  carol.send_line("JOIN #c");
+  carol.expect_line(S("471 carol #c :Cannot join channel (+l)"));
+  bob.send_line("MODE #c");
+  bob.expect_line(S("324 bob #c +lnt 2"));
+  alice.send_line("MODE #c -l");
+  alice.expect_line(M("alice") + " MODE #c -l");
+  bob.expect_line(M("alice") + " MODE #c -l");
+  join_seen(carol, "carol", "#c", "@alice bob carol", {&alice, &bob});
+}
+
+TEST_CASE("mode i: 473, then INVITE (341, the INVITE line) lets the user in once", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  create(alice, "alice", "#c");
+  alice.send_line("MODE #c +i");
+  alice.expect_line(M("alice") + " MODE #c +i");
+  bob.send_line("JOIN #c");
+  bob.expect_line(S("473 bob #c :Cannot join channel (+i)"));
+  alice.send_line("INVITE bob #c");
+  alice.expect_line(S("341 alice bob #c"));
+  bob.expect_line(M("alice") + " INVITE bob #c");
+  join_seen(bob, "bob", "#c", "@alice bob", {&alice});
+  bob.send_line("PART #c");
+  bob.expect_line(M("bob") + " PART #c");
+  alice.expect_line(M("bob") + " PART #c");
+  bob.send_line("JOIN #c"); // the invitation was used up
+  bob.expect_line(S("473 bob #c :Cannot join channel (+i)"));
+  sync(alice);
+}
+
+TEST_CASE("INVITE errors: 401, 442, 443, 482 on +i by a non-op, and -i lets members invite",
+          "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"}, dave{srv.irc_port(), "dave"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  irc_register(dave, "dave");
+  create(alice, "alice", "#c");
+  join_seen(bob, "bob", "#c", "@alice bob", {&alice});
+  alice.send_line("INVITE nobody #c");
+  alice.expect_line(S("401 alice nobody :No such nick/channel"));
+  alice.send_line("INVITE bob #c");
+  alice.expect_line(S("443 alice bob #c :is already on channel"));
+  carol.send_line("INVITE dave #c"); // carol is not on #c
+  carol.expect_line(S("442 carol #c :You're not on that channel"));
+  carol.send_line("INVITE dave #nowhere");
+  carol.expect_line(S("403 carol #nowhere :No such channel"));
+  alice.send_line("MODE #c +i");
+  alice.expect_line(M("alice") + " MODE #c +i");
+  bob.expect_line(M("alice") + " MODE #c +i");
+  bob.send_line("INVITE carol #c");
+  bob.expect_line(S("482 bob #c :You're not channel operator"));
+  alice.send_line("MODE #c -i");
+  alice.expect_line(M("alice") + " MODE #c -i");
+  bob.expect_line(M("alice") + " MODE #c -i");
+  bob.send_line("INVITE carol #c");
+  bob.expect_line(S("341 bob carol #c"));
+  carol.expect_line(M("bob") + " INVITE carol #c");
+  sync(dave, "dave-got-no-invite");
+}
+
+TEST_CASE("mode m: unvoiced members get 404, +v lets them speak, ops always may", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  create(alice, "alice", "#c");
+  join_seen(bob, "bob", "#c", "@alice bob", {&alice});
+  alice.send_line("MODE #c +m");
+  alice.expect_line(M("alice") + " MODE #c +m");
+  bob.expect_line(M("alice") + " MODE #c +m");
+  bob.send_line("PRIVMSG #c :may I?");
+  bob.expect_line(S("404 bob #c :Cannot send to channel"));
+  alice.send_line("PRIVMSG #c :ops may");
+  bob.expect_line(M("alice") + " PRIVMSG #c :ops may");
+  alice.send_line("MODE #c +v bob");
+  alice.expect_line(M("alice") + " MODE #c +v bob");
+  bob.expect_line(M("alice") + " MODE #c +v bob");
+  bob.send_line("PRIVMSG #c :now I may");
+  alice.expect_line(M("bob") + " PRIVMSG #c :now I may");
+  names(alice, "alice", "#c", "@alice +bob");
+  alice.send_line("MODE #c -v bob");
+  alice.expect_line(M("alice") + " MODE #c -v bob");
+  bob.expect_line(M("alice") + " MODE #c -v bob");
+  bob.send_line("PRIVMSG #c :and again?");
+  bob.expect_line(S("404 bob #c :Cannot send to channel"));
+  sync(alice, "nothing-from-bob");
+}
+
+TEST_CASE("mode s: LIST hides a secret channel from non-members", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  create(alice, "alice", "#hidden");
+  create(alice, "alice", "#open");
+  alice.send_line("MODE #hidden +s");
+  alice.expect_line(M("alice") + " MODE #hidden +s");
+  bob.send_line("LIST");
+  bob.expect_line(S("321 bob Channel :Users  Name"));
+  bob.expect_line(S("322 bob #open 1 :"));
+  bob.expect_line(S("323 bob :End of /LIST"));
+  alice.send_line("LIST");
+  alice.expect_line(S("321 alice Channel :Users  Name"));
+  alice.expect_line(S("322 alice #hidden 1 :"));
+  alice.expect_line(S("322 alice #open 1 :"));
+  alice.expect_line(S("323 alice :End of /LIST"));
+  alice.send_line("MODE #hidden -s");
+  alice.expect_line(M("alice") + " MODE #hidden -s");
+  bob.send_line("LIST");
+  bob.expect_line(S("321 bob Channel :Users  Name"));
+  bob.expect_line(S("322 bob #hidden 1 :"));
+  bob.expect_line(S("322 bob #open 1 :"));
+  bob.expect_line(S("323 bob :End of /LIST"));
+}
+
+TEST_CASE("modes o and v: grants and removals, 441 for non-members", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  create(alice, "alice", "#c");
+  join_seen(bob, "bob", "#c", "@alice bob", {&alice});
+  alice.send_line("MODE #c +o carol");
+  alice.expect_line(S("441 alice carol #c :They aren't on that channel"));
+  alice.send_line("MODE #c +v nobody");
+  alice.expect_line(S("441 alice nobody #c :They aren't on that channel"));
+  alice.send_line("MODE #c +o Bob");
+  alice.expect_line(M("alice") + " MODE #c +o bob");
+  bob.expect_line(M("alice") + " MODE #c +o bob");
+  names(bob, "bob", "#c", "@alice @bob");
+  // bob runs the channel now too.
+  bob.send_line("MODE #c +m");
+  bob.expect_line(M("bob") + " MODE #c +m");
+  alice.expect_line(M("bob") + " MODE #c +m");
+  bob.send_line("MODE #c -o alice");
+  bob.expect_line(M("bob") + " MODE #c -o alice");
+  alice.expect_line(M("bob") + " MODE #c -o alice");
+  alice.send_line("MODE #c -m");
+  alice.expect_line(S("482 alice #c :You're not channel operator"));
+  // Several changes in one line, and the same change twice shows once.
+  bob.send_line("MODE #c +ov alice alice");
+  bob.expect_line(M("bob") + " MODE #c +ov alice alice");
+  alice.expect_line(M("bob") + " MODE #c +ov alice alice");
+  bob.send_line("MODE #c +o alice");
+  sync(bob, "no-change-no-line");
+  carol.send_line("NAMES #c"); // not a member: only the end of the list
+  carol.expect_line(S("366 carol #c :End of /NAMES list"));
+}
+
+TEST_CASE("mode b: 474 on JOIN, 404 for a banned member, 367/368 listing, -b", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  create(alice, "alice", "#c");
+  join_seen(carol, "carol", "#c", "@alice carol", {&alice});
+  alice.send_line("MODE #c +b Bob"); // a nick alone is nick!*@*
+  alice.expect_line(M("alice") + " MODE #c +b bob!*@*");
+  carol.expect_line(M("alice") + " MODE #c +b bob!*@*");
+  bob.send_line("JOIN #c");
+  bob.expect_line(S("474 bob #c :Cannot join channel (+b)"));
+  alice.send_line("MODE #c +b *!carol@*");
+  alice.expect_line(M("alice") + " MODE #c +b *!carol@*");
+  carol.expect_line(M("alice") + " MODE #c +b *!carol@*");
+  carol.send_line("PRIVMSG #c :am I banned?");
+  carol.expect_line(S("404 carol #c :Cannot send to channel"));
+  carol.send_line("MODE #c b"); // anyone may list the bans
+  carol.expect_line(S("367 carol #c bob!*@*"));
+  carol.expect_line(S("367 carol #c *!carol@*"));
+  carol.expect_line(S("368 carol #c :End of channel ban list"));
+  alice.send_line("MODE #c -b bob!*@*");
+  alice.expect_line(M("alice") + " MODE #c -b bob!*@*");
+  carol.expect_line(M("alice") + " MODE #c -b bob!*@*");
+  alice.send_line("MODE #c b");
+  alice.expect_line(S("367 alice #c *!carol@*"));
+  alice.expect_line(S("368 alice #c :End of channel ban list"));
+  join_seen(bob, "bob", "#c", "@alice bob carol", {&alice, &carol});
+  carol.send_line("MODE #c +b dave"); // not an op
+  carol.expect_line(S("482 carol #c :You're not channel operator"));
+  sync(alice, "no-ban-change");
+}
+
+TEST_CASE("MODE errors: 472 unknown mode, 461 missing argument, 482 non-op, 442 outsider",
+          "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  create(alice, "alice", "#c");
+  join_seen(bob, "bob", "#c", "@alice bob", {&alice});
+  alice.send_line("MODE #c +x");
+  alice.expect_line(S("472 alice x :is unknown mode char to me"));
+  alice.send_line("MODE #c +l");
+  alice.expect_line(S("461 alice MODE :Not enough parameters"));
+  alice.send_line("MODE #c +k");
+  alice.expect_line(S("461 alice MODE :Not enough parameters"));
+  alice.send_line("MODE #c +xm"); // the known change is still made (and shown first)
+  alice.expect_line(M("alice") + " MODE #c +m");
+  alice.expect_line(S("472 alice x :is unknown mode char to me"));
+  bob.expect_line(M("alice") + " MODE #c +m");
+  bob.send_line("MODE #c -mt"); // one 482 for the line
+  bob.expect_line(S("482 bob #c :You're not channel operator"));
+  sync(bob);
+  carol.send_line("MODE #c +i");
+  carol.expect_line(S("442 carol #c :You're not on that channel"));
+  alice.send_line("MODE #c");
+  alice.expect_line(S("324 alice #c +mnt"));
+}
+
+// --- KICK ---
+
+TEST_CASE("KICK: everyone sees it, the target is out (404), 441, 482, 442", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"}, dave{srv.irc_port(), "dave"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  irc_register(dave, "dave");
+  create(alice, "alice", "#c");
+  join_seen(bob, "bob", "#c", "@alice bob", {&alice});
+  join_seen(carol, "carol", "#c", "@alice bob carol", {&alice, &bob});
+  alice.send_line("KICK #c Bob :behave yourself");
+  for (auto* c : {&alice, &bob, &carol})
+    c->expect_line(M("alice") + " KICK #c bob :behave yourself");
+  bob.send_line("PRIVMSG #c :still here?");
+  bob.expect_line(S("404 bob #c :Cannot send to channel"));
+  names(alice, "alice", "#c", "@alice carol");
+  // The kicked user is no member any more.
+  bob.send_line("KICK #c carol");
+  bob.expect_line(S("442 bob #c :You're not on that channel"));
+  bob.send_line("PART #c");
+  bob.expect_line(S("442 bob #c :You're not on that channel"));
+  alice.send_line("KICK #c dave :not here");
+  alice.expect_line(S("441 alice dave #c :They aren't on that channel"));
+  carol.send_line("KICK #c alice :mutiny");
+  carol.expect_line(S("482 carol #c :You're not channel operator"));
+  // Without a reason the kicker's nick is the reason; the kicked user may come back.
+  join_seen(bob, "bob", "#c", "@alice bob carol", {&alice, &carol});
+  alice.send_line("KICK #c bob");
+  for (auto* c : {&alice, &bob, &carol})
+    c->expect_line(M("alice") + " KICK #c bob :alice");
+  alice.send_line("KICK #nowhere bob");
+  alice.expect_line(S("403 alice #nowhere :No such channel"));
+  sync(dave, "dave-saw-nothing");
+  sync(carol);
+}
+
+TEST_CASE("KICK of a line-protocol member from an IRC op", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"};
+  irc_register(alice, "alice");
+  create(alice, "alice", "#lobby");
+  tcp_client dave{srv.line_port(), "dave"};
+  line_login(dave, "dave", pw);
+  alice.expect_line(M("dave") + " JOIN #lobby");
+  alice.send_line("KICK #lobby dave :line users too");
+  alice.expect_line(M("alice") + " KICK #lobby dave :line users too");
+  dave.expect_line("[lobby] *** dave was kicked by alice (line users too)");
+  dave.expect_line("*** You are in no room now. /join ROOM to enter one.");
+  names(alice, "alice", "#lobby", "@alice");
+}
+
+// --- NICK changes ---
+
+TEST_CASE("NICK change: the user and each channel peer see it once, 433, 432", "[irc]") {
+  live_server srv;
+  srv.add_account("dave", pw);
+  tcp_client carol{srv.line_port(), "carol"};
+  line_login(carol, "carol", pw); // in #lobby, its op
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    eve{srv.irc_port(), "eve"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  irc_register(eve, "eve");
+  create(alice, "alice", "#a");
+  create(alice, "alice", "#b");
+  join_seen(bob, "bob", "#a", "@alice bob", {&alice});
+  join_seen(bob, "bob", "#b", "@alice bob", {&alice});
+  join_seen(bob, "bob", "#lobby", "bob @carol", {});
+  carol.expect_line("[lobby] *** bob joined");
+
+  bob.send_line("NICK Robert");
+  bob.expect_line(M("bob") + " NICK robert");
+  sync(bob); // every room has the new nick now
+  alice.expect_line(M("bob") + " NICK robert");
+  names(alice, "alice", "#a", "@alice robert"); // no second NICK line from #a ...
+  names(alice, "alice", "#b", "@alice robert"); // ... nor from #b
+  carol.expect_line("[lobby] *** bob is now robert");
+  sync(eve, "eve-shares-no-channel");
+
+  // The new nick is the user's now, the old one is free.
+  alice.send_line("PRIVMSG #a :hi robert");
+  bob.expect_line(M("alice") + " PRIVMSG #a :hi robert");
+  bob.send_line("PRIVMSG #b :robert here");
+  alice.expect_line(":robert!robert@parley PRIVMSG #b :robert here");
+  alice.send_line("WHOIS bob");
+  alice.expect_line(S("401 alice bob :No such nick/channel"));
+  alice.expect_line(S("318 alice bob :End of /WHOIS list"));
+  tcp_client bob2{srv.irc_port(), "bob2"};
+  irc_register(bob2, "bob");
+
+  bob.send_line("NICK alice");
+  bob.expect_line(S("433 robert alice :Nickname is already in use"));
+  bob.send_line("NICK carol"); // a line-protocol user's (registered) name
+  bob.expect_line(S("433 robert carol :Nickname is registered to an account: authenticate as it "
+                    "first"));
+  bob.send_line("NICK dave"); // another user's registered account
+  bob.expect_line(S("433 robert dave :Nickname is registered to an account: authenticate as it "
+                    "first"));
+  bob.send_line("NICK 9lives");
+  bob.expect_line(S("432 robert 9lives :Erroneus nickname"));
+  bob.send_line("NICK :");
+  bob.expect_line(S("431 robert :No nickname given"));
+  sync(bob);
+  sync(alice, "alice-saw-no-other-change");
+}
+
+TEST_CASE("NICK change of an authenticated user: away from the account nick and back", "[irc]") {
+  live_server srv;
+  srv.add_account("alice", pw);
+  tcp_client alice{srv.irc_port(), "alice"};
+  alice.send_line("PASS " + pw);
+  irc_register(alice, "alice");
+  alice.send_line("NICK alice_away");
+  alice.expect_line(M("alice") + " NICK alice_away");
+  alice.send_line("NICK alice"); // its own account
+  alice.expect_line(":alice_away!alice_away@parley NICK alice");
+  sync(alice);
+}
+
+// --- OPER, KILL, user modes, LUSERS, TIME ---
+
+TEST_CASE("OPER: 491 for a name that is no operator, 464 wrong password, 381 and +o", "[irc]") {
+  live_server srv{with_operator()};
+  srv.add_account("root", pw);
+  srv.add_account("bob", pw);
+  tcp_client bob{srv.irc_port(), "bob"};
+  bob.send_line("PASS " + pw);
+  irc_register(bob, "bob");
+  bob.send_line("OPER bob " + pw); // a real account, but no operator
+  bob.expect_line(S("491 bob :No O-lines for your host"));
+  bob.send_line("OPER root wrong-password");
+  bob.expect_line(S("464 bob :Password incorrect"));
+  bob.send_line("OPER root");
+  bob.expect_line(S("461 bob OPER :Not enough parameters"));
+  bob.send_line("MODE bob +o"); // +o only comes from OPER
+  bob.send_line("MODE bob");
+  bob.expect_line(S("221 bob +"));
+  become_operator(bob, "bob");
+  bob.send_line("MODE bob");
+  bob.expect_line(S("221 bob +o"));
+  bob.send_line("LUSERS");
+  bob.expect_line(S("251 bob :There are 1 users and 0 invisible on 1 servers"));
+  bob.expect_line(S("252 bob 1 :operator(s) online"));
+  bob.expect_line(S("254 bob 0 :channels formed"));
+  bob.expect_line(S("255 bob :I have 1 clients and 0 servers"));
+}
+
+TEST_CASE("an operator may MODE, TOPIC and KICK in channels where it is no op", "[irc]") {
+  live_server srv{with_operator()};
+  srv.add_account("root", pw);
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  create(alice, "alice", "#c");
+  join_seen(bob, "bob", "#c", "@alice bob", {&alice});
+  bob.send_line("MODE #c +m");
+  bob.expect_line(S("482 bob #c :You're not channel operator"));
+  become_operator(bob, "bob");
+  bob.send_line("MODE #c +m");
+  bob.expect_line(M("bob") + " MODE #c +m");
+  alice.expect_line(M("bob") + " MODE #c +m");
+  bob.send_line("TOPIC #c :set by an operator");
+  bob.expect_line(M("bob") + " TOPIC #c :set by an operator");
+  alice.expect_line(M("bob") + " TOPIC #c :set by an operator");
+  bob.send_line("KICK #c alice :operator's decision");
+  bob.expect_line(M("bob") + " KICK #c alice :operator's decision");
+  alice.expect_line(M("bob") + " KICK #c alice :operator's decision");
+  names(bob, "bob", "#c", "bob");
+}
+
+TEST_CASE("KILL: the victim gets an ERROR and is closed, others see its QUIT, 481, 401",
+          "[irc]") {
+  live_server srv{with_operator()};
+  srv.add_account("root", pw);
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  create(alice, "alice", "#c");
+  join_seen(carol, "carol", "#c", "@alice carol", {&alice});
+  alice.send_line("KILL bob :no reason");
+  alice.expect_line(S("481 alice :Permission Denied- You're not an IRC operator"));
+  become_operator(bob, "bob");
+  bob.send_line("KILL nobody :gone");
+  bob.expect_line(S("401 bob nobody :No such nick/channel"));
+  bob.send_line("KILL alice :spamming");
+  alice.expect_line("ERROR :Closing Link: parley (Killed (bob (spamming)))");
+  alice.expect_closed();
+  carol.expect_line(M("alice") + " QUIT :Killed (bob (spamming))");
+  sync(bob, "no-reply-to-the-killer");
+  names(carol, "carol", "#c", "carol");
+  // The nick is free again.
+  tcp_client again{srv.irc_port(), "alice again"};
+  irc_register(again, "alice");
+}
+
+TEST_CASE("KILL of a line-protocol user", "[irc]") {
+  live_server srv{with_operator()};
+  srv.add_account("root", pw);
+  tcp_client bob{srv.irc_port(), "bob"};
+  irc_register(bob, "bob");
+  become_operator(bob, "bob");
+  tcp_client carol{srv.line_port(), "carol"};
+  line_login(carol, "carol", pw);
+  bob.send_line("KILL carol :line users too");
+  carol.expect_line("ERROR disconnected by bob: line users too");
+  carol.expect_closed();
+}
+
+TEST_CASE("user modes: +i and -i, 501 for an unknown flag, 502 for another user", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  alice.send_line("MODE alice +i");
+  alice.expect_line(":alice MODE alice :+i");
+  alice.send_line("MODE alice +i"); // no change, no line
+  alice.send_line("MODE Alice");
+  alice.expect_line(S("221 alice +i"));
+  alice.send_line("MODE alice +z");
+  alice.expect_line(S("501 alice :Unknown MODE flag"));
+  alice.send_line("MODE alice -i");
+  alice.expect_line(":alice MODE alice :-i");
+  alice.send_line("MODE alice");
+  alice.expect_line(S("221 alice +"));
+  alice.send_line("MODE bob +i");
+  alice.expect_line(S("502 alice :Cant change mode for other users"));
+  sync(bob, "bob-unchanged");
+  bob.send_line("MODE bob");
+  bob.expect_line(S("221 bob +"));
+}
+
+TEST_CASE("user mode -o drops operator status: no more KILL", "[irc]") {
+  live_server srv{with_operator()};
+  srv.add_account("root", pw);
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  become_operator(bob, "bob");
+  bob.send_line("MODE bob -o");
+  bob.expect_line(":bob MODE bob :-o");
+  bob.send_line("MODE bob");
+  bob.expect_line(S("221 bob +"));
+  bob.send_line("KILL alice :no longer allowed");
+  bob.expect_line(S("481 bob :Permission Denied- You're not an IRC operator"));
+  sync(alice, "alice-still-here");
+}
+
+TEST_CASE("LUSERS no longer counts an operator that dropped +o", "[irc]") {
+  // 252 RPL_LUSEROP counts the operators online; after MODE nick -o the user is no operator.
+  live_server srv{with_operator()};
+  srv.add_account("root", pw);
+  tcp_client bob{srv.irc_port(), "bob"};
+  irc_register(bob, "bob");
+  become_operator(bob, "bob");
+  bob.send_line("MODE bob -o");
+  bob.expect_line(":bob MODE bob :-o");
+  bob.send_line("LUSERS");
+  bob.expect_line(S("251 bob :There are 1 users and 0 invisible on 1 servers"), 2000ms);
+  bob.expect_line(S("254 bob 0 :channels formed"), 2000ms);
+  bob.expect_line(S("255 bob :I have 1 clients and 0 servers"), 2000ms);
+}
+
+TEST_CASE("LUSERS on request counts registered users (both protocols) and channels", "[irc]") {
+  live_server srv{with_operator()};
+  srv.add_account("root", pw);
+  tcp_client dave{srv.line_port(), "dave"};
+  line_login(dave, "dave", pw); // a user, and #lobby
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    unregistered{srv.irc_port(), "unregistered"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  unregistered.send_line("NICK carol");
+  sync(unregistered);
+  create(alice, "alice", "#a");
+  create(bob, "bob", "#b");
+  alice.send_line("LUSERS");
+  alice.expect_line(S("251 alice :There are 3 users and 0 invisible on 1 servers"));
+  alice.expect_line(S("254 alice 3 :channels formed"));
+  alice.expect_line(S("255 alice :I have 3 clients and 0 servers"));
+  become_operator(bob, "bob");
+  alice.send_line("LUSERS");
+  alice.expect_line(S("251 alice :There are 3 users and 0 invisible on 1 servers"));
+  alice.expect_line(S("252 alice 1 :operator(s) online"));
+  alice.expect_line(S("254 alice 3 :channels formed"));
+  alice.expect_line(S("255 alice :I have 3 clients and 0 servers"));
+  bob.send_line("QUIT");
+  bob.expect_line("ERROR :Closing Link: parley (Quit: )");
+  bob.expect_closed();
+  alice.send_line("LUSERS"); // the operator is gone; #b is retired as the room sees fit
+  alice.expect_line(S("251 alice :There are 2 users and 0 invisible on 1 servers"));
+  auto line = alice.read_line();
+  INFO(line);
+  CHECK(std::regex_match(line, std::regex{":parley\\.local 254 alice [23] :channels formed"}));
+  alice.expect_line(S("255 alice :I have 2 clients and 0 servers"));
+}
+
+TEST_CASE("TIME answers 391 with the server name and the current UTC time", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"};
+  irc_register(alice, "alice");
+  auto before = unix_now();
+  alice.send_line("TIME");
+  auto line = alice.read_line();
+  auto after = unix_now();
+  std::vector<std::string> allowed;
+  for (auto t = before; t <= after; ++t) {
+    std::time_t secs = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%A %B %d %Y -- %H:%M:%S +00:00", &tm);
+    allowed.push_back(S(std::string{"391 alice parley.local :"} + buf));
+  }
+  INFO("got: " << line);
+  CHECK(std::find(allowed.begin(), allowed.end(), line) != allowed.end());
+}
+
+// --- QUIT across shared channels ---
+
+TEST_CASE("QUIT: a client that shares two channels with the quitter sees one QUIT", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  create(alice, "alice", "#a");
+  create(alice, "alice", "#b");
+  join_seen(bob, "bob", "#a", "@alice bob", {&alice});
+  join_seen(bob, "bob", "#b", "@alice bob", {&alice});
+  join_seen(carol, "carol", "#b", "@alice bob carol", {&alice, &bob});
+  bob.send_line("QUIT :see you");
+  bob.expect_line("ERROR :Closing Link: parley (Quit: see you)");
+  alice.expect_line(M("bob") + " QUIT :see you");
+  carol.expect_line(M("bob") + " QUIT :see you");
+  names(alice, "alice", "#a", "@alice"); // no second QUIT from #a ...
+  names(alice, "alice", "#b", "@alice carol"); // ... nor from #b
+}
+
+// --- IRCv3 capabilities ---
+
+TEST_CASE("server-time: lines from others carry @time=, numerics do not", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  register_with_caps(alice, "alice", "server-time");
+  irc_register(bob, "bob");
+  alice.send_line("JOIN #c");
+  expect_timed(alice, M("alice") + " JOIN #c");
+  alice.expect_line(S("331 alice #c :No topic is set"));
+  alice.expect_line(S("353 alice = #c @alice"));
+  alice.expect_line(S("366 alice #c :End of /NAMES list"));
+  join(bob, "bob", "#c", "@alice bob");
+  expect_timed(alice, M("bob") + " JOIN #c");
+  bob.send_line("PRIVMSG #c :what time is it?");
+  expect_timed(alice, M("bob") + " PRIVMSG #c :what time is it?");
+  bob.send_line("PRIVMSG alice :privately");
+  expect_timed(alice, M("bob") + " PRIVMSG alice :privately");
+  alice.send_line("PRIVMSG #c :no tags for bob");
+  bob.expect_line(M("alice") + " PRIVMSG #c :no tags for bob"); // bob did not ask
+  sync(alice);
+}
+
+TEST_CASE("account-tag: messages from an authenticated user carry account=, anonymous ones "
+          "none", "[irc]") {
+  live_server srv;
+  srv.add_account("dave", pw);
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    dave{srv.irc_port(), "dave"};
+  register_with_caps(alice, "alice", "account-tag");
+  irc_register(bob, "bob");
+  register_with_sasl(dave, "dave", "echo-message");
+  create(alice, "alice", "#c");
+  join_seen(bob, "bob", "#c", "@alice bob", {&alice});
+  join_seen(dave, "dave", "#c", "@alice bob dave", {&bob});
+  alice.expect_line("@account=dave " + M("dave") + " JOIN #c"); // every message dave causes
+  dave.send_line("PRIVMSG #c :signed");
+  alice.expect_line("@account=dave " + M("dave") + " PRIVMSG #c :signed");
+  bob.expect_line(M("dave") + " PRIVMSG #c :signed"); // bob did not ask
+  dave.expect_line(M("dave") + " PRIVMSG #c :signed"); // the echo: dave did not ask either
+  bob.send_line("PRIVMSG #c :anonymous");
+  alice.expect_line(M("bob") + " PRIVMSG #c :anonymous");
+  dave.expect_line(M("bob") + " PRIVMSG #c :anonymous");
+  dave.send_line("PRIVMSG alice :private and signed");
+  alice.expect_line("@account=dave " + M("dave") + " PRIVMSG alice :private and signed");
+  dave.expect_line(M("dave") + " PRIVMSG alice :private and signed");
+  sync(alice);
+}
+
+TEST_CASE("account-tag with PASS, and together with server-time", "[irc]") {
+  live_server srv;
+  srv.add_account("dave", pw);
+  tcp_client alice{srv.irc_port(), "alice"}, dave{srv.irc_port(), "dave"};
+  register_with_caps(alice, "alice", "account-tag server-time");
+  dave.send_line("PASS " + pw);
+  irc_register(dave, "dave");
+  dave.send_line("PRIVMSG alice :hello");
+  auto line = alice.read_line();
+  INFO(line);
+  auto [tags, rest] = untag(line);
+  CHECK(rest == M("dave") + " PRIVMSG alice :hello");
+  CHECK(tag_value(tags, "account") == std::optional<std::string>{"dave"});
+  auto time = tag_value(tags, "time");
+  REQUIRE(time);
+  check_server_time(*time);
+}
+
+TEST_CASE("away-notify: peers with the cap see AWAY (once), others nothing, WHO shows G",
+          "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"};
+  register_with_caps(alice, "alice", "away-notify");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  create(alice, "alice", "#a");
+  create(alice, "alice", "#b");
+  join_seen(bob, "bob", "#a", "@alice bob", {&alice});
+  join_seen(bob, "bob", "#b", "@alice bob", {&alice});
+  join_seen(carol, "carol", "#a", "@alice bob carol", {&alice, &bob});
+
+  bob.send_line("AWAY :gone");
+  bob.expect_line(S("306 bob :You have been marked as being away"));
+  alice.expect_line(M("bob") + " AWAY :gone");
+  // WHO asks each room; their answers come after anything they sent before.
+  alice.send_line("WHO #a");
+  alice.expect_line(S("352 alice #a alice parley parley.local alice H@ :0 alice"));
+  alice.expect_line(S("352 alice #a bob parley parley.local bob G :0 bob"));
+  alice.expect_line(S("352 alice #a carol parley parley.local carol H :0 carol"));
+  alice.expect_line(S("315 alice #a :End of WHO list"));
+  alice.send_line("WHO #b");
+  alice.expect_line(S("352 alice #b alice parley parley.local alice H@ :0 alice"));
+  alice.expect_line(S("352 alice #b bob parley parley.local bob G :0 bob"));
+  alice.expect_line(S("315 alice #b :End of WHO list"));
+  carol.send_line("WHO #a"); // carol did not ask for away-notify: no AWAY line before this
+  carol.expect_line(S("352 carol #a alice parley parley.local alice H@ :0 alice"));
+  carol.expect_line(S("352 carol #a bob parley parley.local bob G :0 bob"));
+  carol.expect_line(S("352 carol #a carol parley parley.local carol H :0 carol"));
+  carol.expect_line(S("315 carol #a :End of WHO list"));
+
+  bob.send_line("AWAY");
+  bob.expect_line(S("305 bob :You are no longer marked as being away"));
+  alice.expect_line(M("bob") + " AWAY");
+  names(alice, "alice", "#a", "@alice bob carol");
+  names(alice, "alice", "#b", "@alice bob");
+  carol.send_line("WHO #a");
+  carol.expect_line(S("352 carol #a alice parley parley.local alice H@ :0 alice"));
+  carol.expect_line(S("352 carol #a bob parley parley.local bob H :0 bob"));
+  carol.expect_line(S("352 carol #a carol parley parley.local carol H :0 carol"));
+  carol.expect_line(S("315 carol #a :End of WHO list"));
+}
+
+TEST_CASE("away-notify: a user who joins while away is announced as away after the JOIN",
+          "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"};
+  register_with_caps(alice, "alice", "away-notify");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  create(alice, "alice", "#c");
+  join_seen(carol, "carol", "#c", "@alice carol", {&alice});
+  bob.send_line("AWAY :brb");
+  bob.expect_line(S("306 bob :You have been marked as being away"));
+  join(bob, "bob", "#c", "@alice bob carol");
+  alice.expect_line(M("bob") + " JOIN #c");
+  alice.expect_line(M("bob") + " AWAY :brb");
+  carol.expect_line(M("bob") + " JOIN #c");
+  carol.send_line("WHO #c"); // and no AWAY line for carol before the answer
+  carol.expect_line(S("352 carol #c alice parley parley.local alice H@ :0 alice"));
+  carol.expect_line(S("352 carol #c bob parley parley.local bob G :0 bob"));
+  carol.expect_line(S("352 carol #c carol parley parley.local carol H :0 carol"));
+  carol.expect_line(S("315 carol #c :End of WHO list"));
+}
+
+TEST_CASE("multi-prefix: NAMES shows @+ to clients that asked, @ to the others", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"}, dave{srv.irc_port(), "dave"};
+  register_with_caps(alice, "alice", "multi-prefix");
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  register_with_caps(dave, "dave", "multi-prefix");
+  create(alice, "alice", "#c");
+  join_seen(bob, "bob", "#c", "@alice bob", {&alice});
+  join_seen(carol, "carol", "#c", "@alice bob carol", {&alice, &bob});
+  alice.send_line("MODE #c +ov bob bob");
+  for (auto* c : {&alice, &bob, &carol})
+    c->expect_line(M("alice") + " MODE #c +ov bob bob");
+  alice.send_line("MODE #c +v carol");
+  for (auto* c : {&alice, &bob, &carol})
+    c->expect_line(M("alice") + " MODE #c +v carol");
+  names(alice, "alice", "#c", "@alice @+bob +carol");
+  names(carol, "carol", "#c", "@alice @bob +carol");
+  join_seen(dave, "dave", "#c", "@alice @+bob +carol dave", {&alice, &bob, &carol});
+  carol.send_line("WHO #c"); // WHO flags show every prefix
+  carol.expect_line(S("352 carol #c alice parley parley.local alice H@ :0 alice"));
+  carol.expect_line(S("352 carol #c bob parley parley.local bob H@+ :0 bob"));
+  carol.expect_line(S("352 carol #c carol parley parley.local carol H+ :0 carol"));
+  carol.expect_line(S("352 carol #c dave parley parley.local dave H :0 dave"));
+  carol.expect_line(S("315 carol #c :End of WHO list"));
+}
+
+TEST_CASE("echo-message with server-time and client tags, and TAGMSG accepted silently",
+          "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  register_with_caps(alice, "alice", "echo-message message-tags server-time");
+  irc_register(bob, "bob");
+  alice.send_line("JOIN #c");
+  expect_timed(alice, M("alice") + " JOIN #c");
+  alice.expect_line(S("331 alice #c :No topic is set"));
+  alice.expect_line(S("353 alice = #c @alice"));
+  alice.expect_line(S("366 alice #c :End of /NAMES list"));
+  join(bob, "bob", "#c", "@alice bob");
+  expect_timed(alice, M("bob") + " JOIN #c");
+  alice.send_line("PRIVMSG #c :echoed with a time");
+  bob.expect_line(M("alice") + " PRIVMSG #c :echoed with a time");
+  expect_timed(alice, M("alice") + " PRIVMSG #c :echoed with a time");
+  alice.send_line("@+draft/reply=123;+example.com/x=y PRIVMSG bob :with client tags");
+  bob.expect_line(M("alice") + " PRIVMSG bob :with client tags");
+  expect_timed(alice, M("alice") + " PRIVMSG bob :with client tags");
+  alice.send_line("@+typing=active TAGMSG #c");
+  alice.send_line("@+typing=active TAGMSG bob");
+  sync(alice, "tagmsg-answered-nothing");
+  sync(bob, "tagmsg-relayed-nothing");
+}
+
+// --- Flood control ---
+
+TEST_CASE("flood control: 20 PINGs at once all get their PONG, paced after a burst", "[irc]") {
+  fixture_options opts;
+  opts.flood_penalty_ms = 100;
+  opts.flood_burst_ms = 300;
+  live_server srv{opts};
+  tcp_client alice{srv.irc_port(), "alice"};
+  irc_register(alice, "alice");
+  std::string burst;
+  for (int i = 0; i < 20; ++i)
+    burst += "PING p" + std::to_string(i) + "\r\n";
+  auto t0 = steady::now();
+  alice.send(burst);
+  std::vector<steady::duration> at;
+  for (int i = 0; i < 20; ++i) {
+    alice.expect_line(S("PONG parley.local p" + std::to_string(i)));
+    at.push_back(steady::now() - t0);
+  }
+  using std::chrono::milliseconds;
+  INFO("the second PONG came after " << std::chrono::duration_cast<milliseconds>(at[1]).count()
+                                     << " ms, the last after "
+                                     << std::chrono::duration_cast<milliseconds>(at[19]).count()
+                                     << " ms");
+  // At most burst/penalty + 1 lines go at once (fewer: registration used some of the burst);
+  // the rest come one per penalty, so the 20th no sooner than 15 penalties later.
+  CHECK(at[1] < 600ms);
+  CHECK(at[19] >= 1000ms);
+}
+
+TEST_CASE("flood control: with penalty 0, 20 PINGs at once are answered promptly", "[irc]") {
+  fixture_options opts;
+  opts.flood_penalty_ms = 0;
+  opts.flood_burst_ms = 300;
+  live_server srv{opts};
+  tcp_client alice{srv.irc_port(), "alice"};
+  irc_register(alice, "alice");
+  std::string burst;
+  for (int i = 0; i < 20; ++i)
+    burst += "PING p" + std::to_string(i) + "\r\n";
+  auto t0 = steady::now();
+  alice.send(burst);
+  for (int i = 0; i < 20; ++i)
+    alice.expect_line(S("PONG parley.local p" + std::to_string(i)));
+  INFO("the last PONG came after " << ms_since(t0));
+  CHECK(steady::now() - t0 < 1000ms);
+}
+
+TEST_CASE("flood control: operators are exempt", "[irc]") {
+  fixture_options opts = with_operator();
+  opts.flood_penalty_ms = 100;
+  opts.flood_burst_ms = 300;
+  live_server srv{opts};
+  srv.add_account("root", pw);
+  tcp_client bob{srv.irc_port(), "bob"};
+  irc_register(bob, "bob");
+  become_operator(bob, "bob");
+  std::string burst;
+  for (int i = 0; i < 20; ++i)
+    burst += "PING p" + std::to_string(i) + "\r\n";
+  // Registration and OPER may still be paying off a short wait before the first line.
+  auto t0 = steady::now();
+  bob.send(burst);
+  for (int i = 0; i < 20; ++i)
+    bob.expect_line(S("PONG parley.local p" + std::to_string(i)));
+  INFO("the last PONG came after " << ms_since(t0));
+  CHECK(steady::now() - t0 < 1000ms);
+}
+
+// --- Line lengths with tags ---
+
+TEST_CASE("417 for a 600-byte line without tags, but 1000 bytes of tags before a short body are "
+          "fine", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  const std::string head = "PRIVMSG bob :";
+  alice.send_line(head + std::string(600 - head.size(), 'x'));
+  alice.expect_line(S("417 alice :Input line was too long"));
+  // 1000 bytes of tags ("@+a=vvv... "), then a short body.
+  std::string tags = "@+a=" + std::string(1000 - 5, 'v') + " ";
+  REQUIRE(tags.size() == 1000);
+  alice.send_line(tags + head + "short body");
+  bob.expect_line(M("alice") + " PRIVMSG bob :short body");
+  // Tags do not count toward the body's 512 bytes, which still apply.
+  alice.send_line(tags + head + std::string(510 - head.size(), 'y'));
+  bob.expect_line(M("alice") + " PRIVMSG bob :" + std::string(510 - head.size(), 'y'));
+  alice.send_line(tags + head + std::string(511 - head.size(), 'z'));
+  alice.expect_line(S("417 alice :Input line was too long"));
+  // More than 8191 bytes of tags: too long too; the connection stays usable.
+  alice.send_line("@+a=" + std::string(9000, 'w') + " " + head + "huge tags");
+  alice.expect_line(S("417 alice :Input line was too long"));
+  sync(alice);
+  sync(bob, "bob-got-nothing-more");
+}
+
+// --- Topics in LIST, secret channels in NAMES, TOPICLEN, account-tag on other events ---
+
+TEST_CASE("TOPIC: a topic longer than TOPICLEN (307) is cut", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"};
+  irc_register(alice, "alice");
+  create(alice, "alice", "#c");
+  auto topic = std::string(400, 't');
+  alice.send_line("TOPIC #c :" + topic);
+  alice.expect_line(M("alice") + " TOPIC #c :" + topic.substr(0, 307));
+  alice.send_line("TOPIC #c");
+  alice.expect_line(S("332 alice #c " + T(topic.substr(0, 307))));
+}
+
+TEST_CASE("LIST shows each channel's topic in 322", "[irc]") {
+  // RFC 2812 / Modern IRC: RPL_LIST is "<client> <channel> <client count> :<topic>"; now that
+  // topics can be set, LIST should show them (actors/irc_channels.cpp cmd_list always sends "").
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"};
+  irc_register(alice, "alice");
+  create(alice, "alice", "#c");
+  alice.send_line("TOPIC #c :the topic");
+  alice.expect_line(M("alice") + " TOPIC #c :the topic");
+  alice.send_line("LIST");
+  alice.expect_line(S("321 alice Channel :Users  Name"));
+  alice.expect_line(S("322 alice #c 1 :the topic"), 2000ms);
+  alice.expect_line(S("323 alice :End of /LIST"), 2000ms);
+}
+
+TEST_CASE("NAMES of a secret channel uses the '@' channel type", "[irc]") {
+  // RFC 2812 / Modern IRC 353: <symbol> is '@' for secret channels, '=' for public ones
+  // (actors/irc_channels.cpp passes secret=false to names_reply everywhere).
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  create(alice, "alice", "#c");
+  alice.send_line("MODE #c +s");
+  alice.expect_line(M("alice") + " MODE #c +s");
+  alice.send_line("NAMES #c");
+  alice.expect_line(S("353 alice @ #c @alice"), 2000ms);
+  alice.expect_line(S("366 alice #c :End of /NAMES list"), 2000ms);
+  bob.send_line("JOIN #c");
+  bob.expect_line(M("bob") + " JOIN #c");
+  bob.expect_line(S("331 bob #c :No topic is set"));
+  bob.expect_line(S("353 bob @ #c :@alice bob"), 2000ms);
+}
+
+TEST_CASE("account-tag: JOIN and PART of an authenticated user carry account= too", "[irc]") {
+  // IRCv3 account-tag: the server adds the tag to the messages a logged-in user sends, not only
+  // PRIVMSG/NOTICE (room broadcasts of JOIN, PART, QUIT, NICK, TOPIC, MODE, KICK carry none).
+  live_server srv;
+  srv.add_account("dave", pw);
+  tcp_client alice{srv.irc_port(), "alice"}, dave{srv.irc_port(), "dave"};
+  register_with_caps(alice, "alice", "account-tag");
+  dave.send_line("PASS " + pw);
+  irc_register(dave, "dave");
+  create(alice, "alice", "#c");
+  join(dave, "dave", "#c", "@alice dave");
+  alice.expect_line("@account=dave " + M("dave") + " JOIN #c", 2000ms);
+  dave.send_line("PART #c");
+  alice.expect_line("@account=dave " + M("dave") + " PART #c", 2000ms);
+}
