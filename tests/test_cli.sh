@@ -423,7 +423,7 @@ if start_server "$TMP/serve-trace.log" serve --data-dir "$DATA" --listen 127.0.0
     grep -q '"clock":"monotonic".*"kind":"meta"' "$TMP/live.trace.jsonl"
   check "the live trace has the accept and read network events" \
     trace_has '"kind":"net","action":"accept"'
-  check "the live trace has alice's chat line in the room" trace_has 'post_line(\"alice\", \"traced hello\", 0)'
+  check "the live trace has alice's chat line in the room" trace_has 'post_line(\"alice\", \"traced hello\", 0, '
   check "the live trace names actors stably" trace_has '"to":"room/lobby"'
   DETAIL="$(grep -c . "$TMP/live.trace.jsonl") lines"
   check "the live trace never contains the password" bash -c "! grep -q second-pass '$TMP/live.trace.jsonl'"

@@ -6,12 +6,66 @@
 
 #include <functional>
 #include <string>
+#include <type_traits>
+#include <typeinfo>
 
 #include "caf/all.hpp"
 
 #include "trace/tracer.hpp"
 
 namespace parley::trace {
+
+namespace detail {
+
+// The message types an actor's typed interface takes (none for an untyped actor).
+template <class Base, class = void>
+struct signatures_of {
+  using type = caf::detail::type_list<>;
+};
+template <class Base>
+struct signatures_of<Base, std::void_t<typename Base::signatures>> {
+  using type = typename Base::signatures;
+};
+
+// Appends "(x)" for a message of one element of type In, as caf::to_string renders it, into
+// `out` without the temporaries of to_string; false if the element is not an In.
+template <class Sig>
+struct render_one {
+  static bool apply(const std::type_info&, const caf::type_erased_tuple&, std::string&) {
+    return false;
+  }
+};
+template <class In, class Out>
+struct render_one<caf::typed_mpi<caf::detail::type_list<In>, Out>> {
+  static bool apply(const std::type_info& rtti, const caf::type_erased_tuple& xs,
+                    std::string& out) {
+    if (rtti != typeid(In))
+      return false;
+    out += '(';
+    caf::detail::stringification_inspector f{out};
+    f(*static_cast<const In*>(xs.get(0)));
+    out += ')';
+    return true;
+  }
+};
+
+template <class... Sigs>
+bool render_typed(caf::detail::type_list<Sigs...>, const caf::type_erased_tuple& xs,
+                  std::string& out) {
+  if (xs.size() != 1)
+    return false;
+  const auto* rtti = xs.type(0).second;
+  return rtti && (render_one<Sigs>::apply(*rtti, xs, out) || ...);
+}
+
+inline bool render_typed(caf::none_t, const caf::type_erased_tuple&, std::string&) {
+  return false; // an untyped actor
+}
+
+// This thread's rendering of the message being handled.
+inline thread_local std::string rendering_buffer;
+
+} // namespace detail
 
 template <class Base>
 class traced : public Base {
@@ -27,19 +81,26 @@ public:
 
   void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit* eu) override {
     if (tracer_ && ptr)
-      tracer_->message_sent(ptr.get());
+      pending_.put(ptr.get(), tracer_->origin());
     Base::enqueue(std::move(ptr), eu);
   }
 
   caf::invoke_message_result consume(caf::mailbox_element& x) override {
     if (!tracer_)
       return Base::consume(x);
-    // Render before the handler runs: handlers may move out of the content.
+    // Render before the handler runs: handlers may move out of the content. A message of the
+    // actor's typed interface is rendered straight into a reused buffer; anything else (CAF's
+    // own messages, an untyped actor's) by caf::to_string. Both give the same text.
     auto from = x.sender ? x.sender->id() : 0;
-    auto rendering = caf::to_string(x.content());
+    auto& rendering = detail::rendering_buffer;
+    rendering.clear();
+    if (!detail::render_typed(typename detail::signatures_of<Base>::type{}, x.content(),
+                              rendering))
+      rendering = caf::to_string(x.content());
     if (filter_)
       filter_(rendering);
-    tracer_->message_handling(&x, from, this->id(), rendering, x.mid.is_response());
+    tracer_->message_handling(pending_.take(&x), from, this->id(), rendering,
+                              x.mid.is_response());
     auto result = Base::consume(x);
     tracer_->handling_done();
     return result;
@@ -58,6 +119,7 @@ public:
 private:
   tracer* tracer_ = nullptr;
   std::function<void(std::string&)> filter_;
+  tracer::pending_links pending_; ///< links of the messages in the mailbox
 };
 
 /// Replaces the arguments of a rendering "(type(a, b))" that starts with "(type(" by `what`.

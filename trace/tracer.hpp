@@ -3,15 +3,24 @@
 // their handlers: the traced mixin (trace/traced.hpp) reports every message it sees, so a new
 // message type cannot be forgotten. The tracer is handed to actors at spawn time; with none,
 // nothing is recorded and nothing is paid beyond a null check.
+//
+// How a line reaches the disk: the file is mapped (MAP_SHARED) in windows of up to 64 MiB
+// reserved ahead with fallocate(2), and every event is copied into the mapping, its newline
+// last. Pages of a shared file mapping belong to the page cache, not to the process, so a crash
+// (even kill -9) loses at most the line being copied; what follows the last line of a crashed
+// recording is zero bytes up to the reserved size, which `parley trace` ignores. A clean close
+// cuts the file to its exact length. Where the file cannot be mapped or reserved (a file system
+// without fallocate, a pipe), each line is written with its own write(2) instead.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace parley::trace {
@@ -34,14 +43,43 @@ public:
   /// Records the end of actor `id`: a stop, or a crash when `reason` is not empty.
   void actor_stopped(std::uint64_t id, const std::string& reason);
 
-  /// A message is being enqueued for some actor (`element` is its mailbox element): remember
-  /// the event during which it was sent (this thread's current event) as its parent.
-  void message_sent(const void* element);
+  /// Where a message comes from: the event during which it was sent, and that event's cause.
+  struct link {
+    std::uint64_t parent;
+    std::uint64_t cause;
+  };
 
-  /// Actor `to` is about to handle `element`; records the event, which becomes this thread's
-  /// current event until handled_done(). `rendering` is CAF's to_string of the content.
-  void message_handling(const void* element, std::uint64_t from, std::uint64_t to,
-                        const std::string& rendering, bool response);
+  /// The links of the messages waiting in one actor's mailbox, in the order they arrived (the
+  /// traced mixin keeps one per actor). An actor mostly handles its messages in that order, so
+  /// the one it takes is nearly always the first; a message handled out of order (a response
+  /// awaited while others wait) is searched for. Nothing is allocated per message.
+  class pending_links {
+  public:
+    pending_links() = default;
+    pending_links(const pending_links&) = delete;
+    pending_links& operator=(const pending_links&) = delete;
+    void put(const void* element, link l);
+    link take(const void* element); ///< {0, 0} if unknown (a message that was not enqueued)
+  private:
+    struct entry {
+      const void* element;
+      link origin;
+    };
+    std::mutex mtx_;
+    std::unique_ptr<entry[]> ring_;
+    std::size_t mask_ = 0; ///< capacity - 1 (a power of two), when ring_ is allocated
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
+  };
+
+  /// The link of a message sent now from this thread: its current event, if it has one.
+  link origin() const;
+
+  /// Actor `to` is about to handle a message that came from `origin`; records the event, which
+  /// becomes this thread's current event until handling_done(). `rendering` is CAF's rendering
+  /// of the content, "(type(arguments))", after the actor's render filter.
+  void message_handling(link origin, std::uint64_t from, std::uint64_t to,
+                        std::string_view rendering, bool response);
   void handling_done();
 
   /// A network event (`action`: accept, read, write, close, lost); it stays this thread's
@@ -52,28 +90,28 @@ public:
   /// An injected fault (simulator only).
   void fault(const std::string& kind, const std::string& target);
 
-  std::uint64_t events() const { return seq_; }
+  std::uint64_t events() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return seq_;
+  }
+
+  /// The trace file's output: a growing shared mapping (see the top of this file).
+  class output;
 
 private:
-  struct link {
-    std::uint64_t parent;
-    std::uint64_t cause;
-  };
-
-  const std::string& name_of(std::uint64_t id);
-  void write(std::string line);
+  const std::string& name_of(std::uint64_t id); ///< JSON string literal; caller holds mtx_
   std::uint64_t begin_event(link origin); ///< assigns seq, makes it current; caller holds mtx_
 
-  std::mutex mtx_;
-  int fd_ = -1;
+  mutable std::mutex mtx_;
+  std::unique_ptr<output> out_;
   clock_fn now_;
   std::uint64_t seq_ = 0;
-  std::map<std::uint64_t, std::string> names_;
-  std::unordered_map<const void*, link> in_flight_; ///< element -> its sending event
-  std::string scratch_;
+  std::unordered_map<std::uint64_t, std::string> names_; ///< id -> name as a JSON string literal
 };
 
 /// JSON string literal for `s` (quotes included), valid UTF-8 even if `s` is not.
-std::string json_string(const std::string& s);
+std::string json_string(std::string_view s);
+/// Appends the JSON string literal for `s` to `out`.
+void append_json_string(std::string& out, std::string_view s);
 
 } // namespace parley::trace

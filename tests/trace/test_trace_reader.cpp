@@ -107,6 +107,44 @@ TEST_CASE("a cut-off last line is skipped with a warning", "[trace][reader]") {
   }
 }
 
+TEST_CASE("the zero bytes after a recording that was not closed are ignored", "[trace][reader]") {
+  // The recorder maps the file ahead of its lines: after a crash, zero bytes follow the last
+  // line, maybe with a cut-off line before them.
+  const std::string ev1 = R"({"seq":1,"t":0,"kind":"fault","fault":"x"})";
+  const std::string ev2 = R"({"seq":2,"t":5,"kind":"fault","fault":"y"})";
+  const std::string zeros(5000, '\0');
+  SECTION("zeros right after a whole line") {
+    std::ostringstream w;
+    auto t = read_text(meta_line + "\n" + ev1 + "\n" + ev2 + "\n" + zeros, w);
+    CHECK(t.events.size() == 2);
+    CHECK(w.str() == "mem.jsonl: ends in 5000 zero bytes after line 3 (the recording was not "
+                     "closed: a crash, or still recording); ignored\n");
+  }
+  SECTION("a cut-off line before the zeros") {
+    std::ostringstream w;
+    auto t = read_text(meta_line + "\n" + ev1 + "\n" + ev2.substr(0, 20) + zeros, w);
+    CHECK(t.events.size() == 1);
+    CHECK(w.str() == "mem.jsonl: line 3 is incomplete (the recording was cut off); ignored\n");
+  }
+  SECTION("a cut-off line with a gap of zeros inside") {
+    std::ostringstream w;
+    auto cut = ev2;
+    cut[10] = '\0';
+    auto t = read_text(meta_line + "\n" + ev1 + "\n" + cut.substr(0, 30) + zeros, w);
+    CHECK(t.events.size() == 1);
+    CHECK(w.str() == "mem.jsonl: line 3 is incomplete (the recording was cut off); ignored\n");
+  }
+  SECTION("a whole last line whose newline was not written yet") {
+    std::ostringstream w;
+    auto t = read_text(meta_line + "\n" + ev1 + "\n" + ev2 + zeros, w);
+    CHECK(t.events.size() == 2);
+    CHECK(w.str().empty());
+  }
+  SECTION("zeros where the meta line should be") {
+    CHECK(error_of(zeros) == "mem.jsonl: the recording was cut off before its meta line was complete");
+  }
+}
+
 TEST_CASE("the reader checks fields, order and the format version", "[trace][reader]") {
   auto with = [](const std::string& line) { return meta_line + "\n" + line + "\n"; };
   CHECK(error_of(with(R"({"seq":1,"t":0,"kind":"net","action":"read"})")) ==

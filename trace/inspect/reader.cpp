@@ -213,6 +213,20 @@ trace read_trace(std::istream& in, const std::string& path, std::ostream& warnin
   while (std::getline(in, text)) {
     ++line;
     bool unterminated = in.eof();
+    if (unterminated && !text.empty() && text.back() == '\0') {
+      // The recorder maps the file ahead of its lines (docs/traces.md): a recording it did not
+      // close (a crash, or one still being written) ends in zero bytes, after at most one
+      // cut-off line.
+      auto keep = text.find_last_not_of('\0');
+      auto zeros = text.size() - (keep == std::string::npos ? 0 : keep + 1);
+      text.resize(text.size() - zeros);
+      if (text.empty()) {
+        if (line > 1)
+          warnings << path << ": ends in " << zeros << " zero bytes after line " << line - 1
+                   << " (the recording was not closed: a crash, or still recording); ignored\n";
+        break;
+      }
+    }
     if (!text.empty() && text.back() == '\r')
       text.pop_back();
     auto j = parse_line(text, unterminated, path, line, warnings);
