@@ -371,6 +371,11 @@ void cmd_authenticate(connection_self self, const irc_message& m) {
     reply(self, numeric::ERR_SASLABORTED);
     return;
   }
+  // A 400-byte chunk announces more to come (IRCv3 sasl); a PLAIN payload never needs it.
+  if (arg.size() >= 400) {
+    reply(self, numeric::ERR_SASLTOOLONG);
+    return;
+  }
   sasl_plain(self, arg);
 }
 

@@ -106,6 +106,23 @@ TEST_CASE("SASL PLAIN: success gives 900 and 903, then 907 for a second try", "[
   c.expect_line(S("907 alice :You have already authenticated using SASL"));
 }
 
+TEST_CASE("SASL: a payload of 400 bytes or more gets 905, then SASL can start again", "[irc]") {
+  live_server srv;
+  srv.add_account("alice", pw);
+  tcp_client c{srv.irc_port(), "alice"};
+  c.send_line("CAP REQ :sasl");
+  c.expect_line(S("CAP * ACK sasl"));
+  c.send_line("AUTHENTICATE PLAIN");
+  c.expect_line("AUTHENTICATE +");
+  c.send_line("AUTHENTICATE " + std::string(400, 'A'));
+  c.expect_line(S("905 * :SASL message too long"));
+  c.send_line("AUTHENTICATE PLAIN");
+  c.expect_line("AUTHENTICATE +");
+  c.send_line("AUTHENTICATE " + base64(std::string{"\0alice\0", 7} + pw));
+  c.expect_line(S("900 * alice!alice@parley alice :You are now logged in as alice"));
+  c.expect_line(S("903 * :SASL authentication successful"));
+}
+
 TEST_CASE("SASL PLAIN before NICK: the 900 mask uses the account", "[irc]") {
   live_server srv;
   srv.add_account("alice", pw);
