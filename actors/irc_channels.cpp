@@ -303,7 +303,8 @@ std::vector<mode_change> parse_modes(const irc_message& m) {
   return out;
 }
 
-std::string mode_string(const room_modes& m, bool show_key) {
+/// 324's parameters after the channel: the letters ("+klnt"), then the arguments in order.
+std::vector<std::string> mode_params(const room_modes& m, bool show_key) {
   std::string letters = "+";
   std::vector<std::string> args;
   if (m.invite_only)
@@ -321,9 +322,8 @@ std::string mode_string(const room_modes& m, bool show_key) {
                        flag{m.topic_lock, 't'}})
     if (on)
       letters += c;
-  for (const auto& a : args)
-    letters += " " + a;
-  return letters;
+  args.insert(args.begin(), letters);
+  return args;
 }
 
 void report_mode_result(connection_self self, const std::string& channel,
@@ -477,14 +477,8 @@ void cmd_channel_mode(connection_self self, const irc_message& m) {
         self, handle, get_room_info{},
         [self, channel, room](get_room_info_result& r) {
           bool member = self->state.irc.channels.count(room) != 0;
-          auto modes = mode_string(r.modes, member);
-          auto space = modes.find(' ');
-          std::vector<std::string> params{channel, modes.substr(0, space)};
-          for (std::size_t at = space; at != std::string::npos;) {
-            auto end = modes.find(' ', at + 1);
-            params.push_back(modes.substr(at + 1, end == std::string::npos ? end : end - at - 1));
-            at = end;
-          }
+          auto params = mode_params(r.modes, member);
+          params.insert(params.begin(), channel);
           reply(self, numeric::RPL_CHANNELMODEIS, std::move(params));
         },
         failed(self, "MODE"));

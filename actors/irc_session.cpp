@@ -36,10 +36,15 @@ std::string middle_param(const std::string& s) {
 }
 
 // "2026-11-27T20:41:07.123Z", the form of the server-time tag.
-std::string iso_time(std::int64_t ms) {
+std::tm utc_of(std::int64_t ms) {
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
+  return tm;
+}
+
+std::string iso_time(std::int64_t ms) {
+  auto tm = utc_of(ms);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
@@ -557,10 +562,7 @@ void cmd_version(connection_self self, const irc_message&) {
 }
 
 void cmd_time(connection_self self, const irc_message&) {
-  auto ms = wall_ms(self);
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
+  auto tm = utc_of(wall_ms(self));
   char buf[64];
   std::strftime(buf, sizeof buf, "%A %B %d %Y -- %H:%M:%S +00:00", &tm);
   reply(self, numeric::RPL_TIME, {self->state.cfg.server_name}, buf);

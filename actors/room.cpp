@@ -154,13 +154,12 @@ join_room_result handle_add(room_self self, add_member& x) {
 
 // Who may post: members, unless the room is moderated or they are banned (operators and
 // voiced members always may); outsiders only when the room takes outside lines (-n).
-refusal post_refusal(const room_state& st, const post_line& x) {
-  auto i = st.members.find(x.sender);
-  if (i == st.members.end())
+refusal post_refusal(const room_state& st, const post_line& x, const member_entry* member) {
+  if (member == nullptr)
     return st.modes.no_outside || is_banned(st, x.mask) || st.modes.moderated
              ? refusal::cannot_send
              : refusal::none;
-  const auto& m = i->second;
+  const auto& m = *member;
   if (m.op || m.voice)
     return refusal::none;
   if (st.modes.moderated || is_banned(st, m.mask))
@@ -170,11 +169,12 @@ refusal post_refusal(const room_state& st, const post_line& x) {
 
 post_line_result handle_post(room_self self, post_line& x) {
   auto& st = self->state;
-  if (auto why = post_refusal(st, x); why != refusal::none)
-    return {why};
   auto i = st.members.find(x.sender);
-  const auto& mask = i != st.members.end() ? i->second.mask : x.mask;
-  const auto& account = i != st.members.end() ? i->second.account : x.account;
+  const member_entry* member = i == st.members.end() ? nullptr : &i->second;
+  if (auto why = post_refusal(st, x, member); why != refusal::none)
+    return {why};
+  const auto& mask = member != nullptr ? member->mask : x.mask;
+  const auto& account = member != nullptr ? member->account : x.account;
   auto channel = irc::channel_of(st.name);
   deliver_text out;
   switch (x.kind) {
