@@ -34,7 +34,8 @@ struct irc_session_state {
   bool oper = false;      ///< a server operator (OPER): user mode +o
   bool invisible = false; ///< user mode +i
   std::uint64_t once_issued = 0;       ///< counter behind this session's deliver_text::once ids
-  std::deque<std::uint64_t> once_seen; ///< recent once ids shown to this client
+  /// Recent once ids shown to this client (a vector: unlike a deque, empty costs nothing).
+  std::vector<std::uint64_t> once_seen;
   /// Flood control: the classic ircd "message time", which every line moves forward by the
   /// penalty; input waits while it runs more than the allowed burst ahead of the clock.
   caf::actor_clock::time_point flood_time;

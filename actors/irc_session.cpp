@@ -777,7 +777,7 @@ void irc_deliver(connection_self self, const deliver_text& x) {
       return;
     st.once_seen.push_back(x.once);
     if (st.once_seen.size() > 64) // an event reaches a client within a few deliveries
-      st.once_seen.pop_front();
+      st.once_seen.erase(st.once_seen.begin());
   }
   auto tags = tags_for(self, x.account);
   if (tags.empty())

@@ -21,7 +21,12 @@ struct link {
   bool closing = false; ///< the server asked to close: the peer's close is not news
   bool paused = false;  ///< the connection asked not to be read (back-pressure)
   bool halted = false;  ///< CAF was told to stop reading the socket (see on_data)
+  bool big_reads = false; ///< reads use read_chunk_bytes (a client that sends a lot)
 };
+
+/// Every connection starts reading in chunks this small: CAF keeps a read buffer of the chunk
+/// size per connection, and most clients never send more than a line at a time.
+constexpr std::size_t first_read_chunk_bytes = 512;
 
 /// Self-message: trigger reading again after a resume (see on_set_reading); `after_ms` is
 /// this try's delay.
@@ -32,6 +37,9 @@ struct retrigger_read {
 template <class F> typename F::result_type inspect(F& f, retrigger_read& x) {
   return f(caf::meta::type_name("retrigger_read"), x.id, x.after_ms);
 }
+
+/// An idle connection's write buffer keeps at most this much capacity (release_idle_buffer).
+constexpr std::size_t keep_write_buffer_bytes = 4096;
 
 /// A resume triggers reading now and again after 2, 4, ... up to this many milliseconds.
 constexpr std::uint32_t max_retrigger_ms = 1024;
@@ -76,7 +84,8 @@ caf::expected<std::string> open_endpoint(tcp_self self, const std::string& endpo
 
 void on_new_connection(tcp_self self, const caf::io::new_connection_msg& msg) {
   auto hdl = msg.handle;
-  self->configure_read(hdl, caf::io::receive_policy::at_most(self->state.cfg.read_chunk_bytes));
+  // Idle clients keep a small read buffer; one whose reads fill it gets the full size (on_data).
+  self->configure_read(hdl, caf::io::receive_policy::at_most(first_read_chunk_bytes));
   self->ack_writes(hdl, true);
   auto id = id_of(hdl);
   self->state.links.emplace(id, link{});
@@ -98,6 +107,12 @@ void on_data(tcp_self self, caf::io::new_data_msg& msg) {
   if (i == self->state.links.end())
     return;
   auto& l = i->second;
+  if (!l.big_reads && msg.buf.size() >= first_read_chunk_bytes &&
+      self->state.cfg.read_chunk_bytes > first_read_chunk_bytes) {
+    l.big_reads = true;
+    self->configure_read(msg.handle,
+                         caf::io::receive_policy::at_most(self->state.cfg.read_chunk_bytes));
+  }
   if (!l.sink) {
     l.early.append(msg.buf.begin(), msg.buf.end());
     return;
@@ -149,6 +164,16 @@ void on_peer_closed(tcp_self self, connection_id id) {
     self->send(i->second.sink, connection_lost{id, "connection lost"});
   }
   self->state.links.erase(i);
+}
+
+// CAF's two write buffers per connection keep the capacity of their largest burst (a JOIN
+// into a big channel, a flood of chat): thousands of idle connections would each hold what
+// they once needed. Once everything is sent, the idle one is given back; the two swap roles at
+// each flush, so both shrink over time.
+void release_idle_buffer(tcp_self self, caf::io::connection_handle hdl) {
+  auto& buf = self->wr_buf(hdl);
+  if (buf.empty() && buf.capacity() > keep_write_buffer_bytes)
+    std::vector<char>{}.swap(buf);
 }
 
 // CAF 0.17 queues a halt's or trigger's change to the event loop and applies it at the end of
@@ -218,6 +243,8 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
       auto i = self->state.links.find(id_of(msg.handle));
       if (i != self->state.links.end() && i->second.sink)
         self->send(i->second.sink, bytes_flushed{i->first, msg.written});
+      if (msg.remaining == 0)
+        release_idle_buffer(self, msg.handle);
     },
     [self](const caf::io::connection_closed_msg& msg) { on_peer_closed(self, id_of(msg.handle)); },
     [](const caf::io::acceptor_closed_msg&) {},

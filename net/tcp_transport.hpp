@@ -14,7 +14,9 @@ class tracer;
 namespace parley::net {
 
 struct tcp_transport_config {
-  std::size_t read_chunk_bytes = 4096; ///< per read; also what each connection pre-allocates
+  /// Per read once a client sends a lot (CAF keeps a buffer this big for it); every connection
+  /// starts with 512-byte reads.
+  std::size_t read_chunk_bytes = 4096;
   trace::tracer* tracer = nullptr;     ///< records network events and the transport's messages
 };
 
