@@ -171,7 +171,8 @@ class Server:
         if self.kind == "parley":
             cmd = [self.args.parley, "serve", "--data-dir", os.path.join(d, "data"),
                    "--listen", "127.0.0.1:0", "--irc-listen", "127.0.0.1:0",
-                   "--max-connections", "20000", "--log-level", "info"]
+                   "--max-connections", "20000", "--log-level", "info",
+                   "--irc-flood-penalty-ms", "0"]  # flood control off, like the peers' limits
             if self.trace:
                 self.trace_file = os.path.join(d, "trace.jsonl")
                 cmd += ["--trace", self.trace_file]
