@@ -14,26 +14,37 @@ namespace detail {
 
 namespace text = protocol::text;
 
-void write_shared(connection_self self, const shared_text& t) {
+// A slow reader is the transport's to bound (attach_connection::max_output_bytes): rooms write
+// to it too, so only the transport sees all that waits for the client.
+void write_shared(connection_self self, const shared_text& t, std::uint64_t once) {
   auto& st = self->state;
   if (st.ph == phase::closed)
     return;
-  st.unflushed += t.size();
-  if (st.unflushed > st.cfg.max_output_bytes) {
-    // A slow reader: its queue would grow without bound. Drop it rather than the server's memory.
-    finish(self, "output queue overflow (client too slow)", true);
-    return;
-  }
-  self->send(st.deps.transport, net::write_bytes{st.id, t});
+  self->send(st.deps.transport, net::write_bytes{st.id, t, once});
 }
 
 void write(connection_self self, std::string s) { write_shared(self, shared_text{std::move(s)}); }
+
+void route_deliveries(connection_self self, const room_actor& room, const std::string& name) {
+  auto& st = self->state;
+  delivery_route r;
+  r.transport = st.deps.transport;
+  r.conn = st.id;
+  r.wall_clock_offset_ms = st.cfg.wall_clock_offset_ms;
+  if (st.cfg.protocol == wire_protocol::irc) {
+    const auto& caps = st.irc.caps;
+    r.style = render_style::irc;
+    r.server_time = caps.count("server-time") != 0;
+    r.account_tag = caps.count("account-tag") != 0;
+    r.away_notify = caps.count("away-notify") != 0;
+  }
+  self->send(room, set_delivery_route{name, std::move(r)});
+}
 
 void finish(connection_self self, const std::string& reason, bool close_socket) {
   auto& st = self->state;
   if (st.ph == phase::closed)
     return;
-  bool overflow = st.unflushed > st.cfg.max_output_bytes;
   st.ph = phase::closed;
   if (!st.room_name.empty())
     self->request(st.room, caf::infinite, remove_member{st.name, leave_kind::quit, reason})
@@ -42,7 +53,7 @@ void finish(connection_self self, const std::string& reason, bool close_socket) 
   if (st.claimed)
     self->send(st.deps.directory, release_name{st.name});
   if (close_socket)
-    self->send(st.deps.transport, net::close_connection{st.id, overflow});
+    self->send(st.deps.transport, net::close_connection{st.id, false});
   self->quit();
 }
 
@@ -155,7 +166,8 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
                                         : cfg.max_line_bytes};
   st.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& dm) { room_failed(self, dm.source); });
-  self->send(st.deps.transport, net::attach_connection{id, caf::actor_cast<net::sink_actor>(self)});
+  self->send(st.deps.transport, net::attach_connection{id, caf::actor_cast<net::sink_actor>(self),
+                                                      st.cfg.max_output_bytes});
   start_session(self);
   return {
     [self](deliver_text& x) {
@@ -187,10 +199,6 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
       process_pending(self);
     },
     [self](net::bytes_received& x) { on_bytes(self, x); },
-    [self](net::bytes_flushed& x) {
-      auto& n = self->state.unflushed;
-      n -= std::min<std::uint64_t>(n, x.count);
-    },
     [self](net::connection_lost& x) { finish(self, x.reason, false); },
     [self](shut_down_connection& x) {
       if (self->state.cfg.protocol == wire_protocol::irc)

@@ -34,8 +34,6 @@ struct irc_session_state {
   bool oper = false;      ///< a server operator (OPER): user mode +o
   bool invisible = false; ///< user mode +i
   std::uint64_t once_issued = 0;       ///< counter behind this session's deliver_text::once ids
-  /// Recent once ids shown to this client (a vector: unlike a deque, empty costs nothing).
-  std::vector<std::uint64_t> once_seen;
   /// Flood control: the classic ircd "message time", which every line moves forward by the
   /// penalty; input waits while it runs more than the allowed burst ahead of the clock.
   caf::actor_clock::time_point flood_time;
@@ -57,7 +55,6 @@ struct connection_state {
   std::uint32_t failed_logins = 0;
   std::string room_name; ///< current room, empty when in none
   room_actor room;
-  std::uint64_t unflushed = 0; ///< bytes written but not yet flushed by the transport
   irc_session_state irc;       ///< used by IRC connections only
   /// The rest of a multi-step line (IRC JOIN #a,#b): runs when the current step's answer is in,
   /// before any later line.
@@ -68,8 +65,12 @@ using connection_self = trace::stateful_self<connection_actor, connection_state>
 
 // Output and lifecycle (connection.cpp).
 void write(connection_self self, std::string text);
-void write_shared(connection_self self, const shared_text& text);
+/// `once`: see net::write_bytes (an event several rooms send, shown once).
+void write_shared(connection_self self, const shared_text& text, std::uint64_t once = 0);
 void finish(connection_self self, const std::string& reason, bool close_socket);
+/// Lets `room` write its events for member `name` straight to this client's connection; sent
+/// once the client has seen its join, and again when its rendering changes (set_delivery_route).
+void route_deliveries(connection_self self, const room_actor& room, const std::string& name);
 void line_done(connection_self self); ///< the current line is handled: go on with the next
 
 /// Starts a request whose answer the current line waits for: later lines stay queued until

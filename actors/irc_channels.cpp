@@ -156,6 +156,7 @@ void join_one(connection_self self, const std::string& channel, const std::strin
         self->send(r.room, set_away{self->state.irc.nick, self->state.irc.away, next_once(self)});
       topic_reply(self, room, r.topic, true); // 331 when there is none, as RFC 2812 clients expect
       names_reply(self, room, r.members, r.secret);
+      route_deliveries(self, r.room, self->state.irc.nick);
     },
     failed(self, "JOIN"));
 }

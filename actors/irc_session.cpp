@@ -43,24 +43,11 @@ std::tm utc_of(std::int64_t ms) {
   return tm;
 }
 
-std::string iso_time(std::int64_t ms) {
-  auto tm = utc_of(ms);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
-
 // The tags this client asked for (server-time, account-tag), as "@a=b;c=d " or "".
 std::string tags_for(connection_self self, const std::string& account) {
   const auto& caps = self->state.irc.caps;
-  std::string tags;
-  if (caps.count("server-time"))
-    tags = "time=" + iso_time(wall_ms(self));
-  if (caps.count("account-tag") && !account.empty())
-    tags += (tags.empty() ? "" : ";") + std::string{"account="} + irc::escape_tag_value(account);
-  return tags.empty() ? tags : "@" + tags + " ";
+  return irc::event_tags(caps.count("server-time") != 0, wall_ms(self),
+                         caps.count("account-tag") != 0, account);
 }
 
 } // namespace
@@ -310,6 +297,8 @@ void cmd_cap(connection_self self, const irc_message& m) {
     for (const auto& c : asked)
       c[0] == '-' ? (void) st.caps.erase(c.substr(1)) : (void) st.caps.insert(c);
     server_line(self, "CAP", {nick, "ACK", m.params[1]});
+    for (const auto& [room, handle] : st.channels) // events now render differently
+      route_deliveries(self, handle, st.nick);
   } else if (sub == "END") {
     st.cap_negotiating = false;
     try_register(self);
@@ -772,18 +761,10 @@ void irc_deliver(connection_self self, const deliver_text& x) {
     return;
   if (x.to == audience::away_notify && !st.caps.count("away-notify"))
     return;
-  if (x.once != 0) {
-    if (std::find(st.once_seen.begin(), st.once_seen.end(), x.once) != st.once_seen.end())
-      return;
-    st.once_seen.push_back(x.once);
-    if (st.once_seen.size() > 64) // an event reaches a client within a few deliveries
-      st.once_seen.erase(st.once_seen.begin());
-  }
+  // An event from several rooms (x.once) is shown once: the transport drops repeats, since
+  // rooms may also write it to this client directly (delivery_route).
   auto tags = tags_for(self, x.account);
-  if (tags.empty())
-    write_shared(self, x.irc); // the shared buffer, no copy
-  else
-    write(self, tags + x.irc.str());
+  write_shared(self, tags.empty() ? x.irc : shared_text{tags + x.irc.str()}, x.once);
 }
 
 void irc_removed_from(connection_self self, const std::string& room) {

@@ -3,6 +3,7 @@
 #include "actors/room.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -28,6 +29,7 @@ struct member_entry {
   bool op = false;
   bool voice = false;
   bool away = false;
+  delivery_route route; ///< set once the member's connection asks (null transport: none yet)
 };
 
 constexpr std::size_t max_bans = 100;
@@ -55,11 +57,85 @@ std::vector<member_status> member_list(const room_state& st) {
   return out;
 }
 
-// Sends one event, rendered once per protocol, to every member except `except`.
+// One event for the members the room writes to directly: one part per rendering (the line
+// protocol; IRC with or without tags), grouped by transport.
+class fan_out_batch {
+public:
+  fan_out_batch(const deliver_text& ev, std::int64_t clock_ms) : ev_(ev), clock_ms_(clock_ms) {}
+
+  void add(const delivery_route& r) {
+    bool line = r.style == render_style::line;
+    if ((line ? ev_.line : ev_.irc).size() == 0)
+      return; // nothing for this protocol (an AWAY has no line-protocol form)
+    if (!line && ev_.to == audience::away_notify && !r.away_notify)
+      return;
+    bool time = !line && r.server_time;
+    bool account = !line && r.account_tag && !ev_.account.empty();
+    auto key = static_cast<std::uint8_t>(line ? 4 : (time ? 1 : 0) | (account ? 2 : 0));
+    auto i = std::find_if(groups_.begin(), groups_.end(), [&](const group& g) {
+      return g.key == key && g.transport == r.transport;
+    });
+    if (i == groups_.end()) {
+      groups_.push_back({r.transport, key, {render(line, time, account, r), {}}});
+      i = std::prev(groups_.end());
+    }
+    i->part.ids.push_back(r.conn);
+  }
+
+  void send(room_self self) {
+    // One message per transport (there is one, live and simulated), in first-member order.
+    while (!groups_.empty()) {
+      auto transport = groups_.front().transport;
+      net::fan_out_bytes msg;
+      msg.once = ev_.once;
+      auto rest = std::stable_partition(groups_.begin(), groups_.end(),
+                                        [&](const group& g) { return g.transport != transport; });
+      for (auto i = rest; i != groups_.end(); ++i)
+        msg.parts.push_back(std::move(i->part));
+      groups_.erase(rest, groups_.end());
+      self->send(transport, std::move(msg));
+    }
+  }
+
+private:
+  struct group {
+    net::transport_actor transport;
+    std::uint8_t key;
+    net::fan_out_part part;
+  };
+
+  shared_text render(bool line, bool time, bool account, const delivery_route& r) const {
+    if (line)
+      return ev_.line;
+    if (!time && !account)
+      return ev_.irc; // the shared buffer, no copy
+    auto tags = irc::event_tags(time, clock_ms_ + r.wall_clock_offset_ms, account, ev_.account);
+    return shared_text{tags + ev_.irc.str()};
+  }
+
+  const deliver_text& ev_;
+  std::int64_t clock_ms_;
+  std::vector<group> groups_;
+};
+
+std::int64_t clock_ms(room_self self) {
+  auto since = self->clock().now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(since).count();
+}
+
+// Sends one event, rendered once per protocol, to every member except `except`: members with a
+// delivery route through one fan_out_bytes per transport, the others as a deliver_text each.
 void broadcast(room_self self, const deliver_text& out, const std::string& except = {}) {
-  for (const auto& [name, member] : self->state.members)
-    if (name != except)
+  fan_out_batch direct{out, clock_ms(self)};
+  for (const auto& [name, member] : self->state.members) {
+    if (name == except)
+      continue;
+    if (member.route.transport)
+      direct.add(member.route);
+    else
       self->send(member.handle, out);
+  }
+  direct.send(self);
 }
 
 /// An event someone caused: IRC clients with account-tag see that member's account.
@@ -145,7 +221,8 @@ join_room_result handle_add(room_self self, add_member& x) {
   st.invited.erase(x.name);
   self->monitor(x.member);
   st.names_by_addr.emplace(x.member.address(), x.name);
-  member_entry entry{std::move(x.member), std::move(x.mask), std::move(x.account), op};
+  member_entry entry{std::move(x.member), std::move(x.mask), std::move(x.account), op, false,
+                     false, {}};
   st.members.emplace(x.name, std::move(entry));
   report_population(self);
   return {true,          {},       caf::actor_cast<room_actor>(self), member_list(st),
@@ -460,6 +537,13 @@ room_actor::behavior_type room_behavior(room_self self, std::string name,
     [self](invite_member& x) { return handle_invite(self, x); },
     [self](rename_member& x) { return handle_rename(self, x); },
     [self](set_away& x) { handle_away(self, x); },
+    [self](set_delivery_route& x) {
+      // Only the member's own connection may route it (not a stale one of the same name).
+      auto i = self->state.members.find(x.name);
+      if (i != self->state.members.end() &&
+          i->second.handle.address() == self->current_sender())
+        i->second.route = std::move(x.route);
+    },
     [self](get_room_info&) -> get_room_info_result {
       return {self->state.modes, self->state.topic};
     },

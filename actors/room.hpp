@@ -14,6 +14,7 @@
 #include "caf/typed_actor.hpp"
 
 #include "net/payload.hpp"
+#include "net/transport.hpp"
 
 namespace parley::trace {
 class tracer;
@@ -51,6 +52,30 @@ struct member_removed {
 struct end_session {
   std::string by;
   std::string reason;
+};
+
+/// How a member's client renders room events.
+enum class render_style : std::uint8_t { line, irc };
+
+/// Where and how a room may write a member's events itself: the member's connection on its
+/// transport, and what the client's rendering depends on (IRC capabilities).
+struct delivery_route {
+  net::transport_actor transport;
+  net::connection_id conn = 0;
+  render_style style = render_style::line;
+  bool server_time = false; ///< IRC: tag events with their time
+  bool account_tag = false; ///< IRC: tag events with the account of who caused them
+  bool away_notify = false; ///< IRC: wants AWAY events
+  std::int64_t wall_clock_offset_ms = 0; ///< see connection_config (server-time tags)
+};
+
+/// Sent by a member's connection once its client has seen the join (JOIN, topic, NAMES): from
+/// then on the room writes that member's events straight to the transport, in one fan_out_bytes
+/// for all such members, instead of a deliver_text per member that each connection forwards.
+/// Sent again when the rendering changes (an IRC CAP REQ).
+struct set_delivery_route {
+  std::string name;
+  delivery_route route;
 };
 
 using member_actor = caf::typed_actor<caf::reacts_to<deliver_text>, caf::reacts_to<member_removed>,
@@ -251,7 +276,8 @@ using room_actor =
                    caf::replies_to<invite_member>::with<invite_member_result>,
                    caf::replies_to<rename_member>::with<rename_member_result>,
                    caf::replies_to<get_room_info>::with<get_room_info_result>,
-                   caf::reacts_to<set_away>, caf::reacts_to<close_room>>;
+                   caf::reacts_to<set_away>, caf::reacts_to<set_delivery_route>,
+                   caf::reacts_to<close_room>>;
 
 struct join_room_result {
   bool ok;
@@ -275,6 +301,14 @@ using room_factory = std::function<room_actor(caf::actor_system&, std::string, r
 template <class F> typename F::result_type inspect(F& f, deliver_text& x) {
   auto to = static_cast<std::uint8_t>(x.to);
   return f(caf::meta::type_name("deliver_text"), x.line, x.irc, x.account, x.once, to);
+}
+template <class F> typename F::result_type inspect(F& f, delivery_route& x) {
+  auto style = static_cast<std::uint8_t>(x.style);
+  return f(caf::meta::type_name("delivery_route"), x.transport, x.conn, style, x.server_time,
+           x.account_tag, x.away_notify, x.wall_clock_offset_ms);
+}
+template <class F> typename F::result_type inspect(F& f, set_delivery_route& x) {
+  return f(caf::meta::type_name("set_delivery_route"), x.name, x.route);
 }
 template <class F> typename F::result_type inspect(F& f, member_removed& x) {
   return f(caf::meta::type_name("member_removed"), x.room);

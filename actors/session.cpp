@@ -159,6 +159,7 @@ void enter_room(connection_self self, const std::string& room) {
     self->monitor(st.room); // a crashed room is reported to the user (room_failed)
     write(self, text::info("You are in " + room + " (" + members_phrase(r.members.size()) + ": " +
                            text::join(names_of(r.members)) + ")."));
+    route_deliveries(self, st.room, st.name);
   });
 }
 

@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <map>
 
 #include "caf/all.hpp"
@@ -22,7 +23,13 @@ struct link {
   bool paused = false;  ///< the connection asked not to be read (back-pressure)
   bool halted = false;  ///< CAF was told to stop reading the socket (see on_data)
   bool big_reads = false; ///< reads use read_chunk_bytes (a client that sends a lot)
+  std::uint64_t max_output_bytes = 0; ///< unsent output that drops the connection (0: none)
+  /// Recent write_bytes::once ids written here (a vector: empty costs nothing).
+  std::vector<std::uint64_t> once_seen;
 };
+
+/// How many once ids a connection remembers: an event reaches a client within a few writes.
+constexpr std::size_t once_memory = 64;
 
 /// Every connection starts reading in chunks this small: CAF keeps a read buffer of the chunk
 /// size per connection, and most clients never send more than a line at a time.
@@ -40,6 +47,13 @@ template <class F> typename F::result_type inspect(F& f, retrigger_read& x) {
 
 /// An idle connection's write buffer keeps at most this much capacity (release_idle_buffer).
 constexpr std::size_t keep_write_buffer_bytes = 4096;
+
+/// Self-message: give back idle write buffers (release_idle_buffer), every release_interval.
+struct release_write_buffers {};
+template <class F> typename F::result_type inspect(F& f, release_write_buffers&) {
+  return f(caf::meta::type_name("release_write_buffers"));
+}
+constexpr auto release_interval = std::chrono::seconds{2};
 
 /// A resume triggers reading now and again after 2, 4, ... up to this many milliseconds.
 constexpr std::uint32_t max_retrigger_ms = 1024;
@@ -86,7 +100,6 @@ void on_new_connection(tcp_self self, const caf::io::new_connection_msg& msg) {
   auto hdl = msg.handle;
   // Idle clients keep a small read buffer; one whose reads fill it gets the full size (on_data).
   self->configure_read(hdl, caf::io::receive_policy::at_most(first_read_chunk_bytes));
-  self->ack_writes(hdl, true);
   auto id = id_of(hdl);
   self->state.links.emplace(id, link{});
   auto peer = self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
@@ -135,23 +148,66 @@ void on_attach(tcp_self self, attach_connection& x) {
     return;
   }
   i->second.sink = std::move(x.sink);
+  i->second.max_output_bytes = x.max_output_bytes;
   if (!i->second.early.empty()) {
     self->send(i->second.sink, bytes_received{x.id, std::move(i->second.early)});
     i->second.early.clear();
   }
 }
 
+// Whether an event with this once id was written to `l` already; remembers it if not.
+bool seen_once(link& l, std::uint64_t once) {
+  if (once == 0)
+    return false;
+  if (std::find(l.once_seen.begin(), l.once_seen.end(), once) != l.once_seen.end())
+    return true;
+  l.once_seen.push_back(once);
+  if (l.once_seen.size() > once_memory)
+    l.once_seen.erase(l.once_seen.begin());
+  return false;
+}
+
+void drop_slow_reader(tcp_self self, std::map<connection_id, link>::iterator i);
+
+// Appends `s` to the connection's write buffer and asks CAF to send it. Returns false when the
+// connection was dropped for having too much unsent output.
+bool append(tcp_self self, std::map<connection_id, link>::iterator i, const std::string& s) {
+  auto hdl = handle_of(i->first);
+  auto& buf = self->wr_buf(hdl);
+  buf.insert(buf.end(), s.begin(), s.end());
+  // wr_buf is what waits behind the write in progress: a reader that keeps up empties it at
+  // each flush, a stalled one lets it grow.
+  if (i->second.max_output_bytes != 0 && buf.size() > i->second.max_output_bytes) {
+    drop_slow_reader(self, i);
+    return false;
+  }
+  self->flush(hdl);
+  return true;
+}
+
 void on_write(tcp_self self, write_bytes& x) {
   auto i = self->state.links.find(x.id);
-  if (i == self->state.links.end() || i->second.closing)
+  if (i == self->state.links.end() || i->second.closing || seen_once(i->second, x.once))
     return;
-  auto hdl = handle_of(x.id);
-  auto& buf = self->wr_buf(hdl);
-  const auto& s = x.data.str();
-  buf.insert(buf.end(), s.begin(), s.end());
-  self->flush(hdl);
-  if (auto* t = self->state.cfg.tracer)
-    t->network("write", x.id, "\"bytes\":" + std::to_string(s.size()));
+  if (append(self, i, x.data.str()))
+    if (auto* t = self->state.cfg.tracer)
+      t->network("write", x.id, "\"bytes\":" + std::to_string(x.data.size()));
+}
+
+// A room's event for many connections: each gets the shared buffer of its rendering.
+void on_fan_out(tcp_self self, fan_out_bytes& x) {
+  auto& links = self->state.links;
+  for (const auto& part : x.parts) {
+    const auto& s = part.data.str();
+    for (auto id : part.ids) {
+      auto i = links.find(id);
+      if (i != links.end() && !i->second.closing && !seen_once(i->second, x.once))
+        append(self, i, s);
+    }
+    if (auto* t = self->state.cfg.tracer)
+      t->network("write_many", part.ids.empty() ? 0 : part.ids.front(),
+                 trace::conns_json(part.ids) + ",\"bytes\":" + std::to_string(s.size()));
+  }
 }
 
 void on_peer_closed(tcp_self self, connection_id id) {
@@ -168,8 +224,9 @@ void on_peer_closed(tcp_self self, connection_id id) {
 
 // CAF's two write buffers per connection keep the capacity of their largest burst (a JOIN
 // into a big channel, a flood of chat): thousands of idle connections would each hold what
-// they once needed. Once everything is sent, the idle one is given back; the two swap roles at
-// each flush, so both shrink over time.
+// they once needed. Every release_interval the one that waits for new output is given back if
+// it is empty; the two swap roles at each flush, so both shrink over time. (Asking CAF for
+// write acknowledgements instead would cost a message per socket write.)
 void release_idle_buffer(tcp_self self, caf::io::connection_handle hdl) {
   auto& buf = self->wr_buf(hdl);
   if (buf.empty() && buf.capacity() > keep_write_buffer_bytes)
@@ -199,14 +256,13 @@ void on_set_reading(tcp_self self, connection_id id, bool enabled) {
   self->delayed_send(self, std::chrono::milliseconds{2}, retrigger_read{id, 2});
 }
 
-void on_close(tcp_self self, close_connection& x) {
-  auto i = self->state.links.find(x.id);
-  if (i == self->state.links.end())
-    return;
-  auto hdl = handle_of(x.id);
-  if (x.discard_pending) {
-    // A slow reader: CAF's close() waits for queued bytes to leave, which a peer that does not
-    // read never allows. In CAF 0.17 a connection handle's id is its socket, so reset it.
+// Closes a connection; with `discard`, what is still queued is dropped. CAF's close() waits
+// for queued bytes to leave, which a peer that does not read never allows: in CAF 0.17 a
+// connection handle's id is its socket, so that socket is reset instead.
+void close_link(tcp_self self, std::map<connection_id, link>::iterator i, bool discard) {
+  auto id = i->first;
+  auto hdl = handle_of(id);
+  if (discard) {
     self->wr_buf(hdl).clear();
     auto fd = static_cast<int>(hdl.id());
     linger hard{1, 0};
@@ -216,7 +272,23 @@ void on_close(tcp_self self, close_connection& x) {
   self->close(hdl);
   self->state.links.erase(i);
   if (auto* t = self->state.cfg.tracer)
-    t->network("close", x.id, x.discard_pending ? "\"discarded\":true" : "");
+    t->network("close", id, discard ? "\"discarded\":true" : "");
+}
+
+// A slow reader: its queue would grow without bound. Drop it rather than the server's memory,
+// and tell its actor why.
+void drop_slow_reader(tcp_self self, std::map<connection_id, link>::iterator i) {
+  auto sink = i->second.sink;
+  auto id = i->first;
+  close_link(self, i, true);
+  if (sink)
+    self->send(sink, connection_lost{id, output_overflow_reason});
+}
+
+void on_close(tcp_self self, close_connection& x) {
+  auto i = self->state.links.find(x.id);
+  if (i != self->state.links.end())
+    close_link(self, i, x.discard_pending);
 }
 
 } // namespace
@@ -226,6 +298,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
   trace::attach(self, cfg.tracer, "transport");
   // Raw reads are recorded by size only; their text follows in the connection's bytes_received.
   self->set_render_filter([](std::string& r) { trace::redact_arguments(r, "new_data_msg", "<bytes>"); });
+  self->delayed_send(self, release_interval, release_write_buffers{});
   return {
     [self](listen_on& x) -> caf::result<listen_on_result> {
       listen_on_result r;
@@ -239,17 +312,16 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
     },
     [self](const caf::io::new_connection_msg& msg) { on_new_connection(self, msg); },
     [self](caf::io::new_data_msg& msg) { on_data(self, msg); },
-    [self](const caf::io::data_transferred_msg& msg) {
-      auto i = self->state.links.find(id_of(msg.handle));
-      if (i != self->state.links.end() && i->second.sink)
-        self->send(i->second.sink, bytes_flushed{i->first, msg.written});
-      if (msg.remaining == 0)
-        release_idle_buffer(self, msg.handle);
+    [self](release_write_buffers&) {
+      for (const auto& [id, l] : self->state.links)
+        release_idle_buffer(self, handle_of(id));
+      self->delayed_send(self, release_interval, release_write_buffers{});
     },
     [self](const caf::io::connection_closed_msg& msg) { on_peer_closed(self, id_of(msg.handle)); },
     [](const caf::io::acceptor_closed_msg&) {},
     [self](attach_connection& x) { on_attach(self, x); },
     [self](write_bytes& x) { on_write(self, x); },
+    [self](fan_out_bytes& x) { on_fan_out(self, x); },
     [self](set_reading& x) { on_set_reading(self, x.id, x.enabled); },
     [self](retrigger_read& x) {
       auto i = self->state.links.find(x.id);

@@ -34,21 +34,18 @@ struct bytes_received {
   std::string bytes;
 };
 
-/// `count` more bytes of earlier writes have left the server (reached the kernel or the
-/// simulated peer). Lets the connection bound what it has queued for a slow reader.
-struct bytes_flushed {
-  connection_id id;
-  std::uint64_t count;
-};
-
-/// The peer closed the connection or it failed; no more events follow for `id`.
+/// The peer closed the connection or it failed, or the transport dropped it because its
+/// unsent output passed the bound given at attach time (a slow reader); no more events follow.
 struct connection_lost {
   connection_id id;
   std::string reason;
 };
 
-using sink_actor = caf::typed_actor<caf::reacts_to<bytes_received>, caf::reacts_to<bytes_flushed>,
-                                    caf::reacts_to<connection_lost>>;
+using sink_actor =
+  caf::typed_actor<caf::reacts_to<bytes_received>, caf::reacts_to<connection_lost>>;
+
+/// Why the transport drops a connection whose reader does not keep up.
+inline constexpr const char* output_overflow_reason = "output queue overflow (client too slow)";
 
 using acceptor_actor = caf::typed_actor<caf::reacts_to<connection_accepted>>;
 
@@ -65,15 +62,35 @@ struct listen_on_result {
 };
 
 /// Route this connection's events to `sink`; bytes that arrived earlier are delivered now.
+/// Once more than `max_output_bytes` wait to be sent (0: no bound), the transport drops the
+/// connection and reports it lost with output_overflow_reason: several actors write to one
+/// connection (its own actor, and rooms fanning out), so only the transport sees the total.
 struct attach_connection {
   connection_id id;
   sink_actor sink;
+  std::uint64_t max_output_bytes = 0;
 };
 
-/// Queue `data` for the client, after everything written before.
+/// Queue `data` for the client, after everything written before. A non-zero `once` names an
+/// event that may reach the client from several rooms (a QUIT, a NICK): the transport writes
+/// it to each connection at most once.
 struct write_bytes {
   connection_id id;
   shared_text data;
+  std::uint64_t once = 0;
+};
+
+/// One rendering of an event and the connections that get it.
+struct fan_out_part {
+  shared_text data;
+  std::vector<connection_id> ids;
+};
+
+/// Queue each part's data for each of its connections: a room's event for all its members in
+/// one message, one shared buffer per rendering. `once` as for write_bytes.
+struct fan_out_bytes {
+  std::vector<fan_out_part> parts;
+  std::uint64_t once = 0;
 };
 
 /// Stop (or resume) reading from the client: back-pressure for a flooding client.
@@ -96,6 +113,7 @@ struct stop_transport_result {};
 using transport_actor =
   caf::typed_actor<caf::replies_to<listen_on>::with<listen_on_result>,
                    caf::reacts_to<attach_connection>, caf::reacts_to<write_bytes>,
+                   caf::reacts_to<fan_out_bytes>,
                    caf::reacts_to<set_reading>, caf::reacts_to<close_connection>,
                    caf::replies_to<stop_transport>::with<stop_transport_result>>;
 
@@ -105,9 +123,6 @@ template <class F> typename F::result_type inspect(F& f, connection_accepted& x)
 }
 template <class F> typename F::result_type inspect(F& f, bytes_received& x) {
   return f(caf::meta::type_name("bytes_received"), x.id, x.bytes);
-}
-template <class F> typename F::result_type inspect(F& f, bytes_flushed& x) {
-  return f(caf::meta::type_name("bytes_flushed"), x.id, x.count);
 }
 template <class F> typename F::result_type inspect(F& f, connection_lost& x) {
   return f(caf::meta::type_name("connection_lost"), x.id, x.reason);
@@ -119,10 +134,16 @@ template <class F> typename F::result_type inspect(F& f, listen_on_result& x) {
   return f(caf::meta::type_name("listen_on_result"), x.bound);
 }
 template <class F> typename F::result_type inspect(F& f, attach_connection& x) {
-  return f(caf::meta::type_name("attach_connection"), x.id, x.sink);
+  return f(caf::meta::type_name("attach_connection"), x.id, x.sink, x.max_output_bytes);
 }
 template <class F> typename F::result_type inspect(F& f, write_bytes& x) {
-  return f(caf::meta::type_name("write_bytes"), x.id, x.data);
+  return f(caf::meta::type_name("write_bytes"), x.id, x.data, x.once);
+}
+template <class F> typename F::result_type inspect(F& f, fan_out_part& x) {
+  return f(caf::meta::type_name("fan_out_part"), x.data, x.ids);
+}
+template <class F> typename F::result_type inspect(F& f, fan_out_bytes& x) {
+  return f(caf::meta::type_name("fan_out_bytes"), x.parts, x.once);
 }
 template <class F> typename F::result_type inspect(F& f, set_reading& x) {
   return f(caf::meta::type_name("set_reading"), x.id, x.enabled);

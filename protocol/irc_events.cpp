@@ -1,7 +1,33 @@
 // IRC renderings of room events (see irc_events.hpp).
 #include "protocol/irc_events.hpp"
 
+#include <cstdio>
+#include <ctime>
+
+#include "protocol/irc_message.hpp"
+
 namespace parley::protocol::irc {
+
+std::string iso_time(std::int64_t wall_ms) {
+  std::time_t secs = static_cast<std::time_t>(wall_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(wall_ms % 1000));
+  return buf;
+}
+
+std::string event_tags(bool server_time, std::int64_t wall_ms, bool account_tag,
+                       std::string_view account) {
+  std::string tags;
+  if (server_time)
+    tags = "time=" + iso_time(wall_ms);
+  if (account_tag && !account.empty())
+    tags += (tags.empty() ? "" : ";") + std::string{"account="} + escape_tag_value(account);
+  return tags.empty() ? tags : "@" + tags + " ";
+}
 
 namespace {
 std::string cat(std::initializer_list<std::string_view> parts) {

@@ -3,11 +3,21 @@
 // share one buffer per protocol. CAF-free.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace parley::protocol::irc {
+
+/// "2026-11-27T20:41:07.123Z" for milliseconds since the Unix epoch: the server-time tag's form.
+std::string iso_time(std::int64_t wall_ms);
+
+/// The tags an event carries for a client with server-time and/or account-tag enabled, as
+/// "@time=...;account=... " (ready to put before the line), or "" when there are none.
+/// `account` may be empty (an anonymous user): then no account tag.
+std::string event_tags(bool server_time, std::int64_t wall_ms, bool account_tag,
+                       std::string_view account);
 
 /// The IRC channel of a room: "lobby" -> "#lobby".
 std::string channel_of(std::string_view room);

@@ -202,17 +202,13 @@ void network::client_set_reading(net::connection_id id, bool reading) {
 
 // --- Server to client ---
 
-void network::ack(link& l, std::uint64_t n) {
-  if (n > 0 && l.attached && !l.server_closed)
-    caf::anon_send(l.sink, net::bytes_flushed{l.id, n});
-}
-
-void network::attach(net::connection_id id, net::sink_actor sink) {
+void network::attach(net::connection_id id, net::sink_actor sink, std::uint64_t max_output_bytes) {
   auto* l = find(id);
   if (!l)
     return;
   l->sink = std::move(sink);
   l->attached = true;
+  l->max_output_bytes = max_output_bytes;
   if (l->lost_pending) {
     lose_at_server(id);
     return;
@@ -220,21 +216,62 @@ void network::attach(net::connection_id id, net::sink_actor sink) {
   deliver_to_server(*l);
 }
 
-void network::server_write(net::connection_id id, const shared_text& data) {
+// Like the TCP transport: an event with a once id reaches each connection at most once.
+bool network::seen_once(link& l, std::uint64_t once) {
+  if (once == 0)
+    return false;
+  if (std::find(l.once_seen.begin(), l.once_seen.end(), once) != l.once_seen.end())
+    return true;
+  l.once_seen.push_back(once);
+  if (l.once_seen.size() > 64)
+    l.once_seen.erase(l.once_seen.begin());
+  return false;
+}
+
+void network::server_write(net::connection_id id, const shared_text& data, std::uint64_t once) {
   auto* l = find(id);
-  if (!l || l->server_closed || l->discard || data.size() == 0)
+  if (!l || l->server_closed || l->discard || data.size() == 0 || seen_once(*l, once))
     return;
-  auto t = std::max(now_() + latency(), l->last_to_client);
-  l->last_to_client = t;
-  // Like a kernel socket buffer: what fits is flushed at once, the rest waits for room.
-  auto n = static_cast<std::uint64_t>(data.size());
-  l->in_flight += n;
-  l->unacked += n;
   if (tracer_)
-    tracer_->network("write", id, "\"bytes\":" + std::to_string(n));
-  release_unacked(*l);
-  max_unflushed_ = std::max(max_unflushed_, l->unacked);
-  events_.at(t, [this, id, epoch = l->epoch, data] {
+    tracer_->network("write", id, "\"bytes\":" + std::to_string(data.size()));
+  queue_write(*l, data);
+}
+
+void network::server_fan_out(const net::fan_out_bytes& x) {
+  for (const auto& part : x.parts) {
+    if (part.data.size() == 0)
+      continue;
+    if (tracer_)
+      tracer_->network("write_many", part.ids.empty() ? 0 : part.ids.front(),
+                       trace::conns_json(part.ids) + ",\"bytes\":" +
+                         std::to_string(part.data.size()));
+    for (auto id : part.ids) {
+      auto* l = find(id);
+      if (l && !l->server_closed && !l->discard && !seen_once(*l, x.once))
+        queue_write(*l, part.data);
+    }
+  }
+}
+
+// Queues `data` towards the client; a connection whose unflushed output would pass its bound is
+// dropped with what it had queued, as the TCP transport does with a slow reader.
+void network::queue_write(link& l, const shared_text& data) {
+  auto n = static_cast<std::uint64_t>(data.size());
+  if (l.max_output_bytes != 0 && l.unacked + n > l.max_output_bytes) {
+    auto id = l.id;
+    server_close(id, true);
+    if (l.attached)
+      caf::anon_send(l.sink, net::connection_lost{id, net::output_overflow_reason});
+    return;
+  }
+  auto t = std::max(now_() + latency(), l.last_to_client);
+  l.last_to_client = t;
+  // Like a kernel socket buffer: what fits is flushed at once, the rest waits for room.
+  l.in_flight += n;
+  l.unacked += n;
+  release_unacked(l);
+  max_unflushed_ = std::max(max_unflushed_, l.unacked);
+  events_.at(t, [this, id = l.id, epoch = l.epoch, data] {
     auto* l = find(id);
     if (l && l->epoch == epoch)
       arrive_at_client(*l, data.str());
@@ -246,7 +283,6 @@ void network::release_unacked(link& l) {
   auto room = opts_.socket_buffer_bytes - std::min(opts_.socket_buffer_bytes, used);
   auto n = std::min(room, l.unacked);
   l.unacked -= n;
-  ack(l, n);
 }
 
 void network::arrive_at_client(link& l, std::string bytes) {
@@ -320,8 +356,9 @@ net::transport_actor::behavior_type sim_transport(transport_self self, network* 
   trace::attach(self, tracer, "transport");
   return {
     [net](net::listen_on& x) { return net::listen_on_result{net->listen(x.acceptor, x.endpoints)}; },
-    [net](net::attach_connection& x) { net->attach(x.id, x.sink); },
-    [net](net::write_bytes& x) { net->server_write(x.id, x.data); },
+    [net](net::attach_connection& x) { net->attach(x.id, x.sink, x.max_output_bytes); },
+    [net](net::write_bytes& x) { net->server_write(x.id, x.data, x.once); },
+    [net](net::fan_out_bytes& x) { net->server_fan_out(x); },
     [net](net::set_reading& x) { net->server_set_reading(x.id, x.enabled); },
     [net](net::close_connection& x) { net->server_close(x.id, x.discard_pending); },
     [self, net](net::stop_transport&) {

@@ -51,8 +51,9 @@ public:
 
   // --- The server side, called by the simulated transport actor ---
   std::vector<std::string> listen(net::acceptor_actor acceptor, const std::vector<std::string>& eps);
-  void attach(net::connection_id id, net::sink_actor sink);
-  void server_write(net::connection_id id, const shared_text& data);
+  void attach(net::connection_id id, net::sink_actor sink, std::uint64_t max_output_bytes);
+  void server_write(net::connection_id id, const shared_text& data, std::uint64_t once = 0);
+  void server_fan_out(const net::fan_out_bytes& x);
   void server_set_reading(net::connection_id id, bool enabled);
   void server_close(net::connection_id id, bool discard_pending);
   void stop();
@@ -96,7 +97,11 @@ private:
     bool discard = false;              ///< the server closed, dropping what it had queued
     bool half_closed = false;          ///< the client stopped sending but still reads
     std::uint64_t epoch = 0;           ///< bumped by a reset: bytes in flight are lost
+    std::uint64_t max_output_bytes = 0; ///< unflushed bytes that drop the connection (0: none)
+    std::vector<std::uint64_t> once_seen; ///< recent write_bytes::once ids written here
   };
+  bool seen_once(link& l, std::uint64_t once);
+  void queue_write(link& l, const shared_text& data);
   link* find(net::connection_id id);
   vtime latency();
   void arrive_at_server(net::connection_id id, std::string chunk);
@@ -104,7 +109,6 @@ private:
   void arrive_at_client(link& l, std::string bytes);
   void release_unacked(link& l);
   void lose_at_server(net::connection_id id);
-  void ack(link& l, std::uint64_t n);
   std::vector<std::string> split(std::string bytes);
 
   agenda& events_;

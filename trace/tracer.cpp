@@ -392,6 +392,17 @@ void tracer::handling_done() {
     current = {};
 }
 
+std::string conns_json(const std::vector<std::uint64_t>& ids) {
+  std::string out = "\"conns\":[";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i != 0)
+      out += ',';
+    out += std::to_string(ids[i]);
+  }
+  out += ']';
+  return out;
+}
+
 void tracer::network(const char* action, std::uint64_t conn, const std::string& extra_json) {
   link origin{0, 0};
   if (current.owner == this)

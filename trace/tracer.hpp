@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <unordered_map>
 
@@ -111,6 +112,8 @@ private:
 
 /// JSON string literal for `s` (quotes included), valid UTF-8 even if `s` is not.
 std::string json_string(std::string_view s);
+/// `"conns":[3,4,5]`: the connections of a write_many network event.
+std::string conns_json(const std::vector<std::uint64_t>& ids);
 /// Appends the JSON string literal for `s` to `out`.
 void append_json_string(std::string& out, std::string_view s);
 

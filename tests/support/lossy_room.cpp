@@ -63,6 +63,9 @@ room_actor::behavior_type front(room_actor::pointer self, room_actor real) {
     pass_on<get_room_info, get_room_info_result>(self, real),
     [self, real](set_away& x) { self->send(real, x); },
     [self, real](close_room& x) { self->send(real, x); },
+    // Members stay on the relays (deliver_text), which is where the loss happens: the real room
+    // never learns their connections.
+    [](set_delivery_route&) {},
   };
 }
 
