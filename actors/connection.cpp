@@ -134,11 +134,24 @@ void line_done(connection_self self) {
 // Whether a rendered bytes_received holds an IRC OPER line (at the start of the data or after a
 // line break; the rendering shows a line feed as the two characters \n).
 bool has_oper_line(const std::string& rendering) {
-  std::string lower = rendering;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower.find("\"oper ") != std::string::npos || lower.find("\\noper ") != std::string::npos ||
-         lower.find("\roper ") != std::string::npos; // a lone CR ends a line too
+  // Called for every traced read: a case-insensitive search, without copying the rendering.
+  auto oper_at = [&](std::size_t i) {
+    static constexpr char word[] = "oper ";
+    if (i + 5 > rendering.size())
+      return false;
+    for (std::size_t k = 0; k < 5; ++k)
+      if (std::tolower(static_cast<unsigned char>(rendering[i + k])) != word[k])
+        return false;
+    return true;
+  };
+  for (std::size_t i = 0; i < rendering.size(); ++i) {
+    char c = rendering[i];
+    if ((c == '"' || c == '\r') && oper_at(i + 1))
+      return true;
+    if (c == '\\' && i + 1 < rendering.size() && rendering[i + 1] == 'n' && oper_at(i + 2))
+      return true;
+  }
+  return false;
 }
 
 } // namespace detail
@@ -152,7 +165,8 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
   self->set_render_filter([self](std::string& r) {
     if (self->state.ph != phase::chatting)
       trace::redact_arguments(r, "bytes_received", "<redacted until login>");
-    else if (self->state.cfg.protocol == wire_protocol::irc && has_oper_line(r))
+    else if (self->state.cfg.protocol == wire_protocol::irc &&
+             r.compare(0, 16, "(bytes_received(") == 0 && has_oper_line(r))
       trace::redact_arguments(r, "bytes_received", "<redacted: OPER carries a password>");
   });
   auto& st = self->state;

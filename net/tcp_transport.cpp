@@ -64,7 +64,9 @@ struct tcp_state {
   std::map<connection_id, link> links;
 };
 
-using tcp_self = caf::stateful_actor<tcp_state, trace::traced<caf::io::broker>>*;
+// The broker is untyped, but serves transport_actor: its messages render without to_string.
+using tcp_self =
+  caf::stateful_actor<tcp_state, trace::traced<caf::io::broker, transport_actor::signatures>>*;
 
 caf::io::connection_handle handle_of(connection_id id) {
   return caf::io::connection_handle::from_int(static_cast<int64_t>(id));

@@ -67,7 +67,9 @@ inline thread_local std::string rendering_buffer;
 
 } // namespace detail
 
-template <class Base>
+/// `Signatures`: the typed interface whose messages are rendered without caf::to_string; an
+/// untyped actor that serves a typed interface (the TCP transport, a broker) names it here.
+template <class Base, class Signatures = typename detail::signatures_of<Base>::type>
 class traced : public Base {
 public:
   using Base::Base;
@@ -94,8 +96,7 @@ public:
     auto from = x.sender ? x.sender->id() : 0;
     auto& rendering = detail::rendering_buffer;
     rendering.clear();
-    if (!detail::render_typed(typename detail::signatures_of<Base>::type{}, x.content(),
-                              rendering))
+    if (!detail::render_typed(Signatures{}, x.content(), rendering))
       rendering = caf::to_string(x.content());
     if (filter_)
       filter_(rendering);
@@ -144,6 +145,6 @@ void attach(Self* self, tracer* t, const std::string& name) {
 } // namespace parley::trace
 
 namespace caf {
-template <class Base>
-class behavior_type_of<parley::trace::traced<Base>> : public behavior_type_of<Base> {};
+template <class Base, class Signatures>
+class behavior_type_of<parley::trace::traced<Base, Signatures>> : public behavior_type_of<Base> {};
 } // namespace caf

@@ -394,10 +394,13 @@ void tracer::handling_done() {
 
 std::string conns_json(const std::vector<std::uint64_t>& ids) {
   std::string out = "\"conns\":[";
+  out.reserve(out.size() + ids.size() * 6 + 1);
+  char digits[24];
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (i != 0)
       out += ',';
-    out += std::to_string(ids[i]);
+    auto r = std::to_chars(digits, digits + sizeof digits, ids[i]);
+    out.append(digits, r.ptr);
   }
   out += ']';
   return out;
