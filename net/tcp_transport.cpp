@@ -24,6 +24,10 @@ struct link {
   bool halted = false;  ///< CAF was told to stop reading the socket (see on_data)
   bool big_reads = false; ///< reads use read_chunk_bytes (a client that sends a lot)
   std::uint64_t max_output_bytes = 0; ///< unsent output that drops the connection (0: none)
+  /// Output gathered since the last flush_writes, sent with one send() then (see append).
+  std::string out;
+  bool dirty = false;    ///< listed in tcp_state::dirty
+  bool caf_owns = false; ///< CAF still holds unsent bytes: new output queues behind them
   /// Recent write_bytes::once ids written here (a vector: empty costs nothing).
   std::vector<std::uint64_t> once_seen;
 };
@@ -62,7 +66,15 @@ struct tcp_state {
   tcp_transport_config cfg;
   std::map<int64_t, acceptor_actor> acceptors; ///< by listening socket (accept handle id)
   std::map<connection_id, link> links;
+  std::vector<connection_id> dirty; ///< links with output waiting for flush_writes
+  bool flush_scheduled = false;
 };
+
+/// Self-message: send what the messages handled since the last one wrote (see append).
+struct flush_writes {};
+template <class F> typename F::result_type inspect(F& f, flush_writes&) {
+  return f(caf::meta::type_name("flush_writes"));
+}
 
 // The broker is untyped, but serves transport_actor: its messages render without to_string.
 using tcp_self =
@@ -173,18 +185,74 @@ void drop_slow_reader(tcp_self self, std::map<connection_id, link>::iterator i);
 
 // Appends `s` to the connection's write buffer and asks CAF to send it. Returns false when the
 // connection was dropped for having too much unsent output.
+// Output is gathered per connection and sent once the messages already in the mailbox are
+// handled (flush_writes): a busy room's many lines reach each socket in one send(), and a
+// socket that takes everything costs no poller changes. Only what the kernel does not take is
+// handed to CAF, which sends it when the socket has room; until CAF reports it all sent, later
+// output queues behind it in CAF's buffer. Returns false when the connection was dropped for
+// having too much unsent output (a slow reader).
 bool append(tcp_self self, std::map<connection_id, link>::iterator i, const std::string& s) {
-  auto hdl = handle_of(i->first);
-  auto& buf = self->wr_buf(hdl);
-  buf.insert(buf.end(), s.begin(), s.end());
-  // wr_buf is what waits behind the write in progress: a reader that keeps up empties it at
-  // each flush, a stalled one lets it grow.
-  if (i->second.max_output_bytes != 0 && buf.size() > i->second.max_output_bytes) {
+  auto& l = i->second;
+  std::size_t pending = 0;
+  if (l.caf_owns) {
+    auto hdl = handle_of(i->first);
+    auto& buf = self->wr_buf(hdl);
+    buf.insert(buf.end(), s.begin(), s.end());
+    self->flush(hdl);
+    pending = buf.size(); // what waits behind the write in progress
+  } else {
+    l.out += s;
+    pending = l.out.size();
+    if (!l.dirty) {
+      l.dirty = true;
+      self->state.dirty.push_back(i->first);
+    }
+    if (!self->state.flush_scheduled) {
+      self->state.flush_scheduled = true;
+      self->send(self, flush_writes{});
+    }
+  }
+  if (l.max_output_bytes != 0 && pending > l.max_output_bytes) {
     drop_slow_reader(self, i);
     return false;
   }
-  self->flush(hdl);
   return true;
+}
+
+// Hands the rest of `l.out`, from `from` on, to CAF.
+void give_to_caf(tcp_self self, connection_id id, link& l, std::size_t from) {
+  auto hdl = handle_of(id);
+  auto& buf = self->wr_buf(hdl);
+  buf.insert(buf.end(), l.out.begin() + static_cast<std::ptrdiff_t>(from), l.out.end());
+  self->flush(hdl);
+  if (!l.caf_owns) {
+    l.caf_owns = true;
+    self->ack_writes(hdl, true); // to learn when CAF has sent it all (data_transferred_msg)
+  }
+}
+
+void on_flush_writes(tcp_self self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  std::vector<connection_id> dirty;
+  dirty.swap(st.dirty);
+  for (auto id : dirty) {
+    auto i = st.links.find(id);
+    if (i == st.links.end())
+      continue;
+    auto& l = i->second;
+    l.dirty = false;
+    if (l.out.empty())
+      continue;
+    // In CAF 0.17 a connection handle's id is its socket.
+    auto n = ::send(static_cast<int>(id), l.out.data(), l.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    auto sent = n < 0 ? std::size_t{0} : static_cast<std::size_t>(n);
+    if (sent < l.out.size()) // kernel full, or an error CAF will report as a closed connection
+      give_to_caf(self, id, l, sent);
+    l.out.clear(); // its capacity stays for the next round; release_idle_buffer returns it
+  }
+  dirty.clear();
+  st.dirty.swap(dirty); // keep the capacity for the next round
 }
 
 void on_write(tcp_self self, write_bytes& x) {
@@ -229,7 +297,9 @@ void on_peer_closed(tcp_self self, connection_id id) {
 // they once needed. Every release_interval the one that waits for new output is given back if
 // it is empty; the two swap roles at each flush, so both shrink over time. (Asking CAF for
 // write acknowledgements instead would cost a message per socket write.)
-void release_idle_buffer(tcp_self self, caf::io::connection_handle hdl) {
+void release_idle_buffer(tcp_self self, caf::io::connection_handle hdl, link& l) {
+  if (l.out.empty() && l.out.capacity() > keep_write_buffer_bytes)
+    std::string{}.swap(l.out);
   auto& buf = self->wr_buf(hdl);
   if (buf.empty() && buf.capacity() > keep_write_buffer_bytes)
     std::vector<char>{}.swap(buf);
@@ -264,6 +334,8 @@ void on_set_reading(tcp_self self, connection_id id, bool enabled) {
 void close_link(tcp_self self, std::map<connection_id, link>::iterator i, bool discard) {
   auto id = i->first;
   auto hdl = handle_of(id);
+  if (!discard && !i->second.out.empty())
+    give_to_caf(self, id, i->second, 0); // CAF's close sends what is queued first
   if (discard) {
     self->wr_buf(hdl).clear();
     auto fd = static_cast<int>(hdl.id());
@@ -314,9 +386,17 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
     },
     [self](const caf::io::new_connection_msg& msg) { on_new_connection(self, msg); },
     [self](caf::io::new_data_msg& msg) { on_data(self, msg); },
+    [self](flush_writes&) { on_flush_writes(self); },
+    [self](const caf::io::data_transferred_msg& msg) {
+      auto i = self->state.links.find(id_of(msg.handle));
+      if (msg.remaining != 0 || i == self->state.links.end() || !i->second.caf_owns)
+        return;
+      i->second.caf_owns = false; // all sent: output may go out directly again
+      self->ack_writes(msg.handle, false);
+    },
     [self](release_write_buffers&) {
-      for (const auto& [id, l] : self->state.links)
-        release_idle_buffer(self, handle_of(id));
+      for (auto& [id, l] : self->state.links)
+        release_idle_buffer(self, handle_of(id), l);
       self->delayed_send(self, release_interval, release_write_buffers{});
     },
     [self](const caf::io::connection_closed_msg& msg) { on_peer_closed(self, id_of(msg.handle)); },

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "caf/meta/load_callback.hpp"
 #include "caf/meta/type_name.hpp"
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
@@ -139,8 +140,13 @@ template <class F> typename F::result_type inspect(F& f, attach_connection& x) {
 template <class F> typename F::result_type inspect(F& f, write_bytes& x) {
   return f(caf::meta::type_name("write_bytes"), x.id, x.data, x.once);
 }
+// Traces show how many connections a part goes to; which ones is in the write_many network
+// event that follows (naming them twice would double a fan-out's cost in the trace). Messages
+// never leave the process, so nothing loads the list.
 template <class F> typename F::result_type inspect(F& f, fan_out_part& x) {
-  return f(caf::meta::type_name("fan_out_part"), x.data, x.ids);
+  std::string shown = std::to_string(x.ids.size()) + " connections";
+  auto keep = caf::meta::load_callback([]() -> caf::error { return caf::none; });
+  return f(caf::meta::type_name("fan_out_part"), x.data, shown, keep);
 }
 template <class F> typename F::result_type inspect(F& f, fan_out_bytes& x) {
   return f(caf::meta::type_name("fan_out_bytes"), x.parts, x.once);
