@@ -83,9 +83,9 @@ public:
                         std::string_view rendering, bool response);
   void handling_done();
 
-  /// A network event (`action`: accept, read, write, close, lost); it stays this thread's
-  /// current event until handling_done(), so the messages it triggers name it as their cause.
-  /// `extra_json` holds the action's own fields, e.g. "\"bytes\":4,\"data\":\"hi\"".
+  /// A network event (`action`: accept, read, write, write_many, close, lost); it stays this
+  /// thread's current event until handling_done(), so the messages it triggers name it as their
+  /// cause. `extra_json` holds the action's own fields, e.g. "\"bytes\":4,\"data\":\"hi\"".
   void network(const char* action, std::uint64_t conn, const std::string& extra_json);
 
   /// An injected fault (simulator only).

@@ -154,8 +154,8 @@ TEST_CASE("the reader checks fields, order and the format version", "[trace][rea
   CHECK(error_of(with(R"({"seq":-1,"t":0,"kind":"fault","fault":"x"})")) ==
         "mem.jsonl: line 2: field \"seq\" must be a non-negative integer");
   CHECK(error_of(with(R"({"seq":1,"t":0,"kind":"net","action":"peek","conn":1})")) ==
-        "mem.jsonl: line 2: unknown net action \"peek\" (expected accept, read, write, close, "
-        "lost)");
+        "mem.jsonl: line 2: unknown net action \"peek\" (expected accept, read, write, write_many, "
+        "close, lost)");
   CHECK(error_of(with(R"({"seq":1,"t":0,"kind":"actor","action":"start","name":7})")) ==
         "mem.jsonl: line 2: field \"name\" must be a string");
   CHECK(error_of(with(std::string{R"({"seq":2,"t":0,"kind":"fault","fault":"x"})"} + "\n" +

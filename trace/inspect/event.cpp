@@ -38,6 +38,20 @@ bool is_response(const event& e) {
   return i != e.fields.end() && i->is_boolean() && i->get<bool>();
 }
 
+std::vector<std::uint64_t> conns_of(const event& e) {
+  std::vector<std::uint64_t> out;
+  auto list = e.fields.find("conns");
+  if (list != e.fields.end() && list->is_array()) {
+    for (const auto& id : *list)
+      if (id.is_number_unsigned())
+        out.push_back(id.get<std::uint64_t>());
+    return out;
+  }
+  if (auto id = int_field(e, "conn"))
+    out.push_back(static_cast<std::uint64_t>(*id));
+  return out;
+}
+
 std::string conn_name(const event& e) {
   return "conn/" + std::to_string(int_field(e, "conn").value_or(0));
 }

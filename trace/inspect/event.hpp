@@ -60,7 +60,11 @@ std::optional<std::int64_t> int_field(const event& e, const char* key);
 /// Whether a message event is a response to a request ("response":true).
 bool is_response(const event& e);
 
-/// The actor a network event belongs to: "conn/ID".
+/// The actor a network event belongs to: "conn/ID" (for a write_many, its first connection).
 std::string conn_name(const event& e);
+
+/// The connections a network event concerns: its "conns" list (a write_many: one fan-out
+/// to many connections), else its one "conn".
+std::vector<std::uint64_t> conns_of(const event& e);
 
 } // namespace parley::trace::inspect

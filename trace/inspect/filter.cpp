@@ -64,7 +64,10 @@ bool involves(const event& e, const std::string& name) {
     case event_kind::message:
       return e.from == name || e.to == name;
     case event_kind::net:
-      return conn_name(e) == name;
+      for (auto id : conns_of(e))
+        if ("conn/" + std::to_string(id) == name)
+          return true;
+      return false;
     case event_kind::actor:
       return text_field(e, "name") == name;
     case event_kind::fault: {

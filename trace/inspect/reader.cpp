@@ -124,7 +124,8 @@ event make_event(json j, const std::string& path, std::size_t line) {
   for (const auto& rule : rules_for(e.kind))
     check_field(j, rule, what, path, line);
   if (e.kind == event_kind::net)
-    check_action(j["action"], {"accept", "read", "write", "close", "lost"}, "net", path, line);
+    check_action(j["action"], {"accept", "read", "write", "write_many", "close", "lost"}, "net",
+                 path, line);
   if (e.kind == event_kind::actor)
     check_action(j["action"], {"start", "stop", "crash"}, "actor", path, line);
   e.seq = j["seq"].get<std::uint64_t>();

@@ -54,8 +54,15 @@ totals collect(const trace& tr) {
         count_message(e, t);
         break;
       case event_kind::net:
-        ++t.net_count[text_field(e, "action")];
-        t.net_bytes[text_field(e, "action")] += byte_count(e);
+        if (text_field(e, "action") == "write_many") {
+          // One fan-out: counted as the writes it makes, one per connection.
+          auto n = conns_of(e).size();
+          t.net_count["write"] += n;
+          t.net_bytes["write"] += byte_count(e) * static_cast<std::int64_t>(n);
+        } else {
+          ++t.net_count[text_field(e, "action")];
+          t.net_bytes[text_field(e, "action")] += byte_count(e);
+        }
         break;
       case event_kind::actor:
         t.actors[text_field(e, "name")];

@@ -42,6 +42,12 @@ std::string net_text(const event& e) {
     if (has_data)
       s += " " + shorten(quote(data->get_ref<const std::string&>()), max_data_shown);
   }
+  if (action == "write_many") {
+    auto n = conns_of(e).size();
+    s += " and " + std::to_string(n > 0 ? n - 1 : 0) + " more";
+    if (auto bytes = int_field(e, "bytes"))
+      s += ", " + std::to_string(*bytes) + " bytes each";
+  }
   if (action == "lost" && !text_field(e, "reason").empty())
     s += " (" + one_line(text_field(e, "reason")) + ")";
   return s;
