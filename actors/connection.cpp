@@ -30,8 +30,8 @@ void route_deliveries(connection_self self, const room_actor& room, const std::s
   delivery_route r;
   r.transport = st.deps.transport;
   r.conn = st.id;
-  r.wall_clock_offset_ms = st.cfg.wall_clock_offset_ms;
-  if (st.cfg.protocol == wire_protocol::irc) {
+  r.wall_clock_offset_ms = st.cfg->wall_clock_offset_ms;
+  if (st.cfg->protocol == wire_protocol::irc) {
     const auto& caps = st.irc.caps;
     r.style = render_style::irc;
     r.server_time = caps.count("server-time") != 0;
@@ -71,21 +71,21 @@ void set_reading(connection_self self, bool on) {
 void process_pending(connection_self self) {
   auto& st = self->state;
   while (!st.busy && !st.irc.throttled && !st.pending.empty() && st.ph != phase::closed) {
-    if (st.cfg.protocol == wire_protocol::irc && !irc_flood_gate(self))
+    if (st.cfg->protocol == wire_protocol::irc && !irc_flood_gate(self))
       break;
     auto item = std::move(st.pending.front());
     st.pending.pop_front();
     if (item.what == protocol::decoded_line::kind::too_long) {
-      if (st.cfg.protocol == wire_protocol::irc)
+      if (st.cfg->protocol == wire_protocol::irc)
         irc_line_too_long(self);
       else
-        write(self, text::error("line too long (limit " + std::to_string(st.cfg.max_line_bytes) +
+        write(self, text::error("line too long (limit " + std::to_string(st.cfg->max_line_bytes) +
                                 " bytes); ignored"));
       continue;
     }
     // IRC text may carry formatting controls (\x01 ACTION, \x02 bold) and legacy encodings;
     // its parser refuses what the protocol forbids.
-    auto problem = st.cfg.protocol == wire_protocol::irc ? protocol::line_problem::none
+    auto problem = st.cfg->protocol == wire_protocol::irc ? protocol::line_problem::none
                                                            : protocol::check_line(item.text);
     if (problem != protocol::line_problem::none) {
       write(self, text::error(std::string{protocol::describe(problem)} + "; ignored"));
@@ -93,7 +93,7 @@ void process_pending(connection_self self) {
     }
     handle_line(self, std::move(item.text));
   }
-  if (st.pending.size() <= st.cfg.max_pending_lines / 2)
+  if (st.pending.size() <= st.cfg->max_pending_lines / 2)
     set_reading(self, true);
 }
 
@@ -101,7 +101,7 @@ void on_bytes(connection_self self, net::bytes_received& x) {
   auto& st = self->state;
   if (st.ph == phase::closed)
     return;
-  if (st.cfg.protocol == wire_protocol::irc) { // any input shows the client is alive
+  if (st.cfg->protocol == wire_protocol::irc) { // any input shows the client is alive
     st.irc.last_input = self->clock().now();
     st.irc.ping_outstanding = false;
   }
@@ -112,7 +112,7 @@ void on_bytes(connection_self self, net::bytes_received& x) {
   process_pending(self);
   // A flooding client is slowed down by back-pressure, never by unbounded buffering. Pausing
   // only for what is still queued after handling avoids a pause and resume per read.
-  if (st.ph != phase::closed && st.pending.size() >= st.cfg.max_pending_lines)
+  if (st.ph != phase::closed && st.pending.size() >= st.cfg->max_pending_lines)
     set_reading(self, false);
 }
 
@@ -160,12 +160,12 @@ using namespace detail;
 
 connection_actor::behavior_type connection_behavior(connection_self self, net::connection_id id,
                                                     std::string peer, connection_deps deps,
-                                                    connection_config cfg) {
+                                                    std::shared_ptr<const connection_config> cfg) {
   trace::attach(self, deps.tracer, "conn/" + std::to_string(id));
   self->set_render_filter([self](std::string& r) {
     if (self->state.ph != phase::chatting)
       trace::redact_arguments(r, "bytes_received", "<redacted until login>");
-    else if (self->state.cfg.protocol == wire_protocol::irc &&
+    else if (self->state.cfg->protocol == wire_protocol::irc &&
              r.compare(0, 16, "(bytes_received(") == 0 && has_oper_line(r))
       trace::redact_arguments(r, "bytes_received", "<redacted: OPER carries a password>");
   });
@@ -175,23 +175,23 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
   st.deps = std::move(deps);
   // IRC lines may carry up to 8191 bytes of tags before their 512 bytes (IRCv3 message-tags);
   // the IRC session checks both limits.
-  st.decoder = protocol::line_decoder{cfg.protocol == wire_protocol::irc
-                                        ? cfg.max_line_bytes + protocol::irc::max_tag_bytes
-                                        : cfg.max_line_bytes};
+  st.decoder = protocol::line_decoder{cfg->protocol == wire_protocol::irc
+                                        ? cfg->max_line_bytes + protocol::irc::max_tag_bytes
+                                        : cfg->max_line_bytes};
   st.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& dm) { room_failed(self, dm.source); });
   self->send(st.deps.transport, net::attach_connection{id, caf::actor_cast<net::sink_actor>(self),
-                                                      st.cfg.max_output_bytes});
+                                                      st.cfg->max_output_bytes});
   start_session(self);
   return {
     [self](deliver_text& x) {
-      if (self->state.cfg.protocol == wire_protocol::irc)
+      if (self->state.cfg->protocol == wire_protocol::irc)
         irc_deliver(self, x);
       else if (x.line.size() > 0)
         write_shared(self, x.line);
     },
     [self](member_removed& x) {
-      if (self->state.cfg.protocol == wire_protocol::irc) {
+      if (self->state.cfg->protocol == wire_protocol::irc) {
         irc_removed_from(self, x.room);
       } else if (self->state.room_name == x.room) {
         self->demonitor(self->state.room.address());
@@ -201,7 +201,7 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
       }
     },
     [self](end_session& x) {
-      if (self->state.cfg.protocol == wire_protocol::irc) {
+      if (self->state.cfg->protocol == wire_protocol::irc) {
         irc_killed(self, x);
         return;
       }
@@ -215,7 +215,7 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
     [self](net::bytes_received& x) { on_bytes(self, x); },
     [self](net::connection_lost& x) { finish(self, x.reason, false); },
     [self](shut_down_connection& x) {
-      if (self->state.cfg.protocol == wire_protocol::irc)
+      if (self->state.cfg->protocol == wire_protocol::irc)
         write(self, "ERROR :Server shutting down: " + x.reason + "\r\n");
       else
         write(self, text::info("Server shutting down: " + x.reason));
@@ -226,7 +226,7 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
     [self](login_timed_out&) {
       if (self->state.ph == phase::chatting || self->state.ph == phase::closed)
         return;
-      if (self->state.cfg.protocol == wire_protocol::irc)
+      if (self->state.cfg->protocol == wire_protocol::irc)
         write(self, "ERROR :Closing link: registration timed out\r\n");
       else
         write(self, text::error("login timed out; goodbye"));
@@ -236,7 +236,8 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
 }
 
 connection_actor spawn_connection(caf::actor_system& sys, net::connection_id id, std::string peer,
-                                  connection_deps deps, connection_config cfg) {
+                                  connection_deps deps,
+                                  std::shared_ptr<const connection_config> cfg) {
   return sys.spawn(connection_behavior, id, std::move(peer), std::move(deps), std::move(cfg));
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -70,8 +71,10 @@ using connection_actor = member_actor::extend_with<net::sink_actor>::extend<
   caf::reacts_to<shut_down_connection>, caf::reacts_to<login_delay_elapsed>,
   caf::reacts_to<login_timed_out>, caf::reacts_to<idle_check>, caf::reacts_to<flood_resume>>;
 
+/// `cfg` is shared with the listener's other connections (it never changes).
 connection_actor spawn_connection(caf::actor_system& sys, net::connection_id id, std::string peer,
-                                  connection_deps deps, connection_config cfg);
+                                  connection_deps deps,
+                                  std::shared_ptr<const connection_config> cfg);
 
 template <class F> typename F::result_type inspect(F& f, shut_down_connection& x) {
   return f(caf::meta::type_name("shut_down_connection"), x.reason);

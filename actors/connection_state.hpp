@@ -2,7 +2,6 @@
 // (connection.cpp: input, output and lifecycle; session.cpp: login and the command table).
 #pragma once
 
-#include <deque>
 #include <functional>
 #include <map>
 #include <set>
@@ -40,13 +39,36 @@ struct irc_session_state {
   bool throttled = false; ///< input waits for flood_resume
 };
 
+/// Input lines waiting their turn: a vector with a moving front. (A std::deque allocates about
+/// 600 bytes as soon as it exists, for every idle connection; this holds nothing once drained.)
+class line_queue {
+public:
+  bool empty() const { return head_ == items_.size(); }
+  std::size_t size() const { return items_.size() - head_; }
+  protocol::decoded_line& front() { return items_[head_]; }
+  void push_back(protocol::decoded_line l) { items_.push_back(std::move(l)); }
+  void pop_front() {
+    if (++head_ == items_.size())
+      clear();
+  }
+  void clear() {
+    std::vector<protocol::decoded_line>{}.swap(items_);
+    head_ = 0;
+  }
+
+private:
+  std::vector<protocol::decoded_line> items_;
+  std::size_t head_ = 0;
+};
+
 struct connection_state {
   net::connection_id id = 0;
   std::string peer;
   connection_deps deps;
-  connection_config cfg;
+  /// Shared by every connection of a listener: thousands of idle clients hold one copy.
+  std::shared_ptr<const connection_config> cfg;
   protocol::line_decoder decoder{512};
-  std::deque<protocol::decoded_line> pending; ///< input waiting for the line before it
+  line_queue pending; ///< input waiting for the line before it
   bool busy = false;    ///< a line's request is in flight: later lines wait (ordering guarantee)
   bool reading = true;  ///< false while input is paused for back-pressure
   phase ph = phase::awaiting_name;

@@ -414,7 +414,7 @@ void cmd_who(connection_self self, const irc_message& m) {
   await_reply<list_members_result>(
     self, i->second, list_members{},
     [self, channel = m.params[0]](list_members_result& r) {
-      const auto& cfg = self->state.cfg;
+      const auto& cfg = *self->state.cfg;
       for (const auto& member : r.members) {
         auto flags = std::string{member.away ? "G" : "H"} + prefix_of(member, true);
         reply(self, numeric::RPL_WHOREPLY,

@@ -57,14 +57,14 @@ void reply(connection_self self, numeric n, std::vector<std::string> middle,
   auto& st = self->state;
   for (auto& p : middle)
     p = middle_param(p);
-  send_msg(self, irc::make_numeric(st.cfg.server_name, n, st.irc.nick, std::move(middle),
+  send_msg(self, irc::make_numeric(st.cfg->server_name, n, st.irc.nick, std::move(middle),
                                    std::move(trailing)));
 }
 
 void server_line(connection_self self, const std::string& command,
                  std::vector<std::string> params) {
   irc_message m;
-  m.prefix = self->state.cfg.server_name;
+  m.prefix = self->state.cfg->server_name;
   m.command = command;
   m.params = std::move(params);
   send_msg(self, m);
@@ -75,7 +75,7 @@ void write_event(connection_self self, const std::string& line) {
 }
 
 std::string my_mask(connection_self self) {
-  return irc::mask_of(self->state.irc.nick, self->state.cfg.host_cloak);
+  return irc::mask_of(self->state.irc.nick, self->state.cfg->host_cloak);
 }
 
 bool registered(connection_self self) { return self->state.ph == phase::chatting; }
@@ -89,7 +89,7 @@ std::function<void(caf::error&)> failed(connection_self self, const char* comman
 std::int64_t wall_ms(connection_self self) {
   auto since = self->clock().now().time_since_epoch();
   return std::chrono::duration_cast<std::chrono::milliseconds>(since).count() +
-         self->state.cfg.wall_clock_offset_ms;
+         self->state.cfg->wall_clock_offset_ms;
 }
 
 std::uint64_t next_once(connection_self self) {
@@ -106,13 +106,13 @@ namespace {
 void auth_failed(connection_self self, numeric n, std::string text = {}) {
   auto& st = self->state;
   reply(self, n, {}, std::move(text));
-  if (++st.failed_logins >= st.cfg.max_failed_logins) {
+  if (++st.failed_logins >= st.cfg->max_failed_logins) {
     write(self, "ERROR :Closing link: too many failed authentication attempts\r\n");
     finish(self, "too many failed logins", true);
     return;
   }
   st.busy = true; // released by login_delay_elapsed
-  self->delayed_send(self, std::chrono::milliseconds{st.cfg.failed_login_delay_ms * st.failed_logins},
+  self->delayed_send(self, std::chrono::milliseconds{st.cfg->failed_login_delay_ms * st.failed_logins},
                      login_delay_elapsed{});
 }
 
@@ -127,7 +127,7 @@ void lusers(connection_self self, const get_server_stats_result& s) {
 }
 
 void motd(connection_self self) {
-  const auto& cfg = self->state.cfg;
+  const auto& cfg = *self->state.cfg;
   if (cfg.motd.empty()) {
     reply(self, numeric::ERR_NOMOTD);
     return;
@@ -142,22 +142,22 @@ void welcome(connection_self self, const get_server_stats_result& stats) {
   auto& st = self->state;
   const auto& nick = st.irc.nick;
   reply(self, numeric::RPL_WELCOME, {},
-        "Welcome to the " + st.cfg.network_name + " IRC network " + my_mask(self));
-  reply(self, numeric::RPL_YOURHOST, {}, "Your host is " + st.cfg.server_name + ", running Parley");
+        "Welcome to the " + st.cfg->network_name + " IRC network " + my_mask(self));
+  reply(self, numeric::RPL_YOURHOST, {}, "Your host is " + st.cfg->server_name + ", running Parley");
   reply(self, numeric::RPL_CREATED, {}, "This server was started by its operator");
-  reply(self, numeric::RPL_MYINFO, {st.cfg.server_name, "parley-0.1", "io", "biklmnostv"});
+  reply(self, numeric::RPL_MYINFO, {st.cfg->server_name, "parley-0.1", "io", "biklmnostv"});
   irc::isupport_config is;
-  is.network = st.cfg.network_name;
+  is.network = st.cfg->network_name;
   is.nicklen = protocol::max_name_length;
   is.channellen = protocol::max_name_length + 1;
-  for (auto& m : irc::isupport_lines(st.cfg.server_name, nick, is))
+  for (auto& m : irc::isupport_lines(st.cfg->server_name, nick, is))
     send_msg(self, m);
   lusers(self, stats);
   motd(self);
 }
 
 void schedule_idle_check(connection_self self, std::chrono::milliseconds after) {
-  if (self->state.cfg.irc_ping_interval_ms > 0)
+  if (self->state.cfg->irc_ping_interval_ms > 0)
     self->delayed_send(self, after, idle_check{});
 }
 
@@ -175,7 +175,7 @@ void claim_and_welcome(connection_self self) {
       st.name = st.irc.nick;
       st.ph = phase::chatting;
       st.irc.last_input = self->clock().now();
-      schedule_idle_check(self, std::chrono::milliseconds{st.cfg.irc_ping_interval_ms});
+      schedule_idle_check(self, std::chrono::milliseconds{st.cfg->irc_ping_interval_ms});
       await_reply<get_server_stats_result>(
         self, st.deps.directory, get_server_stats{},
         [self](get_server_stats_result& s) { welcome(self, s); },
@@ -234,7 +234,7 @@ void check_credentials(connection_self self) {
               "Nickname is registered to an account: authenticate with SASL or PASS");
         return;
       }
-      if (self->state.cfg.irc_require_account) {
+      if (self->state.cfg->irc_require_account) {
         reply(self, numeric::ERR_PASSWDMISMATCH, {}, "This server requires an account");
         return;
       }
@@ -333,7 +333,7 @@ void sasl_plain(connection_self self, const std::string& payload) {
       }
       self->state.irc.account = account;
       auto mask = irc::mask_of(self->state.irc.nick.empty() ? account : self->state.irc.nick,
-                               self->state.cfg.host_cloak);
+                               self->state.cfg->host_cloak);
       reply(self, numeric::RPL_LOGGEDIN, {mask, account}, "You are now logged in as " + account);
       reply(self, numeric::RPL_SASLSUCCESS);
     },
@@ -451,7 +451,7 @@ void cmd_user(connection_self self, const irc_message& m) {
 // --- Users ---
 
 void cmd_ping(connection_self self, const irc_message& m) {
-  server_line(self, "PONG", {self->state.cfg.server_name, m.params[0]});
+  server_line(self, "PONG", {self->state.cfg->server_name, m.params[0]});
 }
 
 void cmd_pong(connection_self, const irc_message&) {}
@@ -467,7 +467,7 @@ void cmd_whois(connection_self self, const irc_message& m) {
   await_reply<lookup_user_result>(
     self, self->state.deps.directory, lookup_user{*nick},
     [self, nick = *nick](lookup_user_result& r) {
-      const auto& cfg = self->state.cfg;
+      const auto& cfg = *self->state.cfg;
       if (!r.found) {
         reply(self, numeric::ERR_NOSUCHNICK, {nick});
       } else {
@@ -547,21 +547,21 @@ void cmd_lusers(connection_self self, const irc_message&) {
 }
 
 void cmd_version(connection_self self, const irc_message&) {
-  reply(self, numeric::RPL_VERSION, {"parley-0.1", self->state.cfg.server_name}, "");
+  reply(self, numeric::RPL_VERSION, {"parley-0.1", self->state.cfg->server_name}, "");
 }
 
 void cmd_time(connection_self self, const irc_message&) {
   auto tm = utc_of(wall_ms(self));
   char buf[64];
   std::strftime(buf, sizeof buf, "%A %B %d %Y -- %H:%M:%S +00:00", &tm);
-  reply(self, numeric::RPL_TIME, {self->state.cfg.server_name}, buf);
+  reply(self, numeric::RPL_TIME, {self->state.cfg->server_name}, buf);
 }
 
 void cmd_quit(connection_self self, const irc_message& m) {
   auto reason = m.params.empty() ? std::string{} : m.params[0];
   irc_message err;
   err.command = "ERROR";
-  err.params = {"Closing Link: " + self->state.cfg.host_cloak + " (Quit: " + reason + ")"};
+  err.params = {"Closing Link: " + self->state.cfg->host_cloak + " (Quit: " + reason + ")"};
   send_msg(self, err);
   finish(self, reason, true);
 }
@@ -614,7 +614,7 @@ void cmd_ison(connection_self self, const irc_message& m) {
 
 void cmd_userhost(connection_self self, const irc_message& m) {
   std::vector<std::string> nicks(m.params.begin(), m.params.begin() + std::min<std::size_t>(5, m.params.size()));
-  auto host = self->state.cfg.host_cloak;
+  auto host = self->state.cfg->host_cloak;
   presence_query(self, nicks, numeric::RPL_USERHOST,
                  [host](const std::string& n) { return n + "=+" + n + "@" + host; });
 }
@@ -630,7 +630,7 @@ void cmd_tagmsg(connection_self, const irc_message&) {}
 void cmd_oper(connection_self self, const irc_message& m) {
   auto& st = self->state;
   auto name = protocol::normalize_user_name(m.params[0]);
-  const auto& ops = st.cfg.irc_operators;
+  const auto& ops = st.cfg->irc_operators;
   if (!name || std::find(ops.begin(), ops.end(), *name) == ops.end()) {
     reply(self, numeric::ERR_NOOPERHOST);
     return;
@@ -779,7 +779,7 @@ void irc_killed(connection_self self, const end_session& x) {
   auto reason = "Killed (" + x.by + " (" + x.reason + "))";
   irc_message err;
   err.command = "ERROR";
-  err.params = {"Closing Link: " + self->state.cfg.host_cloak + " (" + reason + ")"};
+  err.params = {"Closing Link: " + self->state.cfg->host_cloak + " (" + reason + ")"};
   send_msg(self, err);
   finish(self, reason, true);
 }
@@ -789,19 +789,19 @@ void irc_killed(connection_self self, const end_session& x) {
 // queued, reading stops: back-pressure, never unbounded buffering). Operators are exempt.
 bool irc_flood_gate(connection_self self) {
   auto& st = self->state;
-  if (st.cfg.irc_flood_penalty_ms == 0 || st.irc.oper)
+  if (st.cfg->irc_flood_penalty_ms == 0 || st.irc.oper)
     return true;
   auto now = self->clock().now();
   if (st.irc.flood_time < now)
     st.irc.flood_time = now;
-  auto burst = std::chrono::milliseconds{st.cfg.irc_flood_burst_ms};
+  auto burst = std::chrono::milliseconds{st.cfg->irc_flood_burst_ms};
   if (st.irc.flood_time - now > burst) {
     st.irc.throttled = true;
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(st.irc.flood_time - now - burst);
     self->delayed_send(self, wait, flood_resume{});
     return false;
   }
-  st.irc.flood_time += std::chrono::milliseconds{st.cfg.irc_flood_penalty_ms};
+  st.irc.flood_time += std::chrono::milliseconds{st.cfg->irc_flood_penalty_ms};
   return true;
 }
 
@@ -813,8 +813,8 @@ void irc_idle_check(connection_self self) {
   if (st.ph != phase::chatting)
     return;
   auto now = self->clock().now();
-  auto interval = std::chrono::milliseconds{st.cfg.irc_ping_interval_ms};
-  auto timeout = std::chrono::milliseconds{st.cfg.irc_ping_timeout_ms};
+  auto interval = std::chrono::milliseconds{st.cfg->irc_ping_interval_ms};
+  auto timeout = std::chrono::milliseconds{st.cfg->irc_ping_timeout_ms};
   if (st.irc.ping_outstanding) {
     write(self, "ERROR :Closing link: ping timeout\r\n");
     finish(self, "ping timeout", true);
@@ -826,7 +826,7 @@ void irc_idle_check(connection_self self) {
     schedule_idle_check(self, std::chrono::ceil<std::chrono::milliseconds>(interval - idle));
     return;
   }
-  server_line(self, "PING", {st.cfg.server_name});
+  server_line(self, "PING", {st.cfg->server_name});
   st.irc.ping_outstanding = true;
   schedule_idle_check(self, timeout);
 }

@@ -16,6 +16,7 @@ namespace {
 struct listener_state {
   connection_deps deps;
   listener_config cfg;
+  std::shared_ptr<const connection_config> connection_cfg; ///< one copy for all connections
   std::map<net::connection_id, connection_actor> connections; // by id: deterministic order
   std::map<caf::actor_addr, net::connection_id> ids;
   std::uint64_t accepted = 0;
@@ -46,7 +47,7 @@ void on_accepted(listener_self self, net::connection_accepted& x) {
     return;
   }
   ++st.accepted;
-  auto conn = spawn_connection(self->system(), x.id, x.peer, st.deps, st.cfg.connection);
+  auto conn = spawn_connection(self->system(), x.id, x.peer, st.deps, st.connection_cfg);
   self->monitor(conn);
   st.ids.emplace(conn.address(), x.id);
   st.connections.emplace(x.id, std::move(conn));
@@ -68,6 +69,7 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
   trace::attach(self, deps.tracer, name);
   self->state.deps = std::move(deps);
   self->state.cfg = std::move(cfg);
+  self->state.connection_cfg = std::make_shared<const connection_config>(self->state.cfg.connection);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     auto i = st.ids.find(dm.source);

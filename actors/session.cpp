@@ -47,14 +47,14 @@ void fail_login(connection_self self, const std::string& why) {
   auto& st = self->state;
   ++st.failed_logins;
   write(self, text::error(why));
-  if (st.failed_logins >= st.cfg.max_failed_logins) {
+  if (st.failed_logins >= st.cfg->max_failed_logins) {
     write(self, text::error("too many failed logins; goodbye"));
     finish(self, "too many failed logins", true);
     return;
   }
   // Each failure costs a growing pause before the next attempt; input waits meanwhile.
   st.busy = true;
-  auto delay = std::chrono::milliseconds{st.cfg.failed_login_delay_ms * st.failed_logins};
+  auto delay = std::chrono::milliseconds{st.cfg->failed_login_delay_ms * st.failed_logins};
   self->delayed_send(self, delay, login_delay_elapsed{});
 }
 
@@ -73,7 +73,7 @@ void claim_and_enter(connection_self self) {
                st.claimed = true;
                st.ph = phase::chatting;
                write(self, text::info("Logged in as " + st.name + "."));
-               enter_room(self, st.cfg.default_room);
+               enter_room(self, st.cfg->default_room);
              });
 }
 
@@ -95,9 +95,9 @@ void on_name(connection_self self, const std::string& line) {
     if (r.exists) {
       st.ph = phase::awaiting_password;
       write(self, text::password_prompt(st.name));
-    } else if (st.cfg.allow_register) {
+    } else if (st.cfg->allow_register) {
       st.ph = phase::awaiting_new_password;
-      write(self, text::new_password_prompt(st.name, st.cfg.min_password_length));
+      write(self, text::new_password_prompt(st.name, st.cfg->min_password_length));
     } else {
       fail_login(self, "no such account: " + st.name);
     }
@@ -117,9 +117,9 @@ void on_password(connection_self self, std::string line) {
 
 void on_new_password(connection_self self, std::string line) {
   auto& st = self->state;
-  if (line.size() < st.cfg.min_password_length) {
+  if (line.size() < st.cfg->min_password_length) {
     write(self, text::error("password too short"));
-    write(self, text::new_password_prompt(st.name, st.cfg.min_password_length));
+    write(self, text::new_password_prompt(st.name, st.cfg->min_password_length));
     return;
   }
   await_line<register_account_result>(self, st.deps.auth, register_account{st.name, secret{std::move(line)}},
@@ -147,7 +147,7 @@ std::vector<std::string> names_of(const std::vector<member_status>& members) {
 void enter_room(connection_self self, const std::string& room) {
   auto& st = self->state;
   join_room msg{room, st.name, caf::actor_cast<member_actor>(self),
-                protocol::irc::mask_of(st.name, st.cfg.host_cloak), {}, st.name};
+                protocol::irc::mask_of(st.name, st.cfg->host_cloak), {}, st.name};
   await_line<join_room_result>(self, st.deps.directory, std::move(msg), [self, room](join_room_result& r) {
     auto& st = self->state;
     if (!r.ok) {
@@ -254,7 +254,7 @@ void cmd_msg(connection_self self, const std::string& arg) {
     return;
   }
   auto& st = self->state;
-  send_private msg{st.name, *target, line, protocol::irc::mask_of(st.name, st.cfg.host_cloak),
+  send_private msg{st.name, *target, line, protocol::irc::mask_of(st.name, st.cfg->host_cloak),
                    false, st.name};
   await_line<send_private_result>(self, st.deps.directory, std::move(msg),
              [self, to = *target, line](send_private_result& r) {
@@ -329,18 +329,18 @@ void on_chat_line(connection_self self, std::string line) {
 } // namespace
 
 void start_session(connection_self self) {
-  if (self->state.cfg.protocol == wire_protocol::irc) {
+  if (self->state.cfg->protocol == wire_protocol::irc) {
     irc_start(self); // IRC clients speak first
   } else {
     write(self, text::greeting());
     prompt_name(self);
   }
-  self->delayed_send(self, std::chrono::milliseconds{self->state.cfg.login_timeout_ms},
+  self->delayed_send(self, std::chrono::milliseconds{self->state.cfg->login_timeout_ms},
                      login_timed_out{});
 }
 
 void handle_line(connection_self self, std::string line) {
-  if (self->state.cfg.protocol == wire_protocol::irc) {
+  if (self->state.cfg->protocol == wire_protocol::irc) {
     irc_handle_line(self, std::move(line));
     return;
   }
@@ -365,14 +365,14 @@ void handle_line(connection_self self, std::string line) {
 void login_delay_over(connection_self self) {
   if (self->state.ph == phase::closed)
     return;
-  if (self->state.cfg.protocol != wire_protocol::irc) // IRC clients need no prompt
+  if (self->state.cfg->protocol != wire_protocol::irc) // IRC clients need no prompt
     prompt_name(self);
   line_done(self);
 }
 
 void room_failed(connection_self self, const caf::actor_addr& who) {
   auto& st = self->state;
-  if (st.cfg.protocol == wire_protocol::irc) {
+  if (st.cfg->protocol == wire_protocol::irc) {
     irc_room_failed(self, who);
     return;
   }

@@ -99,6 +99,9 @@ int wait_for_shutdown_signal(const sigset_t& signals) {
     if (sig == SIGINT || sig == SIGTERM)
       return sig;
     malloc_trim(0);
+    auto heap = mallinfo2(); // for memory work: what is in use, and what the allocator keeps
+    spdlog::debug("heap: {} KiB in use, {} KiB free in the allocator, {} KiB mapped",
+                  heap.uordblks / 1024, heap.fordblks / 1024, heap.hblkhd / 1024);
   }
 }
 

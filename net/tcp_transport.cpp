@@ -28,6 +28,7 @@ struct link {
   std::string out;
   bool dirty = false;    ///< listed in tcp_state::dirty
   bool caf_owns = false; ///< CAF still holds unsent bytes: new output queues behind them
+  bool wrote_recently = false; ///< written to since the last release_write_buffers
   /// Recent write_bytes::once ids written here (a vector: empty costs nothing).
   std::vector<std::uint64_t> once_seen;
 };
@@ -193,6 +194,7 @@ void drop_slow_reader(tcp_self self, std::map<connection_id, link>::iterator i);
 // having too much unsent output (a slow reader).
 bool append(tcp_self self, std::map<connection_id, link>::iterator i, const std::string& s) {
   auto& l = i->second;
+  l.wrote_recently = true;
   std::size_t pending = 0;
   if (l.caf_owns) {
     auto hdl = handle_of(i->first);
@@ -298,10 +300,14 @@ void on_peer_closed(tcp_self self, connection_id id) {
 // it is empty; the two swap roles at each flush, so both shrink over time. (Asking CAF for
 // write acknowledgements instead would cost a message per socket write.)
 void release_idle_buffer(tcp_self self, caf::io::connection_handle hdl, link& l) {
-  if (l.out.empty() && l.out.capacity() > keep_write_buffer_bytes)
+  // A connection written to since the last sweep keeps a moderate buffer for the next burst;
+  // one that was quiet gives everything back (most of 5000 idle members' memory otherwise).
+  auto keep = l.wrote_recently ? keep_write_buffer_bytes : 0;
+  l.wrote_recently = false;
+  if (l.out.empty() && l.out.capacity() > keep)
     std::string{}.swap(l.out);
   auto& buf = self->wr_buf(hdl);
-  if (buf.empty() && buf.capacity() > keep_write_buffer_bytes)
+  if (buf.empty() && buf.capacity() > keep)
     std::vector<char>{}.swap(buf);
 }
 
