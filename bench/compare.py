@@ -29,7 +29,7 @@ ROOT = os.path.dirname(HERE)
 FULL = {
     "a": dict(clients=100, senders=10, rate=0, duration=10),
     "b": dict(clients=1000, senders=10, rate=10, duration=10),
-    "c": dict(clients=5000, hold=5),
+    "c": dict(clients=5000, hold=15),
     "d": dict(clients=1000, connect_only=True),
     "e": dict(clients=10000, hold=30, channels=100),
     "f": dict(clients=100, senders=10, rate=0, duration=10, trace=True),
@@ -269,6 +269,14 @@ def cpu_per_msg(r):
     return None
 
 
+def rss_after_hold_per_conn(r):
+    """RSS per client at the end of the hold: idle memory once a server has settled (the
+    JOIN storm's buffers freed), beside the figure taken right after the joins."""
+    if "rss_end_kb" not in r or "rss_before_kb" not in r or not r.get("clients"):
+        return None
+    return (r["rss_end_kb"] - r["rss_before_kb"]) / r["clients"]
+
+
 METRICS = {
     "a": [("delivered msg/s", "delivered_per_s", "", True), ("p50 ms", "lat_p50_ms", "", False),
           ("p99 ms", "lat_p99_ms", "", False), ("server CPU us/msg", cpu_per_msg, "", False),
@@ -276,11 +284,13 @@ METRICS = {
     "b": [("p50 ms", "lat_p50_ms", "", False), ("p99 ms", "lat_p99_ms", "", False),
           ("max ms", "lat_max_ms", "", False), ("loss", "loss", "", False),
           ("server CPU s", "server_cpu_s", "", False)],
-    "c": [("RSS/client KiB", "rss_per_conn_kb", "", False), ("setup s", "setup_s", "", False),
+    "c": [("RSS/client KiB", "rss_per_conn_kb", "", False),
+          ("after hold KiB", rss_after_hold_per_conn, "", False), ("setup s", "setup_s", "", False),
           ("RSS joined MiB", lambda r: r.get("rss_joined_kb", 0) / 1024, "", False)],
     "d": [("setup s", "setup_s", "", False), ("per client p50 ms", "setup_p50_ms", "", False),
           ("p99 ms", "setup_p99_ms", "", False)],
     "e": [("joined", "joined", "", True), ("RSS/client KiB", "rss_per_conn_kb", "", False),
+          ("after hold KiB", rss_after_hold_per_conn, "", False),
           ("setup s", "setup_s", "", False),
           ("CPU in hold s", "server_cpu_s", "", False)],
     "f": [("delivered msg/s", "delivered_per_s", "", True), ("p99 ms", "lat_p99_ms", "", False),
