@@ -190,6 +190,8 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
       else if (x.line.size() > 0)
         write_shared(self, x.line);
     },
+    // Everything the room sent before this is with the transport now (see room.hpp).
+    [](confirm_delivery_route&) { return confirm_delivery_route_result{}; },
     [self](member_removed& x) {
       if (self->state.cfg->protocol == wire_protocol::irc) {
         irc_removed_from(self, x.room);

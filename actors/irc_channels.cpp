@@ -209,13 +209,19 @@ void message_channel(connection_self self, const std::string& target, const std:
   auto post = [self, target, text, kind, quiet](const std::string&, room_actor handle) {
     auto [line, posted] = room_line(text, kind);
     auto& st = self->state;
+    post_line msg{st.irc.nick, line, posted, my_mask(self), st.irc.account};
+    msg.echo = st.irc.caps.count("echo-message") != 0;
     await_reply<post_line_result>(
-      self, handle, post_line{st.irc.nick, line, posted, my_mask(self), st.irc.account},
+      self, handle, std::move(msg),
       [self, target, text, quiet](post_line_result& r) {
-        if (r.refused == refusal::none)
-          echo(self, target, text, quiet);
-        else if (!quiet)
+        // A room that writes to this client directly sent the echo with the line itself, so
+        // it keeps the room's order among the channel's other events.
+        if (r.refused == refusal::none) {
+          if (!r.echoed)
+            echo(self, target, text, quiet);
+        } else if (!quiet) {
           reply(self, numeric::ERR_CANNOTSENDTOCHAN, {target});
+        }
       },
       failed(self, "PRIVMSG"));
   };

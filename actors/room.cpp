@@ -30,6 +30,10 @@ struct member_entry {
   bool voice = false;
   bool away = false;
   delivery_route route; ///< set once the member's connection asks (null transport: none yet)
+  /// none: deliver_text; confirming: events wait in `held` (confirm_delivery_route); direct.
+  enum class path : std::uint8_t { via_connection, confirming, direct } delivery =
+    path::via_connection;
+  std::vector<net::write_bytes> held; ///< events rendered while the route is confirmed
 };
 
 constexpr std::size_t max_bans = 100;
@@ -57,6 +61,38 @@ std::vector<member_status> member_list(const room_state& st) {
   return out;
 }
 
+// How one route sees an event: whether it gets it at all, and which rendering.
+struct rendering {
+  bool wanted = false;
+  bool line = false;    ///< the line protocol's text
+  bool time = false;    ///< IRC with a server-time tag
+  bool account = false; ///< IRC with an account tag
+  std::uint8_t key() const { return line ? 4 : (time ? 1 : 0) | (account ? 2 : 0); }
+};
+
+rendering rendering_for(const deliver_text& ev, const delivery_route& r) {
+  rendering k;
+  k.line = r.style == render_style::line;
+  if ((k.line ? ev.line : ev.irc).size() == 0)
+    return k; // nothing for this protocol (an AWAY has no line-protocol form)
+  if (!k.line && ev.to == audience::away_notify && !r.away_notify)
+    return k;
+  k.wanted = true;
+  k.time = !k.line && r.server_time;
+  k.account = !k.line && r.account_tag && !ev.account.empty();
+  return k;
+}
+
+shared_text render(const deliver_text& ev, const rendering& k, const delivery_route& r,
+                   std::int64_t clock_ms) {
+  if (k.line)
+    return ev.line;
+  if (!k.time && !k.account)
+    return ev.irc; // the shared buffer, no copy
+  auto tags = irc::event_tags(k.time, clock_ms + r.wall_clock_offset_ms, k.account, ev.account);
+  return shared_text{tags + ev.irc.str()};
+}
+
 // One event for the members the room writes to directly: one part per rendering (the line
 // protocol; IRC with or without tags), grouped by transport.
 class fan_out_batch {
@@ -64,19 +100,14 @@ public:
   fan_out_batch(const deliver_text& ev, std::int64_t clock_ms) : ev_(ev), clock_ms_(clock_ms) {}
 
   void add(const delivery_route& r) {
-    bool line = r.style == render_style::line;
-    if ((line ? ev_.line : ev_.irc).size() == 0)
-      return; // nothing for this protocol (an AWAY has no line-protocol form)
-    if (!line && ev_.to == audience::away_notify && !r.away_notify)
+    auto k = rendering_for(ev_, r);
+    if (!k.wanted)
       return;
-    bool time = !line && r.server_time;
-    bool account = !line && r.account_tag && !ev_.account.empty();
-    auto key = static_cast<std::uint8_t>(line ? 4 : (time ? 1 : 0) | (account ? 2 : 0));
     auto i = std::find_if(groups_.begin(), groups_.end(), [&](const group& g) {
-      return g.key == key && g.transport == r.transport;
+      return g.key == k.key() && g.transport == r.transport;
     });
     if (i == groups_.end()) {
-      groups_.push_back({r.transport, key, {render(line, time, account, r), {}}});
+      groups_.push_back({r.transport, k.key(), {render(ev_, k, r, clock_ms_), {}}});
       i = std::prev(groups_.end());
     }
     i->part.ids.push_back(r.conn);
@@ -104,15 +135,6 @@ private:
     net::fan_out_part part;
   };
 
-  shared_text render(bool line, bool time, bool account, const delivery_route& r) const {
-    if (line)
-      return ev_.line;
-    if (!time && !account)
-      return ev_.irc; // the shared buffer, no copy
-    auto tags = irc::event_tags(time, clock_ms_ + r.wall_clock_offset_ms, account, ev_.account);
-    return shared_text{tags + ev_.irc.str()};
-  }
-
   const deliver_text& ev_;
   std::int64_t clock_ms_;
   std::vector<group> groups_;
@@ -123,19 +145,43 @@ std::int64_t clock_ms(room_self self) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(since).count();
 }
 
-// Sends one event, rendered once per protocol, to every member except `except`: members with a
-// delivery route through one fan_out_bytes per transport, the others as a deliver_text each.
-void broadcast(room_self self, const deliver_text& out, const std::string& except = {}) {
-  fan_out_batch direct{out, clock_ms(self)};
-  for (const auto& [name, member] : self->state.members) {
-    if (name == except)
-      continue;
-    if (member.route.transport)
-      direct.add(member.route);
-    else
-      self->send(member.handle, out);
+// Gives one event to one member the way its delivery path asks.
+void deliver_to(room_self self, member_entry& m, const deliver_text& out, fan_out_batch& direct,
+                std::int64_t now_ms) {
+  switch (m.delivery) {
+    case member_entry::path::direct:
+      direct.add(m.route);
+      break;
+    case member_entry::path::confirming:
+      if (auto k = rendering_for(out, m.route); k.wanted)
+        m.held.push_back({m.route.conn, render(out, k, m.route, now_ms), out.once});
+      break;
+    case member_entry::path::via_connection:
+      self->send(m.handle, out);
+      break;
+  }
+}
+
+// Sends one event, rendered once per protocol, to every member except `except` (unless `echo`:
+// then `except`, the IRC sender of a chat line, gets it too if the room writes to it directly).
+// Members with a delivery route get it through one fan_out_bytes per transport, the others as a
+// deliver_text each. Returns whether `except` got the echo.
+bool broadcast(room_self self, const deliver_text& out, const std::string& except = {},
+               bool echo = false) {
+  auto now_ms = clock_ms(self);
+  fan_out_batch direct{out, now_ms};
+  bool echoed = false;
+  for (auto& [name, member] : self->state.members) {
+    if (name == except) {
+      if (!echo || member.delivery == member_entry::path::via_connection ||
+          member.route.style != render_style::irc)
+        continue;
+      echoed = true;
+    }
+    deliver_to(self, member, out, direct, now_ms);
   }
   direct.send(self);
+  return echoed;
 }
 
 /// An event someone caused: IRC clients with account-tag see that member's account.
@@ -221,8 +267,11 @@ join_room_result handle_add(room_self self, add_member& x) {
   st.invited.erase(x.name);
   self->monitor(x.member);
   st.names_by_addr.emplace(x.member.address(), x.name);
-  member_entry entry{std::move(x.member), std::move(x.mask), std::move(x.account), op, false,
-                     false, {}};
+  member_entry entry;
+  entry.handle = std::move(x.member);
+  entry.mask = std::move(x.mask);
+  entry.account = std::move(x.account);
+  entry.op = op;
   st.members.emplace(x.name, std::move(entry));
   report_population(self);
   return {true,          {},       caf::actor_cast<room_actor>(self), member_list(st),
@@ -268,8 +317,8 @@ post_line_result handle_post(room_self self, post_line& x) {
              shared_text{irc::privmsg(mask, channel, x.line)}};
   }
   out.account = account;
-  broadcast(self, out, x.sender);
-  return {refusal::none};
+  bool echoed = broadcast(self, out, x.sender, x.echo);
+  return {refusal::none, echoed};
 }
 
 // --- Administration ---
@@ -506,6 +555,38 @@ void handle_away(room_self self, set_away& x) {
   broadcast(self, out, x.name);
 }
 
+// Switches a member to direct writes in two steps: its events are held while the connection
+// confirms it has handed on everything sent to it before (confirm_delivery_route); then the
+// held events go to the transport, and later ones straight after them.
+void handle_route(room_self self, set_delivery_route& x) {
+  auto& st = self->state;
+  auto i = st.members.find(x.name);
+  // Only the member's own connection may route it (not a stale one of the same name).
+  if (i == st.members.end() || i->second.handle.address() != self->current_sender())
+    return;
+  auto& m = i->second;
+  m.route = std::move(x.route); // a new rendering (IRC CAP REQ) takes effect at once
+  if (m.delivery != member_entry::path::via_connection)
+    return;
+  m.delivery = member_entry::path::confirming;
+  auto who = m.handle.address();
+  self->request(m.handle, caf::infinite, confirm_delivery_route{st.name})
+    .then(
+      [self, who](confirm_delivery_route_result&) {
+        auto& st = self->state;
+        auto n = st.names_by_addr.find(who); // by address: the member may have been renamed
+        auto j = n == st.names_by_addr.end() ? st.members.end() : st.members.find(n->second);
+        if (j == st.members.end() || j->second.delivery != member_entry::path::confirming)
+          return;
+        auto& m = j->second;
+        for (auto& ev : m.held)
+          self->send(m.route.transport, std::move(ev));
+        std::vector<net::write_bytes>{}.swap(m.held);
+        m.delivery = member_entry::path::direct;
+      },
+      [](caf::error&) {}); // the member is gone: its down message removes it
+}
+
 } // namespace
 
 room_actor::behavior_type room_behavior(room_self self, std::string name,
@@ -537,13 +618,7 @@ room_actor::behavior_type room_behavior(room_self self, std::string name,
     [self](invite_member& x) { return handle_invite(self, x); },
     [self](rename_member& x) { return handle_rename(self, x); },
     [self](set_away& x) { handle_away(self, x); },
-    [self](set_delivery_route& x) {
-      // Only the member's own connection may route it (not a stale one of the same name).
-      auto i = self->state.members.find(x.name);
-      if (i != self->state.members.end() &&
-          i->second.handle.address() == self->current_sender())
-        i->second.route = std::move(x.route);
-    },
+    [self](set_delivery_route& x) { handle_route(self, x); },
     [self](get_room_info&) -> get_room_info_result {
       return {self->state.modes, self->state.topic};
     },

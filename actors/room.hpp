@@ -78,8 +78,19 @@ struct set_delivery_route {
   delivery_route route;
 };
 
-using member_actor = caf::typed_actor<caf::reacts_to<deliver_text>, caf::reacts_to<member_removed>,
-                                      caf::reacts_to<end_session>>;
+/// Asked by a room of a member whose route it has just been given: the answer comes once the
+/// connection has handled everything the room sent it before (its deliver_text lines are with
+/// the transport), so the room's direct writes that follow cannot overtake them. Until the
+/// answer, the room holds that member's events back.
+struct confirm_delivery_route {
+  std::string room;
+};
+struct confirm_delivery_route_result {};
+
+using member_actor =
+  caf::typed_actor<caf::reacts_to<deliver_text>, caf::reacts_to<member_removed>,
+                   caf::reacts_to<end_session>,
+                   caf::replies_to<confirm_delivery_route>::with<confirm_delivery_route_result>>;
 
 /// Why a room refuses a request. Protocol-neutral: the IRC session maps each to its numeric,
 /// the line protocol to a sentence.
@@ -154,9 +165,13 @@ struct post_line {
   line_kind kind;
   std::string mask;    ///< for a sender from outside the room (IRC, channel mode -n)
   std::string account; ///< likewise
+  /// IRC echo-message: the sender wants its line back. A room that writes to the sender
+  /// directly sends the echo with the fan-out, in the room's order (see post_line_result).
+  bool echo = false;
 };
 struct post_line_result {
   refusal refused; ///< none when the line went out
+  bool echoed = false; ///< the room sent the echo; otherwise the sender's connection writes it
 };
 
 struct list_members {};
@@ -310,6 +325,12 @@ template <class F> typename F::result_type inspect(F& f, delivery_route& x) {
 template <class F> typename F::result_type inspect(F& f, set_delivery_route& x) {
   return f(caf::meta::type_name("set_delivery_route"), x.name, x.route);
 }
+template <class F> typename F::result_type inspect(F& f, confirm_delivery_route& x) {
+  return f(caf::meta::type_name("confirm_delivery_route"), x.room);
+}
+template <class F> typename F::result_type inspect(F& f, confirm_delivery_route_result&) {
+  return f(caf::meta::type_name("confirm_delivery_route_result"));
+}
 template <class F> typename F::result_type inspect(F& f, member_removed& x) {
   return f(caf::meta::type_name("member_removed"), x.room);
 }
@@ -392,11 +413,11 @@ template <class F> typename F::result_type inspect(F& f, remove_member_result&) 
 }
 template <class F> typename F::result_type inspect(F& f, post_line& x) {
   auto kind = static_cast<std::uint8_t>(x.kind);
-  return f(caf::meta::type_name("post_line"), x.sender, x.line, kind, x.mask, x.account);
+  return f(caf::meta::type_name("post_line"), x.sender, x.line, kind, x.mask, x.account, x.echo);
 }
 template <class F> typename F::result_type inspect(F& f, post_line_result& x) {
   auto why = static_cast<std::uint8_t>(x.refused);
-  return f(caf::meta::type_name("post_line_result"), why);
+  return f(caf::meta::type_name("post_line_result"), why, x.echoed);
 }
 template <class F> typename F::result_type inspect(F& f, list_members&) {
   return f(caf::meta::type_name("list_members"));

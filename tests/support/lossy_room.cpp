@@ -30,6 +30,8 @@ member_actor::behavior_type relay(member_actor::pointer self, std::string name,
     },
     [self, target](member_removed& x) { self->send(target, x); },
     [self, target](end_session& x) { self->send(target, x); },
+    // Never asked: the front keeps members on relays (it drops set_delivery_route).
+    [](confirm_delivery_route&) { return confirm_delivery_route_result{}; },
   };
 }
 
