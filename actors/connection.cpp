@@ -25,7 +25,7 @@ void write_shared(connection_self self, const shared_text& t, std::uint64_t once
 
 void write(connection_self self, std::string s) { write_shared(self, shared_text{std::move(s)}); }
 
-void route_deliveries(connection_self self, const room_actor& room, const std::string& name) {
+delivery_route route_for(connection_self self) {
   auto& st = self->state;
   delivery_route r;
   r.transport = st.deps.transport;
@@ -38,7 +38,15 @@ void route_deliveries(connection_self self, const room_actor& room, const std::s
     r.account_tag = caps.count("account-tag") != 0;
     r.away_notify = caps.count("away-notify") != 0;
   }
-  self->send(room, set_delivery_route{name, std::move(r)});
+  return r;
+}
+
+void route_deliveries(connection_self self, const room_actor& room, const std::string& name) {
+  self->send(room, set_delivery_route{name, route_for(self)});
+}
+
+void join_written(connection_self self) {
+  self->send(self->state.deps.transport, net::release_fan_out{self->state.id});
 }
 
 void finish(connection_self self, const std::string& reason, bool close_socket) {
@@ -190,8 +198,6 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
       else if (x.line.size() > 0)
         write_shared(self, x.line);
     },
-    // Everything the room sent before this is with the transport now (see room.hpp).
-    [](confirm_delivery_route&) { return confirm_delivery_route_result{}; },
     [self](member_removed& x) {
       if (self->state.cfg->protocol == wire_protocol::irc) {
         irc_removed_from(self, x.room);

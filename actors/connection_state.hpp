@@ -90,9 +90,13 @@ void write(connection_self self, std::string text);
 /// `once`: see net::write_bytes (an event several rooms send, shown once).
 void write_shared(connection_self self, const shared_text& text, std::uint64_t once = 0);
 void finish(connection_self self, const std::string& reason, bool close_socket);
-/// Lets `room` write its events for member `name` straight to this client's connection; sent
-/// once the client has seen its join, and again when its rendering changes (set_delivery_route).
+/// Where and how rooms may write this client's events themselves (join_room::route).
+delivery_route route_for(connection_self self);
+/// Tells `room` this client's new rendering (after an IRC CAP REQ).
 void route_deliveries(connection_self self, const room_actor& room, const std::string& name);
+/// A join is over and its own lines are written (or it failed): the room's events for this
+/// client, kept back by the transport since the room admitted it, may go out (release_fan_out).
+void join_written(connection_self self);
 void line_done(connection_self self); ///< the current line is handled: go on with the next
 
 /// Starts a request whose answer the current line waits for: later lines stay queued until

@@ -141,12 +141,13 @@ void join_one(connection_self self, const std::string& channel, const std::strin
     return; // already there: nothing to do
   auto& st = self->state;
   join_room msg{*room, st.irc.nick, caf::actor_cast<member_actor>(self), my_mask(self), key,
-                st.irc.account};
+                st.irc.account, route_for(self)};
   await_reply<join_room_result>(
     self, st.deps.directory, std::move(msg),
     [self, room = *room](join_room_result& r) {
       if (!r.ok) {
         reply(self, numeric_of(r.refused), {irc::channel_of(room)});
+        join_written(self);
         return;
       }
       self->state.irc.channels.emplace(room, r.room);
@@ -156,9 +157,12 @@ void join_one(connection_self self, const std::string& channel, const std::strin
         self->send(r.room, set_away{self->state.irc.nick, self->state.irc.away, next_once(self)});
       topic_reply(self, room, r.topic, true); // 331 when there is none, as RFC 2812 clients expect
       names_reply(self, room, r.members, r.secret);
-      route_deliveries(self, r.room, self->state.irc.nick);
+      join_written(self);
     },
-    failed(self, "JOIN"));
+    [self](caf::error& err) {
+      failed(self, "JOIN")(err);
+      join_written(self);
+    });
 }
 
 void part_one(connection_self self, const std::string& channel, const std::string& reason) {

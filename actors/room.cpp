@@ -29,11 +29,9 @@ struct member_entry {
   bool op = false;
   bool voice = false;
   bool away = false;
-  delivery_route route; ///< set once the member's connection asks (null transport: none yet)
-  /// none: deliver_text; confirming: events wait in `held` (confirm_delivery_route); direct.
-  enum class path : std::uint8_t { via_connection, confirming, direct } delivery =
-    path::via_connection;
-  std::vector<net::write_bytes> held; ///< events rendered while the route is confirmed
+  /// Where the room writes this member's events itself (add_member::route); a null transport:
+  /// they go to the member as deliver_text.
+  delivery_route route;
 };
 
 constexpr std::size_t max_bans = 100;
@@ -145,40 +143,25 @@ std::int64_t clock_ms(room_self self) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(since).count();
 }
 
-// Gives one event to one member the way its delivery path asks.
-void deliver_to(room_self self, member_entry& m, const deliver_text& out, fan_out_batch& direct,
-                std::int64_t now_ms) {
-  switch (m.delivery) {
-    case member_entry::path::direct:
-      direct.add(m.route);
-      break;
-    case member_entry::path::confirming:
-      if (auto k = rendering_for(out, m.route); k.wanted)
-        m.held.push_back({m.route.conn, render(out, k, m.route, now_ms), out.once});
-      break;
-    case member_entry::path::via_connection:
-      self->send(m.handle, out);
-      break;
-  }
-}
-
 // Sends one event, rendered once per protocol, to every member except `except` (unless `echo`:
 // then `except`, the IRC sender of a chat line, gets it too if the room writes to it directly).
 // Members with a delivery route get it through one fan_out_bytes per transport, the others as a
 // deliver_text each. Returns whether `except` got the echo.
 bool broadcast(room_self self, const deliver_text& out, const std::string& except = {},
                bool echo = false) {
-  auto now_ms = clock_ms(self);
-  fan_out_batch direct{out, now_ms};
+  fan_out_batch direct{out, clock_ms(self)};
   bool echoed = false;
-  for (auto& [name, member] : self->state.members) {
+  for (const auto& [name, member] : self->state.members) {
+    bool routed = static_cast<bool>(member.route.transport);
     if (name == except) {
-      if (!echo || member.delivery == member_entry::path::via_connection ||
-          member.route.style != render_style::irc)
+      if (!echo || !routed || member.route.style != render_style::irc)
         continue;
       echoed = true;
     }
-    deliver_to(self, member, out, direct, now_ms);
+    if (routed)
+      direct.add(member.route);
+    else
+      self->send(member.handle, out);
   }
   direct.send(self);
   return echoed;
@@ -267,11 +250,14 @@ join_room_result handle_add(room_self self, add_member& x) {
   st.invited.erase(x.name);
   self->monitor(x.member);
   st.names_by_addr.emplace(x.member.address(), x.name);
+  if (x.route.transport) // held until the joiner's connection has written the join's lines
+    self->send(x.route.transport, net::hold_fan_out{x.route.conn});
   member_entry entry;
   entry.handle = std::move(x.member);
   entry.mask = std::move(x.mask);
   entry.account = std::move(x.account);
   entry.op = op;
+  entry.route = std::move(x.route);
   st.members.emplace(x.name, std::move(entry));
   report_population(self);
   return {true,          {},       caf::actor_cast<room_actor>(self), member_list(st),
@@ -555,36 +541,18 @@ void handle_away(room_self self, set_away& x) {
   broadcast(self, out, x.name);
 }
 
-// Switches a member to direct writes in two steps: its events are held while the connection
-// confirms it has handed on everything sent to it before (confirm_delivery_route); then the
-// held events go to the transport, and later ones straight after them.
+// A new rendering for a member the room already writes to directly (IRC CAP REQ). A member
+// that joined without a route keeps getting deliver_text: switching it now could let a direct
+// write overtake one its connection has not passed on yet.
 void handle_route(room_self self, set_delivery_route& x) {
   auto& st = self->state;
   auto i = st.members.find(x.name);
-  // Only the member's own connection may route it (not a stale one of the same name).
-  if (i == st.members.end() || i->second.handle.address() != self->current_sender())
+  // Only the member's own connection may change its route (not a stale one of the same name).
+  if (i == st.members.end() || i->second.handle.address() != self->current_sender() ||
+      !i->second.route.transport || i->second.route.transport != x.route.transport ||
+      i->second.route.conn != x.route.conn)
     return;
-  auto& m = i->second;
-  m.route = std::move(x.route); // a new rendering (IRC CAP REQ) takes effect at once
-  if (m.delivery != member_entry::path::via_connection)
-    return;
-  m.delivery = member_entry::path::confirming;
-  auto who = m.handle.address();
-  self->request(m.handle, caf::infinite, confirm_delivery_route{st.name})
-    .then(
-      [self, who](confirm_delivery_route_result&) {
-        auto& st = self->state;
-        auto n = st.names_by_addr.find(who); // by address: the member may have been renamed
-        auto j = n == st.names_by_addr.end() ? st.members.end() : st.members.find(n->second);
-        if (j == st.members.end() || j->second.delivery != member_entry::path::confirming)
-          return;
-        auto& m = j->second;
-        for (auto& ev : m.held)
-          self->send(m.route.transport, std::move(ev));
-        std::vector<net::write_bytes>{}.swap(m.held);
-        m.delivery = member_entry::path::direct;
-      },
-      [](caf::error&) {}); // the member is gone: its down message removes it
+  i->second.route = std::move(x.route);
 }
 
 } // namespace

@@ -69,28 +69,15 @@ struct delivery_route {
   std::int64_t wall_clock_offset_ms = 0; ///< see connection_config (server-time tags)
 };
 
-/// Sent by a member's connection once its client has seen the join (JOIN, topic, NAMES): from
-/// then on the room writes that member's events straight to the transport, in one fan_out_bytes
-/// for all such members, instead of a deliver_text per member that each connection forwards.
-/// Sent again when the rendering changes (an IRC CAP REQ).
+/// A member's new rendering (an IRC CAP REQ changed its tags): its later events take it. Only
+/// for a member the room already writes to directly (it came with add_member).
 struct set_delivery_route {
   std::string name;
   delivery_route route;
 };
 
-/// Asked by a room of a member whose route it has just been given: the answer comes once the
-/// connection has handled everything the room sent it before (its deliver_text lines are with
-/// the transport), so the room's direct writes that follow cannot overtake them. Until the
-/// answer, the room holds that member's events back.
-struct confirm_delivery_route {
-  std::string room;
-};
-struct confirm_delivery_route_result {};
-
-using member_actor =
-  caf::typed_actor<caf::reacts_to<deliver_text>, caf::reacts_to<member_removed>,
-                   caf::reacts_to<end_session>,
-                   caf::replies_to<confirm_delivery_route>::with<confirm_delivery_route_result>>;
+using member_actor = caf::typed_actor<caf::reacts_to<deliver_text>, caf::reacts_to<member_removed>,
+                                      caf::reacts_to<end_session>>;
 
 /// Why a room refuses a request. Protocol-neutral: the IRC session maps each to its numeric,
 /// the line protocol to a sentence.
@@ -138,6 +125,10 @@ struct add_member {
   std::string mask;    ///< how IRC clients see this member: nick!user@host
   std::string key;     ///< the room key the member gave, if any
   std::string account; ///< the member's account, empty for an anonymous IRC nick
+  /// Where the room writes this member's events itself (null transport: as deliver_text). The
+  /// room puts the connection on hold (hold_fan_out) before its answer, and the connection
+  /// releases it once it has written the join's own lines.
+  delivery_route route;
 };
 /// Answer to a join, sent by the room itself straight to the joining connection, so that it
 /// arrives before any line the room fans out after the join.
@@ -325,12 +316,6 @@ template <class F> typename F::result_type inspect(F& f, delivery_route& x) {
 template <class F> typename F::result_type inspect(F& f, set_delivery_route& x) {
   return f(caf::meta::type_name("set_delivery_route"), x.name, x.route);
 }
-template <class F> typename F::result_type inspect(F& f, confirm_delivery_route& x) {
-  return f(caf::meta::type_name("confirm_delivery_route"), x.room);
-}
-template <class F> typename F::result_type inspect(F& f, confirm_delivery_route_result&) {
-  return f(caf::meta::type_name("confirm_delivery_route_result"));
-}
 template <class F> typename F::result_type inspect(F& f, member_removed& x) {
   return f(caf::meta::type_name("member_removed"), x.room);
 }
@@ -348,7 +333,8 @@ template <class F> typename F::result_type inspect(F& f, room_topic& x) {
   return f(caf::meta::type_name("room_topic"), x.text, x.by, x.time_s);
 }
 template <class F> typename F::result_type inspect(F& f, add_member& x) {
-  return f(caf::meta::type_name("add_member"), x.name, x.member, x.mask, x.key, x.account);
+  return f(caf::meta::type_name("add_member"), x.name, x.member, x.mask, x.key, x.account,
+           x.route);
 }
 template <class F> typename F::result_type inspect(F& f, join_room_result& x) {
   auto why = static_cast<std::uint8_t>(x.refused);

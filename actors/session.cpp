@@ -147,20 +147,28 @@ std::vector<std::string> names_of(const std::vector<member_status>& members) {
 void enter_room(connection_self self, const std::string& room) {
   auto& st = self->state;
   join_room msg{room, st.name, caf::actor_cast<member_actor>(self),
-                protocol::irc::mask_of(st.name, st.cfg->host_cloak), {}, st.name};
-  await_line<join_room_result>(self, st.deps.directory, std::move(msg), [self, room](join_room_result& r) {
-    auto& st = self->state;
-    if (!r.ok) {
-      write(self, text::error("cannot join " + room + ": " + r.error));
-      return;
-    }
-    st.room_name = room;
-    st.room = r.room;
-    self->monitor(st.room); // a crashed room is reported to the user (room_failed)
-    write(self, text::info("You are in " + room + " (" + members_phrase(r.members.size()) + ": " +
-                           text::join(names_of(r.members)) + ")."));
-    route_deliveries(self, st.room, st.name);
-  });
+                protocol::irc::mask_of(st.name, st.cfg->host_cloak), {}, st.name,
+                route_for(self)};
+  await_reply<join_room_result>(
+    self, st.deps.directory, std::move(msg),
+    [self, room](join_room_result& r) {
+      auto& st = self->state;
+      if (!r.ok) {
+        write(self, text::error("cannot join " + room + ": " + r.error));
+        join_written(self);
+        return;
+      }
+      st.room_name = room;
+      st.room = r.room;
+      self->monitor(st.room); // a crashed room is reported to the user (room_failed)
+      write(self, text::info("You are in " + room + " (" + members_phrase(r.members.size()) +
+                             ": " + text::join(names_of(r.members)) + ")."));
+      join_written(self);
+    },
+    [self](caf::error&) {
+      write(self, text::error("the server could not complete that; try again"));
+      join_written(self);
+    });
 }
 
 // Leaves the current room, then runs `next` (another join, or nothing).

@@ -29,6 +29,8 @@ struct link {
   bool dirty = false;    ///< listed in tcp_state::dirty
   bool caf_owns = false; ///< CAF still holds unsent bytes: new output queues behind them
   bool wrote_recently = false; ///< written to since the last release_write_buffers
+  std::uint32_t fan_out_holds = 0; ///< hold_fan_out minus release_fan_out
+  std::vector<std::pair<shared_text, std::uint64_t>> held; ///< fan-outs kept back, with once
   /// Recent write_bytes::once ids written here (a vector: empty costs nothing).
   std::vector<std::uint64_t> once_seen;
 };
@@ -257,6 +259,18 @@ void on_flush_writes(tcp_self self) {
   st.dirty.swap(dirty); // keep the capacity for the next round
 }
 
+void on_release_fan_out(tcp_self self, connection_id id) {
+  auto i = self->state.links.find(id);
+  if (i == self->state.links.end() || i->second.fan_out_holds == 0 ||
+      --i->second.fan_out_holds > 0)
+    return;
+  auto held = std::move(i->second.held);
+  i->second.held.clear();
+  for (const auto& [data, once] : held)
+    if (!seen_once(i->second, once) && !append(self, i, data.str()))
+      return; // dropped as a slow reader
+}
+
 void on_write(tcp_self self, write_bytes& x) {
   auto i = self->state.links.find(x.id);
   if (i == self->state.links.end() || i->second.closing || seen_once(i->second, x.once))
@@ -266,6 +280,21 @@ void on_write(tcp_self self, write_bytes& x) {
       t->network("write", x.id, "\"bytes\":" + std::to_string(x.data.size()));
 }
 
+// Keeps a fan-out back for a connection on hold; false if that dropped it (a slow reader).
+bool hold(tcp_self self, std::map<connection_id, link>::iterator i, const shared_text& data,
+          std::uint64_t once) {
+  auto& l = i->second;
+  l.held.emplace_back(data, once);
+  std::uint64_t n = 0;
+  for (const auto& [d, o] : l.held)
+    n += d.size();
+  if (l.max_output_bytes != 0 && n > l.max_output_bytes) {
+    drop_slow_reader(self, i);
+    return false;
+  }
+  return true;
+}
+
 // A room's event for many connections: each gets the shared buffer of its rendering.
 void on_fan_out(tcp_self self, fan_out_bytes& x) {
   auto& links = self->state.links;
@@ -273,7 +302,11 @@ void on_fan_out(tcp_self self, fan_out_bytes& x) {
     const auto& s = part.data.str();
     for (auto id : part.ids) {
       auto i = links.find(id);
-      if (i != links.end() && !i->second.closing && !seen_once(i->second, x.once))
+      if (i == links.end() || i->second.closing)
+        continue;
+      if (i->second.fan_out_holds > 0)
+        hold(self, i, part.data, x.once);
+      else if (!seen_once(i->second, x.once))
         append(self, i, s);
     }
     if (auto* t = self->state.cfg.tracer)
@@ -410,6 +443,12 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
     [self](attach_connection& x) { on_attach(self, x); },
     [self](write_bytes& x) { on_write(self, x); },
     [self](fan_out_bytes& x) { on_fan_out(self, x); },
+    [self](hold_fan_out& x) {
+      auto i = self->state.links.find(x.id);
+      if (i != self->state.links.end())
+        ++i->second.fan_out_holds;
+    },
+    [self](release_fan_out& x) { on_release_fan_out(self, x.id); },
     [self](set_reading& x) { on_set_reading(self, x.id, x.enabled); },
     [self](retrigger_read& x) {
       auto i = self->state.links.find(x.id);

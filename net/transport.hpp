@@ -94,6 +94,19 @@ struct fan_out_bytes {
   std::uint64_t once = 0;
 };
 
+/// Hold back fan_out_bytes for this connection, in order, until release_fan_out. A room sends
+/// it as it admits a member whose connection has yet to write the join's own lines (IRC JOIN,
+/// topic, NAMES; the line protocol's "You are in ..."), so the room's later events cannot reach
+/// the client first, yet are already queued behind everything sent before. Holds nest.
+struct hold_fan_out {
+  connection_id id;
+};
+/// The connection has written the join's lines (or the join failed): what a hold kept back goes
+/// out now. A release with nothing held does nothing.
+struct release_fan_out {
+  connection_id id;
+};
+
 /// Stop (or resume) reading from the client: back-pressure for a flooding client.
 struct set_reading {
   connection_id id;
@@ -114,7 +127,8 @@ struct stop_transport_result {};
 using transport_actor =
   caf::typed_actor<caf::replies_to<listen_on>::with<listen_on_result>,
                    caf::reacts_to<attach_connection>, caf::reacts_to<write_bytes>,
-                   caf::reacts_to<fan_out_bytes>,
+                   caf::reacts_to<fan_out_bytes>, caf::reacts_to<hold_fan_out>,
+                   caf::reacts_to<release_fan_out>,
                    caf::reacts_to<set_reading>, caf::reacts_to<close_connection>,
                    caf::replies_to<stop_transport>::with<stop_transport_result>>;
 
@@ -150,6 +164,12 @@ template <class F> typename F::result_type inspect(F& f, fan_out_part& x) {
 }
 template <class F> typename F::result_type inspect(F& f, fan_out_bytes& x) {
   return f(caf::meta::type_name("fan_out_bytes"), x.parts, x.once);
+}
+template <class F> typename F::result_type inspect(F& f, hold_fan_out& x) {
+  return f(caf::meta::type_name("hold_fan_out"), x.id);
+}
+template <class F> typename F::result_type inspect(F& f, release_fan_out& x) {
+  return f(caf::meta::type_name("release_fan_out"), x.id);
 }
 template <class F> typename F::result_type inspect(F& f, set_reading& x) {
   return f(caf::meta::type_name("set_reading"), x.id, x.enabled);

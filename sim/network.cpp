@@ -247,10 +247,49 @@ void network::server_fan_out(const net::fan_out_bytes& x) {
                          std::to_string(part.data.size()));
     for (auto id : part.ids) {
       auto* l = find(id);
-      if (l && !l->server_closed && !l->discard && !seen_once(*l, x.once))
+      if (!l || l->server_closed || l->discard)
+        continue;
+      if (l->fan_out_holds > 0)
+        hold(*l, part.data, x.once);
+      else if (!seen_once(*l, x.once))
         queue_write(*l, part.data);
     }
   }
+}
+
+// Like the TCP transport: a fan-out for a connection on hold waits, counted against its bound.
+void network::hold(link& l, const shared_text& data, std::uint64_t once) {
+  l.held_fan_out.emplace_back(data, once);
+  std::uint64_t n = l.unacked;
+  for (const auto& [d, o] : l.held_fan_out)
+    n += d.size();
+  if (l.max_output_bytes != 0 && n > l.max_output_bytes)
+    overflow(l);
+}
+
+void network::server_hold_fan_out(net::connection_id id) {
+  if (auto* l = find(id))
+    ++l->fan_out_holds;
+}
+
+void network::server_release_fan_out(net::connection_id id) {
+  auto* l = find(id);
+  if (!l || l->fan_out_holds == 0 || --l->fan_out_holds > 0)
+    return;
+  auto held = std::move(l->held_fan_out);
+  l->held_fan_out.clear();
+  for (const auto& [data, once] : held)
+    if (!l->server_closed && !l->discard && !seen_once(*l, once))
+      queue_write(*l, data);
+}
+
+// A slow reader: dropped with what it had queued, as the TCP transport does.
+void network::overflow(link& l) {
+  auto id = l.id;
+  l.held_fan_out.clear();
+  server_close(id, true);
+  if (l.attached)
+    caf::anon_send(l.sink, net::connection_lost{id, net::output_overflow_reason});
 }
 
 // Queues `data` towards the client; a connection whose unflushed output would pass its bound is
@@ -258,10 +297,7 @@ void network::server_fan_out(const net::fan_out_bytes& x) {
 void network::queue_write(link& l, const shared_text& data) {
   auto n = static_cast<std::uint64_t>(data.size());
   if (l.max_output_bytes != 0 && l.unacked + n > l.max_output_bytes) {
-    auto id = l.id;
-    server_close(id, true);
-    if (l.attached)
-      caf::anon_send(l.sink, net::connection_lost{id, net::output_overflow_reason});
+    overflow(l);
     return;
   }
   auto t = std::max(now_() + latency(), l.last_to_client);
@@ -359,6 +395,8 @@ net::transport_actor::behavior_type sim_transport(transport_self self, network* 
     [net](net::attach_connection& x) { net->attach(x.id, x.sink, x.max_output_bytes); },
     [net](net::write_bytes& x) { net->server_write(x.id, x.data, x.once); },
     [net](net::fan_out_bytes& x) { net->server_fan_out(x); },
+    [net](net::hold_fan_out& x) { net->server_hold_fan_out(x.id); },
+    [net](net::release_fan_out& x) { net->server_release_fan_out(x.id); },
     [net](net::set_reading& x) { net->server_set_reading(x.id, x.enabled); },
     [net](net::close_connection& x) { net->server_close(x.id, x.discard_pending); },
     [self, net](net::stop_transport&) {

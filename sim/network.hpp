@@ -54,6 +54,8 @@ public:
   void attach(net::connection_id id, net::sink_actor sink, std::uint64_t max_output_bytes);
   void server_write(net::connection_id id, const shared_text& data, std::uint64_t once = 0);
   void server_fan_out(const net::fan_out_bytes& x);
+  void server_hold_fan_out(net::connection_id id);
+  void server_release_fan_out(net::connection_id id);
   void server_set_reading(net::connection_id id, bool enabled);
   void server_close(net::connection_id id, bool discard_pending);
   void stop();
@@ -99,8 +101,12 @@ private:
     std::uint64_t epoch = 0;           ///< bumped by a reset: bytes in flight are lost
     std::uint64_t max_output_bytes = 0; ///< unflushed bytes that drop the connection (0: none)
     std::vector<std::uint64_t> once_seen; ///< recent write_bytes::once ids written here
+    std::uint32_t fan_out_holds = 0;      ///< hold_fan_out minus release_fan_out
+    std::vector<std::pair<shared_text, std::uint64_t>> held_fan_out; ///< kept back, with once
   };
   bool seen_once(link& l, std::uint64_t once);
+  void hold(link& l, const shared_text& data, std::uint64_t once);
+  void overflow(link& l);
   void queue_write(link& l, const shared_text& data);
   link* find(net::connection_id id);
   vtime latency();

@@ -30,8 +30,6 @@ member_actor::behavior_type relay(member_actor::pointer self, std::string name,
     },
     [self, target](member_removed& x) { self->send(target, x); },
     [self, target](end_session& x) { self->send(target, x); },
-    // Never asked: the front keeps members on relays (it drops set_delivery_route).
-    [](confirm_delivery_route&) { return confirm_delivery_route_result{}; },
   };
 }
 
@@ -65,8 +63,8 @@ room_actor::behavior_type front(room_actor::pointer self, room_actor real) {
     pass_on<get_room_info, get_room_info_result>(self, real),
     [self, real](set_away& x) { self->send(real, x); },
     [self, real](close_room& x) { self->send(real, x); },
-    // Members stay on the relays (deliver_text), which is where the loss happens: the real room
-    // never learns their connections.
+    // Members stay on the relays (deliver_text: add_member above carries no route), which is
+    // where the loss happens; the real room never learns their connections.
     [](set_delivery_route&) {},
   };
 }
