@@ -1015,6 +1015,69 @@ TEST_CASE("away-notify: a user who joins while away is announced as away after t
   carol.expect_line(S("315 carol #c :End of WHO list"));
 }
 
+// A CAP REQ after joining changes how the rooms render this client's lines from then on (the
+// connection sends its rooms a new delivery route). NAMES asks the room, after the new route:
+// its answer proves the room has it before the next line is sent.
+TEST_CASE("CAP REQ after joining: later channel lines carry @time=, and none after "
+          "-server-time", "[irc]") {
+  live_server srv;
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  create(alice, "alice", "#a");
+  create(alice, "alice", "#b");
+  join_seen(bob, "bob", "#a", "@alice bob", {&alice});
+  join_seen(bob, "bob", "#b", "@alice bob", {&alice});
+  bob.send_line("PRIVMSG #a :before");
+  alice.expect_line(M("bob") + " PRIVMSG #a :before");
+
+  alice.send_line("CAP REQ :server-time");
+  alice.expect_line(S("CAP alice ACK server-time"));
+  names(alice, "alice", "#a", "@alice bob");
+  names(alice, "alice", "#b", "@alice bob");
+  bob.send_line("PRIVMSG #a :now with a time");
+  expect_timed(alice, M("bob") + " PRIVMSG #a :now with a time");
+  bob.send_line("PRIVMSG #b :in the other channel too");
+  expect_timed(alice, M("bob") + " PRIVMSG #b :in the other channel too");
+  alice.send_line("PRIVMSG #a :bob did not ask");
+  bob.expect_line(M("alice") + " PRIVMSG #a :bob did not ask");
+
+  alice.send_line("CAP REQ :-server-time");
+  alice.expect_line(S("CAP alice ACK -server-time"));
+  names(alice, "alice", "#a", "@alice bob");
+  names(alice, "alice", "#b", "@alice bob");
+  bob.send_line("PRIVMSG #a :plain again");
+  alice.expect_line(M("bob") + " PRIVMSG #a :plain again");
+  bob.send_line("PRIVMSG #b :here as well");
+  alice.expect_line(M("bob") + " PRIVMSG #b :here as well");
+  sync(alice);
+}
+
+TEST_CASE("CAP REQ after joining: account-tag turns on and off for channel lines", "[irc]") {
+  live_server srv;
+  srv.add_account("dave", pw);
+  tcp_client alice{srv.irc_port(), "alice"}, dave{srv.irc_port(), "dave"};
+  irc_register(alice, "alice");
+  register_with_sasl(dave, "dave", "");
+  create(alice, "alice", "#c");
+  join_seen(dave, "dave", "#c", "@alice dave", {&alice});
+  dave.send_line("PRIVMSG #c :unsigned for now");
+  alice.expect_line(M("dave") + " PRIVMSG #c :unsigned for now");
+
+  alice.send_line("CAP REQ :account-tag");
+  alice.expect_line(S("CAP alice ACK account-tag"));
+  names(alice, "alice", "#c", "@alice dave");
+  dave.send_line("PRIVMSG #c :signed");
+  alice.expect_line("@account=dave " + M("dave") + " PRIVMSG #c :signed");
+
+  alice.send_line("CAP REQ :-account-tag");
+  alice.expect_line(S("CAP alice ACK -account-tag"));
+  names(alice, "alice", "#c", "@alice dave");
+  dave.send_line("PRIVMSG #c :unsigned again");
+  alice.expect_line(M("dave") + " PRIVMSG #c :unsigned again");
+  sync(alice);
+}
+
 TEST_CASE("multi-prefix: NAMES shows @+ to clients that asked, @ to the others", "[irc]") {
   live_server srv;
   tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
@@ -1227,4 +1290,72 @@ TEST_CASE("account-tag: JOIN and PART of an authenticated user carry account= to
   alice.expect_line("@account=dave " + M("dave") + " JOIN #c", 2000ms);
   dave.send_line("PART #c");
   alice.expect_line("@account=dave " + M("dave") + " PART #c", 2000ms);
+}
+
+// --- Slow readers ---
+
+namespace {
+
+/// A server that drops a connection with more than 64 KiB of unsent output, without flood
+/// control (one client talks a lot).
+fixture_options slow_reader_options() {
+  fixture_options o;
+  o.max_output_bytes = 64 * 1024;
+  o.flood_penalty_ms = 0;
+  return o;
+}
+
+} // namespace
+
+TEST_CASE("an IRC client that stops reading is dropped and its channel sees it quit with "
+          "output queue overflow", "[irc]") {
+  live_server srv{slow_reader_options()};
+  tcp_client bob{srv.irc_port(), "bob"}, carol{srv.irc_port(), "carol"},
+    alice{srv.irc_port(), "alice", 4096}; // a small receive buffer fills up sooner
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  irc_register(alice, "alice");
+  create(bob, "bob", "#c");
+  join_seen(carol, "carol", "#c", "@bob carol", {&bob});
+  join_seen(alice, "alice", "#c", "alice @bob carol", {&bob, &carol});
+  // alice reads nothing more; bob talks in rounds of 8 lines and a PING until she is dropped.
+  const std::string quit = M("alice") + " QUIT :output queue overflow (client too slow)";
+  const std::string text = std::string(400, 'o');
+  const std::string line = M("bob") + " PRIVMSG #c :" + text;
+  int sent = 0;
+  bool dropped = false;
+  bool carol_saw_quit = false;
+  for (int round = 0; round < 20000 && !dropped; ++round) {
+    std::string burst;
+    for (int i = 0; i < 8; ++i)
+      burst += "PRIVMSG #c :" + text + "\r\n";
+    burst += "PING r" + std::to_string(round) + "\r\n";
+    bob.send(burst);
+    sent += 8;
+    std::vector<std::string> before;
+    bob.read_until([&](const std::string& l) { return l == S("PONG parley.local r" + std::to_string(round)); },
+                   5s, &before);
+    for (const auto& l : before) {
+      REQUIRE(l == quit);
+      dropped = true;
+    }
+    for (int i = 0; i < 8; ++i) {
+      auto got = carol.read_line();
+      if (got == quit) {
+        carol_saw_quit = true;
+        got = carol.read_line();
+      }
+      REQUIRE(got == line);
+    }
+  }
+  INFO("alice was dropped after bob sent " << sent << " lines");
+  REQUIRE(dropped);
+  if (!carol_saw_quit)
+    carol.expect_line(quit);
+  names(carol, "carol", "#c", "@bob carol");
+  // alice got the start of the talk (perhaps cut off mid-line), then her socket closed.
+  auto rest = alice.read_rest_until_closed();
+  const std::string wire = line + "\r\n";
+  CHECK(rest.size() / wire.size() < static_cast<std::size_t>(sent));
+  CHECK(rest.find("QUIT") == std::string::npos);
 }

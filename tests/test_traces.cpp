@@ -62,8 +62,9 @@ recorded read_trace(const std::string& path) {
   return r;
 }
 
-// An IRC operator's session: channel administration, a rename, away, a kill, and a burst of
-// PINGs that flood control holds back.
+// An IRC operator's session: channel administration, a capability change after joining (the
+// room gets a new delivery route), a rename, away, a kill, and a burst of PINGs that flood
+// control holds back.
 void exercise_irc_operator(world& w) {
   client eve{w, "eve"};
   REQUIRE(eve.login("eve", "secret-e"));
@@ -79,7 +80,7 @@ void exercise_irc_operator(world& w) {
   REQUIRE(boss.await_line(":parley.local PONG parley.local p9"));
   boss.send_line("OPER dave secret-d");
   REQUIRE(boss.await_line_starting(":parley.local 381 boss"));
-  for (auto line : {"JOIN #lobby", "MODE #lobby +m", "MODE #lobby -m", "TOPIC #lobby :welcome",
+  for (auto line : {"JOIN #lobby", "CAP REQ :server-time", "MODE #lobby +m", "MODE #lobby -m", "TOPIC #lobby :welcome",
                     "TOPIC #lobby", "INVITE eve #lobby", "KICK #lobby eve :out", "AWAY :gone",
                     "LUSERS", "NICK boss2", "KILL eve :bye"})
     boss.send_line(line);
@@ -219,4 +220,61 @@ TEST_CASE("every event's parent comes before it and names its cause", "[trace]")
     cause_of[seq] = cause;
   }
   CHECK(with_parent > 1000);
+}
+
+TEST_CASE("a room's fan-out is recorded as fan_out_bytes and a write_many naming each "
+          "connection", "[trace]") {
+  const std::string path = "trace-write-many.jsonl";
+  std::uint64_t bob_id = 0, carol_id = 0;
+  {
+    world* running = nullptr;
+    trace::tracer t{path, [&] { return running ? running->now().count() : 0; },
+                    R"({"clock":"virtual","source":"test"})"};
+    world_options o;
+    o.server.tracer = &t;
+    world w{std::move(o)};
+    running = &w;
+    client alice{w, "alice"}, bob{w, "bob"}, carol{w, "carol"};
+    REQUIRE(alice.login("alice", "secret-a"));
+    REQUIRE(bob.login("bob", "secret-b"));
+    REQUIRE(carol.login("carol", "secret-c"));
+    REQUIRE(alice.await_line("[lobby] *** carol joined"));
+    REQUIRE(bob.await_line("[lobby] *** carol joined"));
+    alice.send_line("hello both");
+    REQUIRE(bob.await_line("[lobby] alice: hello both"));
+    REQUIRE(carol.await_line("[lobby] alice: hello both"));
+    bob_id = bob.id();
+    carol_id = carol.id();
+    w.shutdown();
+    running = nullptr;
+  }
+  const std::string chat = "[lobby] alice: hello both\r\n";
+  std::map<std::uint64_t, nlohmann::json> by_seq;
+  std::vector<nlohmann::json> writes; // write_many events of the chat line
+  std::ifstream in{path};
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j.contains("seq"))
+      by_seq[j["seq"].get<std::uint64_t>()] = j;
+    if (j["kind"] == "net" && j["action"] == "write_many" &&
+        j["bytes"] == chat.size())
+      writes.push_back(j);
+  }
+  REQUIRE(writes.size() == 1); // one event for both connections
+  auto w = writes.front();
+  std::set<std::uint64_t> conns;
+  for (const auto& id : w["conns"])
+    conns.insert(id.get<std::uint64_t>());
+  CHECK(conns == std::set<std::uint64_t>{bob_id, carol_id});
+  CHECK(conns.count(w["conn"].get<std::uint64_t>()) == 1); // "conn" is the first of them
+  auto parent = by_seq.at(w["parent"].get<std::uint64_t>());
+  CHECK(parent["kind"] == "message");
+  CHECK(parent["type"] == "fan_out_bytes");
+  CHECK(parent["to"] == "transport");
+  CHECK(parent["from"] == "room/lobby");
+  CHECK(parent["content"].get<std::string>().find("\"2 connections\"") != std::string::npos);
+  // Nothing wrote the line to a connection on its own as well.
+  for (const auto& [seq, j] : by_seq)
+    if (j["kind"] == "message" && j["type"] == "write_bytes")
+      CHECK(j["content"].get<std::string>().find("hello both") == std::string::npos);
 }

@@ -45,6 +45,8 @@ struct fixture_options {
   std::uint32_t flood_burst_ms = parley::connection_config{}.irc_flood_burst_ms;
   /// Accounts that may OPER (irc_operators), normalised names.
   std::vector<std::string> irc_operators;
+  /// Unsent output after which the transport drops a connection (a slow reader).
+  std::size_t max_output_bytes = 256 * 1024;
 };
 
 /// One live server in this process with a line-protocol listener and an IRC listener, both on
@@ -60,7 +62,7 @@ public:
     auto& conn = sc.listener.connection;
     conn.failed_login_delay_ms = 50;
     conn.login_timeout_ms = opts.login_timeout_ms;
-    conn.max_output_bytes = 256 * 1024;
+    conn.max_output_bytes = opts.max_output_bytes;
     sc.irc_listener = sc.listener; // what app/options.cpp does, plus the IRC settings
     sc.irc_listener->connection.motd = opts.motd;
     sc.irc_listener->connection.irc_require_account = opts.irc_require_account;
