@@ -101,11 +101,13 @@ public:
     auto k = rendering_for(ev_, r);
     if (!k.wanted)
       return;
+    // Tags carry wall-clock time, so routes with another clock offset get their own part.
+    auto offset = k.time ? r.wall_clock_offset_ms : 0;
     auto i = std::find_if(groups_.begin(), groups_.end(), [&](const group& g) {
-      return g.key == k.key() && g.transport == r.transport;
+      return g.key == k.key() && g.offset == offset && g.transport == r.transport;
     });
     if (i == groups_.end()) {
-      groups_.push_back({r.transport, k.key(), {render(ev_, k, r, clock_ms_), {}}});
+      groups_.push_back({r.transport, k.key(), offset, {render(ev_, k, r, clock_ms_), {}}});
       i = std::prev(groups_.end());
     }
     i->part.ids.push_back(r.conn);
@@ -130,6 +132,7 @@ private:
   struct group {
     net::transport_actor transport;
     std::uint8_t key;
+    std::int64_t offset;
     net::fan_out_part part;
   };
 

@@ -1,11 +1,14 @@
-// The TCP transport: a CAF io broker (see tcp_transport.hpp). Connection ids are the broker's
-// own connection handle ids, so no lookup table is needed between the two.
+// The TCP transport: a CAF io broker (see tcp_transport.hpp). Connection ids are its own serial
+// numbers, never reused: CAF's handle ids are sockets, which the kernel hands out again as soon
+// as they are closed, and a room still writing to a departed member must not reach the next
+// client on that socket.
 #include "net/tcp_transport.hpp"
 
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
@@ -17,6 +20,7 @@ namespace parley::net {
 namespace {
 
 struct link {
+  caf::io::connection_handle hdl; ///< CAF's handle: its id is the socket
   sink_actor sink;      ///< null until the connection actor attaches
   std::string early;    ///< bytes that arrived before it did
   bool closing = false; ///< the server asked to close: the peer's close is not news
@@ -31,6 +35,7 @@ struct link {
   bool wrote_recently = false; ///< written to since the last release_write_buffers
   std::uint32_t fan_out_holds = 0; ///< hold_fan_out minus release_fan_out
   std::vector<std::pair<shared_text, std::uint64_t>> held; ///< fan-outs kept back, with once
+  std::uint64_t held_bytes = 0; ///< their total size
   /// Recent write_bytes::once ids written here (a vector: empty costs nothing).
   std::vector<std::uint64_t> once_seen;
 };
@@ -69,6 +74,8 @@ struct tcp_state {
   tcp_transport_config cfg;
   std::map<int64_t, acceptor_actor> acceptors; ///< by listening socket (accept handle id)
   std::map<connection_id, link> links;
+  std::unordered_map<int64_t, connection_id> id_by_socket; ///< for CAF's events (lookups only)
+  connection_id last_id = 0;
   std::vector<connection_id> dirty; ///< links with output waiting for flush_writes
   bool flush_scheduled = false;
 };
@@ -83,11 +90,16 @@ template <class F> typename F::result_type inspect(F& f, flush_writes&) {
 using tcp_self =
   caf::stateful_actor<tcp_state, trace::traced<caf::io::broker, transport_actor::signatures>>*;
 
-caf::io::connection_handle handle_of(connection_id id) {
-  return caf::io::connection_handle::from_int(static_cast<int64_t>(id));
+/// The connection id of a CAF handle, 0 if it has none (any more).
+connection_id id_of(tcp_self self, caf::io::connection_handle hdl) {
+  auto i = self->state.id_by_socket.find(hdl.id());
+  return i == self->state.id_by_socket.end() ? 0 : i->second;
 }
 
-connection_id id_of(caf::io::connection_handle hdl) { return static_cast<connection_id>(hdl.id()); }
+void erase_link(tcp_self self, std::map<connection_id, link>::iterator i) {
+  self->state.id_by_socket.erase(i->second.hdl.id());
+  self->state.links.erase(i);
+}
 
 // "host:port" -> bound "host:port"; port 0 picks a free one.
 caf::expected<std::string> open_endpoint(tcp_self self, const std::string& endpoint,
@@ -117,8 +129,11 @@ void on_new_connection(tcp_self self, const caf::io::new_connection_msg& msg) {
   auto hdl = msg.handle;
   // Idle clients keep a small read buffer; one whose reads fill it gets the full size (on_data).
   self->configure_read(hdl, caf::io::receive_policy::at_most(first_read_chunk_bytes));
-  auto id = id_of(hdl);
-  self->state.links.emplace(id, link{});
+  auto id = ++self->state.last_id;
+  link fresh;
+  fresh.hdl = hdl;
+  self->state.links.emplace(id, std::move(fresh));
+  self->state.id_by_socket[hdl.id()] = id;
   auto peer = self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
   auto* t = self->state.cfg.tracer;
   if (t)
@@ -126,14 +141,14 @@ void on_new_connection(tcp_self self, const caf::io::new_connection_msg& msg) {
   auto a = self->state.acceptors.find(msg.source.id());
   if (a == self->state.acceptors.end()) {
     self->close(hdl);
-    self->state.links.erase(id);
+    erase_link(self, self->state.links.find(id));
     return;
   }
   self->send(a->second, connection_accepted{id, std::move(peer)});
 }
 
 void on_data(tcp_self self, caf::io::new_data_msg& msg) {
-  auto i = self->state.links.find(id_of(msg.handle));
+  auto i = self->state.links.find(id_of(self, msg.handle));
   if (i == self->state.links.end())
     return;
   auto& l = i->second;
@@ -185,6 +200,7 @@ bool seen_once(link& l, std::uint64_t once) {
 }
 
 void drop_slow_reader(tcp_self self, std::map<connection_id, link>::iterator i);
+bool unhold(tcp_self self, std::map<connection_id, link>::iterator i);
 
 // Appends `s` to the connection's write buffer and asks CAF to send it. Returns false when the
 // connection was dropped for having too much unsent output.
@@ -199,10 +215,9 @@ bool append(tcp_self self, std::map<connection_id, link>::iterator i, const std:
   l.wrote_recently = true;
   std::size_t pending = 0;
   if (l.caf_owns) {
-    auto hdl = handle_of(i->first);
-    auto& buf = self->wr_buf(hdl);
+    auto& buf = self->wr_buf(l.hdl);
     buf.insert(buf.end(), s.begin(), s.end());
-    self->flush(hdl);
+    self->flush(l.hdl);
     pending = buf.size(); // what waits behind the write in progress
   } else {
     l.out += s;
@@ -224,8 +239,8 @@ bool append(tcp_self self, std::map<connection_id, link>::iterator i, const std:
 }
 
 // Hands the rest of `l.out`, from `from` on, to CAF.
-void give_to_caf(tcp_self self, connection_id id, link& l, std::size_t from) {
-  auto hdl = handle_of(id);
+void give_to_caf(tcp_self self, link& l, std::size_t from) {
+  auto hdl = l.hdl;
   auto& buf = self->wr_buf(hdl);
   buf.insert(buf.end(), l.out.begin() + static_cast<std::ptrdiff_t>(from), l.out.end());
   self->flush(hdl);
@@ -249,10 +264,11 @@ void on_flush_writes(tcp_self self) {
     if (l.out.empty())
       continue;
     // In CAF 0.17 a connection handle's id is its socket.
-    auto n = ::send(static_cast<int>(id), l.out.data(), l.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    auto n = ::send(static_cast<int>(l.hdl.id()), l.out.data(), l.out.size(),
+                    MSG_NOSIGNAL | MSG_DONTWAIT);
     auto sent = n < 0 ? std::size_t{0} : static_cast<std::size_t>(n);
     if (sent < l.out.size()) // kernel full, or an error CAF will report as a closed connection
-      give_to_caf(self, id, l, sent);
+      give_to_caf(self, l, sent);
     l.out.clear(); // its capacity stays for the next round; release_idle_buffer returns it
   }
   dirty.clear();
@@ -264,11 +280,7 @@ void on_release_fan_out(tcp_self self, connection_id id) {
   if (i == self->state.links.end() || i->second.fan_out_holds == 0 ||
       --i->second.fan_out_holds > 0)
     return;
-  auto held = std::move(i->second.held);
-  i->second.held.clear();
-  for (const auto& [data, once] : held)
-    if (!seen_once(i->second, once) && !append(self, i, data.str()))
-      return; // dropped as a slow reader
+  unhold(self, i);
 }
 
 void on_write(tcp_self self, write_bytes& x) {
@@ -285,13 +297,24 @@ bool hold(tcp_self self, std::map<connection_id, link>::iterator i, const shared
           std::uint64_t once) {
   auto& l = i->second;
   l.held.emplace_back(data, once);
-  std::uint64_t n = 0;
-  for (const auto& [d, o] : l.held)
-    n += d.size();
-  if (l.max_output_bytes != 0 && n > l.max_output_bytes) {
+  l.held_bytes += data.size();
+  // What is held counts against the bound like what waits to be sent.
+  if (l.max_output_bytes != 0 && l.held_bytes + l.out.size() > l.max_output_bytes) {
     drop_slow_reader(self, i);
     return false;
   }
+  return true;
+}
+
+// Queues what a hold kept back behind what was written before; false if that dropped the
+// connection (a slow reader).
+bool unhold(tcp_self self, std::map<connection_id, link>::iterator i) {
+  auto held = std::move(i->second.held);
+  i->second.held.clear();
+  i->second.held_bytes = 0;
+  for (const auto& [data, once] : held)
+    if (!seen_once(i->second, once) && !append(self, i, data.str()))
+      return false;
   return true;
 }
 
@@ -324,7 +347,7 @@ void on_peer_closed(tcp_self self, connection_id id) {
       t->network("lost", id, "");
     self->send(i->second.sink, connection_lost{id, "connection lost"});
   }
-  self->state.links.erase(i);
+  erase_link(self, i);
 }
 
 // CAF's two write buffers per connection keep the capacity of their largest burst (a JOIN
@@ -363,7 +386,7 @@ void on_set_reading(tcp_self self, connection_id id, bool enabled) {
   if (!enabled || !l.halted)
     return; // not halted yet: reading simply goes on
   l.halted = false;
-  self->trigger(handle_of(id));
+  self->trigger(l.hdl);
   self->delayed_send(self, std::chrono::milliseconds{2}, retrigger_read{id, 2});
 }
 
@@ -372,9 +395,14 @@ void on_set_reading(tcp_self self, connection_id id, bool enabled) {
 // connection handle's id is its socket, so that socket is reset instead.
 void close_link(tcp_self self, std::map<connection_id, link>::iterator i, bool discard) {
   auto id = i->first;
-  auto hdl = handle_of(id);
-  if (!discard && !i->second.out.empty())
-    give_to_caf(self, id, i->second, 0); // CAF's close sends what is queued first
+  auto hdl = i->second.hdl;
+  if (!discard) { // CAF's close sends what is queued first; held lines too (a close mid-join)
+    i->second.fan_out_holds = 0;
+    if (!unhold(self, i))
+      return; // dropped as a slow reader instead
+    if (!i->second.out.empty())
+      give_to_caf(self, i->second, 0);
+  }
   if (discard) {
     self->wr_buf(hdl).clear();
     auto fd = static_cast<int>(hdl.id());
@@ -383,7 +411,7 @@ void close_link(tcp_self self, std::map<connection_id, link>::iterator i, bool d
     ::shutdown(fd, SHUT_RDWR);
   }
   self->close(hdl);
-  self->state.links.erase(i);
+  erase_link(self, i);
   if (auto* t = self->state.cfg.tracer)
     t->network("close", id, discard ? "\"discarded\":true" : "");
 }
@@ -427,7 +455,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
     [self](caf::io::new_data_msg& msg) { on_data(self, msg); },
     [self](flush_writes&) { on_flush_writes(self); },
     [self](const caf::io::data_transferred_msg& msg) {
-      auto i = self->state.links.find(id_of(msg.handle));
+      auto i = self->state.links.find(id_of(self, msg.handle));
       if (msg.remaining != 0 || i == self->state.links.end() || !i->second.caf_owns)
         return;
       i->second.caf_owns = false; // all sent: output may go out directly again
@@ -435,10 +463,10 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
     },
     [self](release_write_buffers&) {
       for (auto& [id, l] : self->state.links)
-        release_idle_buffer(self, handle_of(id), l);
+        release_idle_buffer(self, l.hdl, l);
       self->delayed_send(self, release_interval, release_write_buffers{});
     },
-    [self](const caf::io::connection_closed_msg& msg) { on_peer_closed(self, id_of(msg.handle)); },
+    [self](const caf::io::connection_closed_msg& msg) { on_peer_closed(self, id_of(self, msg.handle)); },
     [](const caf::io::acceptor_closed_msg&) {},
     [self](attach_connection& x) { on_attach(self, x); },
     [self](write_bytes& x) { on_write(self, x); },
@@ -454,7 +482,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
       auto i = self->state.links.find(x.id);
       if (i == self->state.links.end() || i->second.paused || i->second.halted)
         return; // paused again: the next resume starts its own tries
-      self->trigger(handle_of(x.id));
+      self->trigger(i->second.hdl);
       if (x.after_ms < max_retrigger_ms)
         self->delayed_send(self, std::chrono::milliseconds{x.after_ms * 2},
                            retrigger_read{x.id, x.after_ms * 2});
@@ -463,6 +491,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
     [self](stop_transport&) -> stop_transport_result {
       self->close_all();
       self->state.links.clear();
+      self->state.id_by_socket.clear();
       self->quit();
       return {};
     },

@@ -260,11 +260,19 @@ void network::server_fan_out(const net::fan_out_bytes& x) {
 // Like the TCP transport: a fan-out for a connection on hold waits, counted against its bound.
 void network::hold(link& l, const shared_text& data, std::uint64_t once) {
   l.held_fan_out.emplace_back(data, once);
-  std::uint64_t n = l.unacked;
-  for (const auto& [d, o] : l.held_fan_out)
-    n += d.size();
-  if (l.max_output_bytes != 0 && n > l.max_output_bytes)
+  l.held_bytes += data.size();
+  if (l.max_output_bytes != 0 && l.held_bytes + l.unacked > l.max_output_bytes)
     overflow(l);
+}
+
+// Queues what a hold kept back, behind what was written before.
+void network::unhold(link& l) {
+  auto held = std::move(l.held_fan_out);
+  l.held_fan_out.clear();
+  l.held_bytes = 0;
+  for (const auto& [data, once] : held)
+    if (!l.server_closed && !l.discard && !seen_once(l, once))
+      queue_write(l, data);
 }
 
 void network::server_hold_fan_out(net::connection_id id) {
@@ -276,17 +284,14 @@ void network::server_release_fan_out(net::connection_id id) {
   auto* l = find(id);
   if (!l || l->fan_out_holds == 0 || --l->fan_out_holds > 0)
     return;
-  auto held = std::move(l->held_fan_out);
-  l->held_fan_out.clear();
-  for (const auto& [data, once] : held)
-    if (!l->server_closed && !l->discard && !seen_once(*l, once))
-      queue_write(*l, data);
+  unhold(*l);
 }
 
 // A slow reader: dropped with what it had queued, as the TCP transport does.
 void network::overflow(link& l) {
   auto id = l.id;
   l.held_fan_out.clear();
+  l.held_bytes = 0;
   server_close(id, true);
   if (l.attached)
     caf::anon_send(l.sink, net::connection_lost{id, net::output_overflow_reason});
@@ -348,6 +353,12 @@ void network::server_close(net::connection_id id, bool discard_pending) {
   auto* l = find(id);
   if (!l || l->server_closed)
     return;
+  if (!discard_pending) { // held fan-outs go out before the close (a close mid-join)
+    l->fan_out_holds = 0;
+    unhold(*l);
+    if (l->server_closed)
+      return; // dropped as a slow reader instead
+  }
   l->server_closed = true;
   l->held.clear();
   if (tracer_)

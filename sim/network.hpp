@@ -103,10 +103,12 @@ private:
     std::vector<std::uint64_t> once_seen; ///< recent write_bytes::once ids written here
     std::uint32_t fan_out_holds = 0;      ///< hold_fan_out minus release_fan_out
     std::vector<std::pair<shared_text, std::uint64_t>> held_fan_out; ///< kept back, with once
+    std::uint64_t held_bytes = 0; ///< their total size
   };
   bool seen_once(link& l, std::uint64_t once);
   void hold(link& l, const shared_text& data, std::uint64_t once);
   void overflow(link& l);
+  void unhold(link& l);
   void queue_write(link& l, const shared_text& data);
   link* find(net::connection_id id);
   vtime latency();
