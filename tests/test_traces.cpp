@@ -263,8 +263,13 @@ TEST_CASE("a room's fan-out is recorded as fan_out_bytes and a write_many naming
   REQUIRE(writes.size() == 1); // one event for both connections
   auto w = writes.front();
   std::set<std::uint64_t> conns;
-  for (const auto& id : w["conns"])
-    conns.insert(id.get<std::uint64_t>());
+  for (const auto& id : w["conns"]) { // a number, or a run of ids [first,last]
+    if (id.is_array())
+      for (auto n = id[0].get<std::uint64_t>(); n <= id[1].get<std::uint64_t>(); ++n)
+        conns.insert(n);
+    else
+      conns.insert(id.get<std::uint64_t>());
+  }
   CHECK(conns == std::set<std::uint64_t>{bob_id, carol_id});
   CHECK(conns.count(w["conn"].get<std::uint64_t>()) == 1); // "conn" is the first of them
   auto parent = by_seq.at(w["parent"].get<std::uint64_t>());

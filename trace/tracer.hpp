@@ -112,7 +112,8 @@ private:
 
 /// JSON string literal for `s` (quotes included), valid UTF-8 even if `s` is not.
 std::string json_string(std::string_view s);
-/// `"conns":[3,4,5]`: the connections of a write_many network event.
+/// `"conns":[2,[4,7],9]`: the connections of a write_many network event, sorted, a run of
+/// consecutive ids written as [first,last] (here 2, 4, 5, 6, 7 and 9).
 std::string conns_json(const std::vector<std::uint64_t>& ids);
 /// Appends the JSON string literal for `s` to `out`.
 void append_json_string(std::string& out, std::string_view s);

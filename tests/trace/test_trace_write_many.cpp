@@ -70,3 +70,19 @@ TEST_CASE("summary counts a write_many as one write per connection it names",
                    "0 lost\n") != std::string::npos);
   CHECK(r.out.find("  fan_out_bytes  1\n") != std::string::npos);
 }
+
+TEST_CASE("a write_many may name a run of connections as [first,last]",
+          "[trace][show][summary][write_many]") {
+  scratch_dir dir;
+  auto path = dir.file("runs.jsonl");
+  write_file(path, R"trace({"kind":"meta","format":"parley-trace","version":1,"clock":"virtual","source":"sim","seed":1}
+{"seq":1,"t":1000,"kind":"net","action":"write_many","conn":9,"conns":[2,[4,7],9],"bytes":10,"parent":0,"cause":1}
+)trace");
+  auto r = run_trace({"show", path, "--conn", "5"});
+  CHECK(r.code == 0);
+  CHECK(r.out == "#1 0.000001s net write_many conn/9 and 5 more, 10 bytes each\n");
+  r = run_trace({"show", path, "--conn", "3"});
+  CHECK(r.code == 1); // 3 is not in the run 4..7
+  r = run_trace({"summary", path});
+  CHECK(r.out.find("6 writes (60 bytes)") != std::string::npos);
+}

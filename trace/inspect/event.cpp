@@ -42,9 +42,16 @@ std::vector<std::uint64_t> conns_of(const event& e) {
   std::vector<std::uint64_t> out;
   auto list = e.fields.find("conns");
   if (list != e.fields.end() && list->is_array()) {
-    for (const auto& id : *list)
-      if (id.is_number_unsigned())
+    for (const auto& id : *list) {
+      if (id.is_number_unsigned()) {
         out.push_back(id.get<std::uint64_t>());
+      } else if (id.is_array() && id.size() == 2 && id[0].is_number_unsigned() &&
+                 id[1].is_number_unsigned()) { // a run [first,last]
+        auto first = id[0].get<std::uint64_t>(), last = id[1].get<std::uint64_t>();
+        for (auto n = first; n <= last && n - first < 1000000; ++n)
+          out.push_back(n);
+      }
+    }
     return out;
   }
   if (auto id = int_field(e, "conn"))

@@ -64,7 +64,7 @@ bool is_response(const event& e);
 std::string conn_name(const event& e);
 
 /// The connections a network event concerns: its "conns" list (a write_many: one fan-out
-/// to many connections), else its one "conn".
+/// to many connections; a run of ids may be written [first,last]), else its one "conn".
 std::vector<std::uint64_t> conns_of(const event& e);
 
 } // namespace parley::trace::inspect
