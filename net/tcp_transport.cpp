@@ -23,7 +23,6 @@ struct link {
   caf::io::connection_handle hdl; ///< CAF's handle: its id is the socket
   sink_actor sink;      ///< null until the connection actor attaches
   std::string early;    ///< bytes that arrived before it did
-  bool closing = false; ///< the server asked to close: the peer's close is not news
   bool paused = false;  ///< the connection asked not to be read (back-pressure)
   bool halted = false;  ///< CAF was told to stop reading the socket (see on_data)
   bool big_reads = false; ///< reads use read_chunk_bytes (a client that sends a lot)
@@ -285,7 +284,7 @@ void on_release_fan_out(tcp_self self, connection_id id) {
 
 void on_write(tcp_self self, write_bytes& x) {
   auto i = self->state.links.find(x.id);
-  if (i == self->state.links.end() || i->second.closing || seen_once(i->second, x.once))
+  if (i == self->state.links.end() || seen_once(i->second, x.once))
     return;
   if (append(self, i, x.data.str()))
     if (auto* t = self->state.cfg.tracer)
@@ -325,7 +324,7 @@ void on_fan_out(tcp_self self, fan_out_bytes& x) {
     const auto& s = part.data.str();
     for (auto id : part.ids) {
       auto i = links.find(id);
-      if (i == links.end() || i->second.closing)
+      if (i == links.end()) // gone, or closed by the server (close_link forgets it at once)
         continue;
       if (i->second.fan_out_holds > 0)
         hold(self, i, part.data, x.once);
@@ -342,7 +341,7 @@ void on_peer_closed(tcp_self self, connection_id id) {
   auto i = self->state.links.find(id);
   if (i == self->state.links.end())
     return;
-  if (!i->second.closing && i->second.sink) {
+  if (i->second.sink) {
     if (auto* t = self->state.cfg.tracer)
       t->network("lost", id, "");
     self->send(i->second.sink, connection_lost{id, "connection lost"});
