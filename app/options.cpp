@@ -47,6 +47,10 @@ void add_serve_options(CLI::App& serve, serve_options& o) {
   serve.add_option("--threads", o.threads, "Scheduler threads for the actors")
     ->check(CLI::Range(1, 64))
     ->capture_default_str();
+  serve.add_option("--scheduler", o.scheduler,
+                   "sharing (idle workers wake at once) or stealing (they poll)")
+    ->check(CLI::IsMember({"sharing", "stealing"}))
+    ->capture_default_str();
   serve.add_option("--trace", o.trace, "Record every actor message to FILE (JSON Lines)");
   serve.add_option("--irc-listen", o.irc_listen, "HOST:PORT for IRC clients (repeatable; none: no IRC)")
     ->capture_default_str();

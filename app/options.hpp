@@ -31,6 +31,9 @@ struct serve_options {
   std::uint32_t login_timeout_ms = 60000;
   std::size_t auth_workers = 2;
   std::size_t threads = 2;
+  /// CAF's scheduler: "sharing" (one queue, idle workers wait on a condition variable and wake
+  /// at once) or "stealing" (per-worker queues, idle workers poll and sleep up to 10 ms).
+  std::string scheduler = "sharing";
   std::uint32_t shutdown_timeout_ms = 5000;
   std::string trace; ///< record every actor message to this file (docs/traces.md)
   // IRC front end

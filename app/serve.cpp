@@ -114,6 +114,10 @@ int run_serve(const common_options& common, const serve_options& opts) {
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
   cfg.set("scheduler.max-threads", opts.threads);
+  // Measured (docs/performance.md): with work stealing, idle workers poll and then sleep up to
+  // 10 ms before they see new work, which showed as latency at low load and as CPU spent
+  // polling; the sharing policy wakes a worker at once. On 2 cores there is little to steal.
+  cfg.set("scheduler.policy", caf::atom_from_string(opts.scheduler));
   std::unique_ptr<trace::tracer> tracer;
   if (!opts.trace.empty()) {
     auto start = std::chrono::steady_clock::now();
