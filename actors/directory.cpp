@@ -43,7 +43,9 @@ room_entry* find_or_create_room(directory_self self, const std::string& name) {
                                st.cfg.tracer);
   self->monitor(room);
   st.room_by_addr.emplace(room.address(), name);
-  return &st.rooms.emplace(name, room_entry{room}).first->second;
+  room_entry entry;
+  entry.handle = room;
+  return &st.rooms.emplace(name, std::move(entry)).first->second;
 }
 
 // A room is retired once it is empty and every join forwarded to it has been seen by it.

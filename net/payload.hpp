@@ -7,7 +7,9 @@
 #include <string>
 #include <utility>
 
+#include "caf/error.hpp"
 #include "caf/meta/load_callback.hpp"
+#include "caf/none.hpp"
 #include "caf/meta/type_name.hpp"
 
 namespace parley {

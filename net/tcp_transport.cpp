@@ -13,6 +13,7 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "net/output_gate.hpp"
 #include "trace/traced.hpp"
 
 namespace parley::net {
@@ -32,15 +33,8 @@ struct link {
   bool dirty = false;    ///< listed in tcp_state::dirty
   bool caf_owns = false; ///< CAF still holds unsent bytes: new output queues behind them
   bool wrote_recently = false; ///< written to since the last release_write_buffers
-  std::uint32_t fan_out_holds = 0; ///< hold_fan_out minus release_fan_out
-  std::vector<std::pair<shared_text, std::uint64_t>> held; ///< fan-outs kept back, with once
-  std::uint64_t held_bytes = 0; ///< their total size
-  /// Recent write_bytes::once ids written here (a vector: empty costs nothing).
-  std::vector<std::uint64_t> once_seen;
+  output_gate gate; ///< once ids written here, fan-outs held during a join
 };
-
-/// How many once ids a connection remembers: an event reaches a client within a few writes.
-constexpr std::size_t once_memory = 64;
 
 /// Every connection starts reading in chunks this small: CAF keeps a read buffer of the chunk
 /// size per connection, and most clients never send more than a line at a time.
@@ -69,10 +63,14 @@ constexpr auto release_interval = std::chrono::seconds{2};
 /// A resume triggers reading now and again after 2, 4, ... up to this many milliseconds.
 constexpr std::uint32_t max_retrigger_ms = 1024;
 
+/// By connection id; looked up once per member of every fan-out, so a hash map. Nothing
+/// depends on its order (only the buffer sweep walks it).
+using link_map = std::unordered_map<connection_id, link>;
+
 struct tcp_state {
   tcp_transport_config cfg;
   std::map<int64_t, acceptor_actor> acceptors; ///< by listening socket (accept handle id)
-  std::map<connection_id, link> links;
+  link_map links;
   std::unordered_map<int64_t, connection_id> id_by_socket; ///< for CAF's events (lookups only)
   connection_id last_id = 0;
   std::vector<connection_id> dirty; ///< links with output waiting for flush_writes
@@ -95,7 +93,7 @@ connection_id id_of(tcp_self self, caf::io::connection_handle hdl) {
   return i == self->state.id_by_socket.end() ? 0 : i->second;
 }
 
-void erase_link(tcp_self self, std::map<connection_id, link>::iterator i) {
+void erase_link(tcp_self self, link_map::iterator i) {
   self->state.id_by_socket.erase(i->second.hdl.id());
   self->state.links.erase(i);
 }
@@ -186,20 +184,8 @@ void on_attach(tcp_self self, attach_connection& x) {
   }
 }
 
-// Whether an event with this once id was written to `l` already; remembers it if not.
-bool seen_once(link& l, std::uint64_t once) {
-  if (once == 0)
-    return false;
-  if (std::find(l.once_seen.begin(), l.once_seen.end(), once) != l.once_seen.end())
-    return true;
-  l.once_seen.push_back(once);
-  if (l.once_seen.size() > once_memory)
-    l.once_seen.erase(l.once_seen.begin());
-  return false;
-}
-
-void drop_slow_reader(tcp_self self, std::map<connection_id, link>::iterator i);
-bool unhold(tcp_self self, std::map<connection_id, link>::iterator i);
+void drop_slow_reader(tcp_self self, link_map::iterator i);
+bool unhold(tcp_self self, link_map::iterator i);
 
 // Appends `s` to the connection's write buffer and asks CAF to send it. Returns false when the
 // connection was dropped for having too much unsent output.
@@ -209,7 +195,7 @@ bool unhold(tcp_self self, std::map<connection_id, link>::iterator i);
 // handed to CAF, which sends it when the socket has room; until CAF reports it all sent, later
 // output queues behind it in CAF's buffer. Returns false when the connection was dropped for
 // having too much unsent output (a slow reader).
-bool append(tcp_self self, std::map<connection_id, link>::iterator i, const std::string& s) {
+bool append(tcp_self self, link_map::iterator i, const std::string& s) {
   auto& l = i->second;
   l.wrote_recently = true;
   std::size_t pending = 0;
@@ -276,15 +262,13 @@ void on_flush_writes(tcp_self self) {
 
 void on_release_fan_out(tcp_self self, connection_id id) {
   auto i = self->state.links.find(id);
-  if (i == self->state.links.end() || i->second.fan_out_holds == 0 ||
-      --i->second.fan_out_holds > 0)
-    return;
-  unhold(self, i);
+  if (i != self->state.links.end() && i->second.gate.release())
+    unhold(self, i);
 }
 
 void on_write(tcp_self self, write_bytes& x) {
   auto i = self->state.links.find(x.id);
-  if (i == self->state.links.end() || seen_once(i->second, x.once))
+  if (i == self->state.links.end() || i->second.gate.seen_once(x.once))
     return;
   if (append(self, i, x.data.str()))
     if (auto* t = self->state.cfg.tracer)
@@ -292,13 +276,12 @@ void on_write(tcp_self self, write_bytes& x) {
 }
 
 // Keeps a fan-out back for a connection on hold; false if that dropped it (a slow reader).
-bool hold(tcp_self self, std::map<connection_id, link>::iterator i, const shared_text& data,
+bool hold(tcp_self self, link_map::iterator i, const shared_text& data,
           std::uint64_t once) {
   auto& l = i->second;
-  l.held.emplace_back(data, once);
-  l.held_bytes += data.size();
+  l.gate.hold(data, once);
   // What is held counts against the bound like what waits to be sent.
-  if (l.max_output_bytes != 0 && l.held_bytes + l.out.size() > l.max_output_bytes) {
+  if (l.max_output_bytes != 0 && l.gate.held_bytes() + l.out.size() > l.max_output_bytes) {
     drop_slow_reader(self, i);
     return false;
   }
@@ -307,12 +290,9 @@ bool hold(tcp_self self, std::map<connection_id, link>::iterator i, const shared
 
 // Queues what a hold kept back behind what was written before; false if that dropped the
 // connection (a slow reader).
-bool unhold(tcp_self self, std::map<connection_id, link>::iterator i) {
-  auto held = std::move(i->second.held);
-  i->second.held.clear();
-  i->second.held_bytes = 0;
-  for (const auto& [data, once] : held)
-    if (!seen_once(i->second, once) && !append(self, i, data.str()))
+bool unhold(tcp_self self, link_map::iterator i) {
+  for (const auto& data : i->second.gate.take_held())
+    if (!append(self, i, data.str()))
       return false;
   return true;
 }
@@ -326,9 +306,9 @@ void on_fan_out(tcp_self self, fan_out_bytes& x) {
       auto i = links.find(id);
       if (i == links.end()) // gone, or closed by the server (close_link forgets it at once)
         continue;
-      if (i->second.fan_out_holds > 0)
+      if (i->second.gate.holding())
         hold(self, i, part.data, x.once);
-      else if (!seen_once(i->second, x.once))
+      else if (!i->second.gate.seen_once(x.once))
         append(self, i, s);
     }
     if (auto* t = self->state.cfg.tracer)
@@ -392,11 +372,11 @@ void on_set_reading(tcp_self self, connection_id id, bool enabled) {
 // Closes a connection; with `discard`, what is still queued is dropped. CAF's close() waits
 // for queued bytes to leave, which a peer that does not read never allows: in CAF 0.17 a
 // connection handle's id is its socket, so that socket is reset instead.
-void close_link(tcp_self self, std::map<connection_id, link>::iterator i, bool discard) {
+void close_link(tcp_self self, link_map::iterator i, bool discard) {
   auto id = i->first;
   auto hdl = i->second.hdl;
   if (!discard) { // CAF's close sends what is queued first; held lines too (a close mid-join)
-    i->second.fan_out_holds = 0;
+    i->second.gate.release_all();
     if (!unhold(self, i))
       return; // dropped as a slow reader instead
     if (!i->second.out.empty())
@@ -417,7 +397,7 @@ void close_link(tcp_self self, std::map<connection_id, link>::iterator i, bool d
 
 // A slow reader: its queue would grow without bound. Drop it rather than the server's memory,
 // and tell its actor why.
-void drop_slow_reader(tcp_self self, std::map<connection_id, link>::iterator i) {
+void drop_slow_reader(tcp_self self, link_map::iterator i) {
   auto sink = i->second.sink;
   auto id = i->first;
   close_link(self, i, true);
@@ -473,7 +453,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
     [self](hold_fan_out& x) {
       auto i = self->state.links.find(x.id);
       if (i != self->state.links.end())
-        ++i->second.fan_out_holds;
+        i->second.gate.add_hold();
     },
     [self](release_fan_out& x) { on_release_fan_out(self, x.id); },
     [self](set_reading& x) { on_set_reading(self, x.id, x.enabled); },

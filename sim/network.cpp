@@ -216,21 +216,9 @@ void network::attach(net::connection_id id, net::sink_actor sink, std::uint64_t 
   deliver_to_server(*l);
 }
 
-// Like the TCP transport: an event with a once id reaches each connection at most once.
-bool network::seen_once(link& l, std::uint64_t once) {
-  if (once == 0)
-    return false;
-  if (std::find(l.once_seen.begin(), l.once_seen.end(), once) != l.once_seen.end())
-    return true;
-  l.once_seen.push_back(once);
-  if (l.once_seen.size() > 64)
-    l.once_seen.erase(l.once_seen.begin());
-  return false;
-}
-
 void network::server_write(net::connection_id id, const shared_text& data, std::uint64_t once) {
   auto* l = find(id);
-  if (!l || l->server_closed || l->discard || data.size() == 0 || seen_once(*l, once))
+  if (!l || l->server_closed || l->discard || data.size() == 0 || l->gate.seen_once(once))
     return;
   if (tracer_)
     tracer_->network("write", id, "\"bytes\":" + std::to_string(data.size()));
@@ -249,9 +237,9 @@ void network::server_fan_out(const net::fan_out_bytes& x) {
       auto* l = find(id);
       if (!l || l->server_closed || l->discard)
         continue;
-      if (l->fan_out_holds > 0)
+      if (l->gate.holding())
         hold(*l, part.data, x.once);
-      else if (!seen_once(*l, x.once))
+      else if (!l->gate.seen_once(x.once))
         queue_write(*l, part.data);
     }
   }
@@ -259,39 +247,33 @@ void network::server_fan_out(const net::fan_out_bytes& x) {
 
 // Like the TCP transport: a fan-out for a connection on hold waits, counted against its bound.
 void network::hold(link& l, const shared_text& data, std::uint64_t once) {
-  l.held_fan_out.emplace_back(data, once);
-  l.held_bytes += data.size();
-  if (l.max_output_bytes != 0 && l.held_bytes + l.unacked > l.max_output_bytes)
+  l.gate.hold(data, once);
+  if (l.max_output_bytes != 0 && l.gate.held_bytes() + l.unacked > l.max_output_bytes)
     overflow(l);
 }
 
 // Queues what a hold kept back, behind what was written before.
 void network::unhold(link& l) {
-  auto held = std::move(l.held_fan_out);
-  l.held_fan_out.clear();
-  l.held_bytes = 0;
-  for (const auto& [data, once] : held)
-    if (!l.server_closed && !l.discard && !seen_once(l, once))
+  for (const auto& data : l.gate.take_held())
+    if (!l.server_closed && !l.discard)
       queue_write(l, data);
 }
 
 void network::server_hold_fan_out(net::connection_id id) {
   if (auto* l = find(id))
-    ++l->fan_out_holds;
+    l->gate.add_hold();
 }
 
 void network::server_release_fan_out(net::connection_id id) {
   auto* l = find(id);
-  if (!l || l->fan_out_holds == 0 || --l->fan_out_holds > 0)
-    return;
-  unhold(*l);
+  if (l && l->gate.release())
+    unhold(*l);
 }
 
 // A slow reader: dropped with what it had queued, as the TCP transport does.
 void network::overflow(link& l) {
   auto id = l.id;
-  l.held_fan_out.clear();
-  l.held_bytes = 0;
+  l.gate.drop_held();
   server_close(id, true);
   if (l.attached)
     caf::anon_send(l.sink, net::connection_lost{id, net::output_overflow_reason});
@@ -354,7 +336,7 @@ void network::server_close(net::connection_id id, bool discard_pending) {
   if (!l || l->server_closed)
     return;
   if (!discard_pending) { // held fan-outs go out before the close (a close mid-join)
-    l->fan_out_holds = 0;
+    l->gate.release_all();
     unhold(*l);
     if (l->server_closed)
       return; // dropped as a slow reader instead

@@ -12,6 +12,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "net/output_gate.hpp"
 #include "net/transport.hpp"
 #include "sim/agenda.hpp"
 #include "sim/prng.hpp"
@@ -100,12 +101,8 @@ private:
     bool half_closed = false;          ///< the client stopped sending but still reads
     std::uint64_t epoch = 0;           ///< bumped by a reset: bytes in flight are lost
     std::uint64_t max_output_bytes = 0; ///< unflushed bytes that drop the connection (0: none)
-    std::vector<std::uint64_t> once_seen; ///< recent write_bytes::once ids written here
-    std::uint32_t fan_out_holds = 0;      ///< hold_fan_out minus release_fan_out
-    std::vector<std::pair<shared_text, std::uint64_t>> held_fan_out; ///< kept back, with once
-    std::uint64_t held_bytes = 0; ///< their total size
+    net::output_gate gate; ///< once ids written here, fan-outs held during a join
   };
-  bool seen_once(link& l, std::uint64_t once);
   void hold(link& l, const shared_text& data, std::uint64_t once);
   void overflow(link& l);
   void unhold(link& l);

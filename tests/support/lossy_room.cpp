@@ -49,7 +49,8 @@ room_actor::behavior_type front(room_actor::pointer self, room_actor real) {
     [self, real](add_member& x) {
       auto rp = self->make_response_promise<join_room_result>();
       auto via = self->system().spawn(relay, x.name, x.member);
-      rp.delegate(real, add_member{x.name, via, x.mask, x.key, x.account});
+      // No route: the real room sends this member deliver_text, through the relay.
+      rp.delegate(real, add_member{x.name, via, x.mask, x.key, x.account, delivery_route{}});
       return rp;
     },
     pass_on<remove_member, remove_member_result>(self, real),
