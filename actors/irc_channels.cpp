@@ -2,6 +2,7 @@
 // channel MODE, KICK and INVITE. Channels are rooms (#lobby is room lobby); the room decides
 // who may do what and fans out every change, so line-protocol members see it too.
 #include <algorithm>
+#include <memory>
 #include <sstream>
 
 #include "actors/irc_common.hpp"
@@ -30,20 +31,34 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
+namespace {
+
+// A multi-target command part-way through: the targets and the step each one runs.
+struct target_walk {
+  std::vector<std::string> items;
+  std::size_t next = 0;
+  std::function<void(const std::string&)> step;
+};
+
+void walk_targets(connection_self self, const std::shared_ptr<target_walk>& w) {
+  while (w->next < w->items.size() && !self->state.busy)
+    w->step(w->items[w->next++]);
+  if (w->next < w->items.size()) // resumes when the current step's answer is in
+    self->state.continuation = [self, w] { walk_targets(self, w); };
+}
+
+} // namespace
+
 void for_each_target(connection_self self, std::vector<std::string> items,
                      std::function<void(const std::string&)> step) {
-  auto queue = std::make_shared<std::vector<std::string>>(std::move(items));
-  auto next = std::make_shared<std::function<void()>>();
-  *next = [self, queue, step, next] {
-    while (!queue->empty() && !self->state.busy) {
-      auto item = queue->front();
-      queue->erase(queue->begin());
-      step(item);
-    }
-    if (!queue->empty() && self->state.busy)
-      self->state.continuation = *next; // resumes when the current step's answer is in
-  };
-  (*next)();
+  // Most commands name one target: nothing to keep for later. (The walk is shared with the
+  // continuation only, never with itself, so it is freed as soon as the last step has run.)
+  if (items.size() == 1 && !self->state.busy) {
+    step(items.front());
+    return;
+  }
+  walk_targets(self, std::make_shared<target_walk>(target_walk{std::move(items), 0,
+                                                               std::move(step)}));
 }
 
 namespace {

@@ -175,7 +175,7 @@ void claim_and_welcome(connection_self self) {
       st.name = st.irc.nick;
       st.ph = phase::chatting;
       st.irc.last_input = self->clock().now();
-      schedule_idle_check(self, std::chrono::milliseconds{st.cfg->irc_ping_interval_ms});
+      start_idle_checks(self);
       await_reply<get_server_stats_result>(
         self, st.deps.directory, get_server_stats{},
         [self](get_server_stats_result& s) { welcome(self, s); },
@@ -829,6 +829,20 @@ void irc_idle_check(connection_self self) {
   server_line(self, "PING", {st.cfg->server_name});
   st.irc.ping_outstanding = true;
   schedule_idle_check(self, timeout);
+}
+
+// A pending CAF timer costs an idle client about 200 bytes and cannot be cancelled. The login
+// timer is still pending after registration: when it fires no later than the first idle check
+// would, it starts the checks (login_timed_out), so an idle client has one timer, not two.
+void start_idle_checks(connection_self self) {
+  auto& st = self->state;
+  auto interval = std::chrono::milliseconds{st.cfg->irc_ping_interval_ms};
+  if (interval.count() == 0)
+    return;
+  if (st.login_timer_pending && st.login_deadline <= self->clock().now() + interval)
+    st.irc.idle_check_deferred = true;
+  else
+    schedule_idle_check(self, interval);
 }
 
 void irc_room_failed(connection_self self, const caf::actor_addr& who) {

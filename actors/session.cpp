@@ -343,8 +343,9 @@ void start_session(connection_self self) {
     write(self, text::greeting());
     prompt_name(self);
   }
-  self->delayed_send(self, std::chrono::milliseconds{self->state.cfg->login_timeout_ms},
-                     login_timed_out{});
+  auto timeout = std::chrono::milliseconds{self->state.cfg->login_timeout_ms};
+  self->state.login_deadline = self->clock().now() + timeout;
+  self->delayed_send(self, timeout, login_timed_out{});
 }
 
 void handle_line(connection_self self, std::string line) {

@@ -27,6 +27,7 @@ struct link {
   bool paused = false;  ///< the connection asked not to be read (back-pressure)
   bool halted = false;  ///< CAF was told to stop reading the socket (see on_data)
   bool big_reads = false; ///< reads use read_chunk_bytes (a client that sends a lot)
+  bool read_big_recently = false; ///< a read filled a small chunk since the last sweep
   std::uint64_t max_output_bytes = 0; ///< unsent output that drops the connection (0: none)
   /// Output gathered since the last flush_writes, sent with one send() then (see append).
   std::string out;
@@ -37,8 +38,8 @@ struct link {
 };
 
 /// Every connection starts reading in chunks this small: CAF keeps a read buffer of the chunk
-/// size per connection, and most clients never send more than a line at a time.
-constexpr std::size_t first_read_chunk_bytes = 512;
+/// size per connection, and most clients send a short line at a time (see adapt_read_chunk).
+constexpr std::size_t small_read_chunk_bytes = 128;
 
 /// Self-message: trigger reading again after a resume (see on_set_reading); `after_ms` is
 /// this try's delay.
@@ -125,7 +126,7 @@ caf::expected<std::string> open_endpoint(tcp_self self, const std::string& endpo
 void on_new_connection(tcp_self self, const caf::io::new_connection_msg& msg) {
   auto hdl = msg.handle;
   // Idle clients keep a small read buffer; one whose reads fill it gets the full size (on_data).
-  self->configure_read(hdl, caf::io::receive_policy::at_most(first_read_chunk_bytes));
+  self->configure_read(hdl, caf::io::receive_policy::at_most(small_read_chunk_bytes));
   auto id = ++self->state.last_id;
   link fresh;
   fresh.hdl = hdl;
@@ -144,26 +145,44 @@ void on_new_connection(tcp_self self, const caf::io::new_connection_msg& msg) {
   self->send(a->second, connection_accepted{id, std::move(peer)});
 }
 
+// CAF reads a socket into a buffer of the chunk size, and keeps it between reads; in on_data
+// that buffer is msg.buf, lent to the broker. A read that fills a small chunk switches the
+// connection to big chunks (fewer reads for a busy sender); a short read from a connection
+// that has not filled a small chunk since the last sweep (release_idle_buffer) goes back to
+// small chunks and frees the big buffer, so a client that once pasted a page does not keep
+// read_chunk_bytes for the rest of its idle life. Returns whether to free msg.buf after use.
+bool adapt_read_chunk(tcp_self self, caf::io::connection_handle hdl, link& l, std::size_t n) {
+  auto big = self->state.cfg.read_chunk_bytes;
+  if (n >= small_read_chunk_bytes)
+    l.read_big_recently = true;
+  if (!l.big_reads && n >= small_read_chunk_bytes && big > small_read_chunk_bytes) {
+    l.big_reads = true;
+    self->configure_read(hdl, caf::io::receive_policy::at_most(big));
+  } else if (l.big_reads && !l.read_big_recently) {
+    l.big_reads = false;
+    self->configure_read(hdl, caf::io::receive_policy::at_most(small_read_chunk_bytes));
+    return true;
+  }
+  return false;
+}
+
 void on_data(tcp_self self, caf::io::new_data_msg& msg) {
   auto i = self->state.links.find(id_of(self, msg.handle));
   if (i == self->state.links.end())
     return;
   auto& l = i->second;
-  if (!l.big_reads && msg.buf.size() >= first_read_chunk_bytes &&
-      self->state.cfg.read_chunk_bytes > first_read_chunk_bytes) {
-    l.big_reads = true;
-    self->configure_read(msg.handle,
-                         caf::io::receive_policy::at_most(self->state.cfg.read_chunk_bytes));
-  }
+  bool free_buffer = adapt_read_chunk(self, msg.handle, l, msg.buf.size());
   if (!l.sink) {
     l.early.append(msg.buf.begin(), msg.buf.end());
-    return;
+  } else {
+    if (auto* t = self->state.cfg.tracer)
+      t->network("read", i->first, "\"bytes\":" + std::to_string(msg.buf.size()));
+    self->send(l.sink, bytes_received{i->first, std::string(msg.buf.begin(), msg.buf.end())});
   }
-  if (auto* t = self->state.cfg.tracer)
-    t->network("read", i->first, "\"bytes\":" + std::to_string(msg.buf.size()));
-  self->send(l.sink, bytes_received{i->first, std::string(msg.buf.begin(), msg.buf.end())});
+  if (free_buffer) // CAF allocates the small chunk again for the next read
+    std::vector<char>{}.swap(msg.buf);
   // A pause takes effect here, inside a read of this socket (see on_set_reading).
-  if (l.paused && !l.halted) {
+  if (l.sink && l.paused && !l.halted) {
     l.halted = true;
     self->halt(msg.handle);
   }
@@ -339,6 +358,7 @@ void release_idle_buffer(tcp_self self, caf::io::connection_handle hdl, link& l)
   // one that was quiet gives everything back (most of 5000 idle members' memory otherwise).
   auto keep = l.wrote_recently ? keep_write_buffer_bytes : 0;
   l.wrote_recently = false;
+  l.read_big_recently = false; // see adapt_read_chunk
   if (l.out.empty() && l.out.capacity() > keep)
     std::string{}.swap(l.out);
   auto& buf = self->wr_buf(hdl);

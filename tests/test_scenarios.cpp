@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <malloc.h>
 #include <fstream>
 #include <sstream>
 
@@ -81,4 +82,31 @@ TEST_CASE("a malformed scenario is refused with its file and line") {
   CHECK(report.find(":2: unterminated quoted string") != std::string::npos);
   CHECK_FALSE(replay_text("client alice\nat 0s alice connect\n", report));
   CHECK(report.find("no expectations") != std::string::npos);
+}
+
+// A server that runs for weeks must give back what each session and line used. A finished run
+// of the simulator has stopped every actor, so the heap in use must be back where it was:
+// a leak of even a few dozen bytes per chat line shows up here as hundreds of kilobytes.
+// (A multi-target IRC command once kept itself alive through its own continuation.)
+TEST_CASE("a finished simulated run leaves no memory behind, however many lines it carried") {
+  std::string text = "option irc_flood_penalty_ms 0\nnetwork latency 1ms 1ms\nirc-client alice\nirc-client carol\n"
+                     "at 0s alice connect\nat 0s carol connect\n"
+                     "at 10ms alice send NICK alice\nat 10ms alice send USER alice 0 * :Alice\n"
+                     "at 10ms carol send NICK carol\nat 10ms carol send USER carol 0 * :Carol\n"
+                     "at 20ms alice send JOIN #lobby,#side\nat 30ms carol send JOIN #lobby\n";
+  const int lines = 1000;
+  for (int i = 0; i < lines; ++i)
+    text += "at " + std::to_string(100 + i) + "ms alice send PRIVMSG #lobby,#side,carol :line " +
+            std::to_string(i) + "\n";
+  text += "expect carol count 1 \":alice!alice@parley PRIVMSG #lobby :line 999\"\n";
+  std::string report;
+  // Two warm-up runs: CAF and the standard library keep some memory for reuse once allocated.
+  for (int warm = 0; warm < 2; ++warm)
+    REQUIRE(replay_text(text, report));
+  auto before = mallinfo2().uordblks;
+  REQUIRE(replay_text(text, report));
+  auto after = mallinfo2().uordblks;
+  auto grown = after > before ? after - before : 0;
+  INFO("heap in use grew by " << grown << " bytes over a run of " << lines << " lines");
+  CHECK(grown < 32 * 1024);
 }
