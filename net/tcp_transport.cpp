@@ -54,12 +54,11 @@ template <class F> typename F::result_type inspect(F& f, retrigger_read& x) {
 /// An idle connection's write buffer keeps at most this much capacity (release_idle_buffer).
 constexpr std::size_t keep_write_buffer_bytes = 4096;
 
-/// Self-message: give back idle write buffers (release_idle_buffer), every release_interval.
+/// Self-message: give back idle buffers (release_idle_buffer), every buffer_sweep_interval_ms.
 struct release_write_buffers {};
 template <class F> typename F::result_type inspect(F& f, release_write_buffers&) {
   return f(caf::meta::type_name("release_write_buffers"));
 }
-constexpr auto release_interval = std::chrono::seconds{2};
 
 /// A resume triggers reading now and again after 2, 4, ... up to this many milliseconds.
 constexpr std::uint32_t max_retrigger_ms = 1024;
@@ -350,7 +349,7 @@ void on_peer_closed(tcp_self self, connection_id id) {
 
 // CAF's two write buffers per connection keep the capacity of their largest burst (a JOIN
 // into a big channel, a flood of chat): thousands of idle connections would each hold what
-// they once needed. Every release_interval the one that waits for new output is given back if
+// they once needed. Every sweep interval the one that waits for new output is given back if
 // it is empty; the two swap roles at each flush, so both shrink over time. (Asking CAF for
 // write acknowledgements instead would cost a message per socket write.)
 void release_idle_buffer(tcp_self self, caf::io::connection_handle hdl, link& l) {
@@ -433,12 +432,17 @@ void on_close(tcp_self self, close_connection& x) {
 
 } // namespace
 
+void schedule_sweep(tcp_self self) {
+  self->delayed_send(self, std::chrono::milliseconds{self->state.cfg.buffer_sweep_interval_ms},
+                     release_write_buffers{});
+}
+
 caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
   self->state.cfg = cfg;
   trace::attach(self, cfg.tracer, "transport");
   // Raw reads are recorded by size only; their text follows in the connection's bytes_received.
   self->set_render_filter([](std::string& r) { trace::redact_arguments(r, "new_data_msg", "<bytes>"); });
-  self->delayed_send(self, release_interval, release_write_buffers{});
+  schedule_sweep(self);
   return {
     [self](listen_on& x) -> caf::result<listen_on_result> {
       listen_on_result r;
@@ -463,7 +467,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
     [self](release_write_buffers&) {
       for (auto& [id, l] : self->state.links)
         release_idle_buffer(self, l.hdl, l);
-      self->delayed_send(self, release_interval, release_write_buffers{});
+      schedule_sweep(self);
     },
     [self](const caf::io::connection_closed_msg& msg) { on_peer_closed(self, id_of(self, msg.handle)); },
     [](const caf::io::acceptor_closed_msg&) {},

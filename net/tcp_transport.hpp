@@ -14,10 +14,12 @@ class tracer;
 namespace parley::net {
 
 struct tcp_transport_config {
-  /// Per read once a client sends a lot (CAF keeps a buffer this big for it); every connection
-  /// starts with 512-byte reads.
+  /// Per read while a client sends a lot (CAF keeps a buffer this big for it); every connection
+  /// starts with 128-byte reads, and goes back to them after a quiet sweep interval.
   std::size_t read_chunk_bytes = 4096;
   trace::tracer* tracer = nullptr;     ///< records network events and the transport's messages
+  /// How often idle connections' buffers are given back (2 s; tests shorten it).
+  std::uint32_t buffer_sweep_interval_ms = 2000;
 };
 
 /// Spawns the TCP transport. The actor system must have loaded caf::io::middleman.

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "caf/all.hpp"
@@ -36,6 +37,7 @@ struct fixture_options {
   std::uint32_t login_timeout_ms = 60000;
   std::uint32_t failed_login_delay_ms = 50;
   std::size_t max_output_bytes = 256 * 1024;
+  std::uint32_t buffer_sweep_interval_ms = 2000; ///< the TCP transport's (tcp_transport_config)
 };
 
 /// One live server in this process: actor system with the middleman, TCP transport on
@@ -59,7 +61,9 @@ public:
       return parley::store::make_argon2id_hasher(parley::store::hash_cost::minimal);
     };
     sc.auth.detached_workers = true;
-    auto transport = parley::net::spawn_tcp_transport(*sys_);
+    parley::net::tcp_transport_config tc;
+    tc.buffer_sweep_interval_ms = opts.buffer_sweep_interval_ms;
+    auto transport = parley::net::spawn_tcp_transport(*sys_, tc);
     handles_ = parley::spawn_server(*sys_, transport, std::move(sc));
     try {
       listen();
@@ -790,6 +794,38 @@ TEST_CASE("a burst of lines handled at once leaves the connection readable", "[l
       alice.expect_line("ERROR usage: /who", 2s);
     alice.send_line("/who");
     alice.expect_line("*** Members of lobby (1): alice", 2s);
+  }
+}
+
+TEST_CASE("input arrives intact while the read buffer grows for bursts and shrinks back",
+          "[live]") {
+  // The transport reads a quiet client in 128-byte chunks, switches to 4 KiB chunks when a read
+  // fills one, and goes back (freeing the big buffer) on a short read after a sweep interval
+  // without big reads. Each switch happens between two reads of the same socket.
+  fixture_options opts;
+  opts.buffer_sweep_interval_ms = 20;
+  live_server srv{opts};
+  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
+  login(alice, "alice", pw);
+  login(bob, "bob", pw);
+  alice.expect_line("[lobby] *** bob joined");
+  for (int round = 0; round < 4; ++round) {
+    INFO("round " << round);
+    std::string burst;
+    for (int i = 0; i < 30; ++i)
+      burst += "burst " + std::to_string(round) + "." + std::to_string(i) + " " +
+               std::string(100, 'a' + round) + "\r\n";
+    alice.send(burst); // about 3.5 KiB in one write: big reads
+    for (int i = 0; i < 30; ++i)
+      bob.expect_line("[lobby] alice: burst " + std::to_string(round) + "." + std::to_string(i) +
+                      " " + std::string(100, 'a' + round));
+    // Real time, not synchronisation: the live transport's sweep runs on its own timer, and
+    // only a sweep that saw no big read lets the next short read shrink the buffer.
+    std::this_thread::sleep_for(100ms);
+    for (int i = 0; i < 3; ++i) {
+      alice.send_line("short " + std::to_string(round) + "." + std::to_string(i));
+      bob.expect_line("[lobby] alice: short " + std::to_string(round) + "." + std::to_string(i));
+    }
   }
 }
 
