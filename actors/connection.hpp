@@ -61,7 +61,8 @@ struct shut_down_connection {
   std::string reason;
 };
 
-// Timers the connection sets for itself.
+// Timers: the connection sets all but login_timed_out for itself; the listener sends that one
+// login_timeout_ms after the accept, to every connection, logged in or not.
 struct login_delay_elapsed {};
 struct login_timed_out {};
 struct idle_check {}; ///< IRC: time to see whether the client has gone quiet

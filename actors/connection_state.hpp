@@ -77,7 +77,7 @@ struct connection_state {
   std::string name;     ///< the name being logged in, then the logged-in name
   bool claimed = false; ///< the directory holds `name` for this session
   std::uint32_t failed_logins = 0;
-  /// The login timer (login_timed_out) has not fired yet; it fires at login_deadline.
+  /// login_timed_out (from the listener) has not come yet; it is due at about login_deadline.
   bool login_timer_pending = true;
   caf::actor_clock::time_point login_deadline;
   std::string room_name; ///< current room, empty when in none

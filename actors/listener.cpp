@@ -1,6 +1,7 @@
 // The listener actor's behaviour (interface in listener.hpp).
 #include "actors/listener.hpp"
 
+#include <deque>
 #include <map>
 #include <optional>
 
@@ -23,6 +24,9 @@ struct listener_state {
   std::uint64_t refused = 0;
   std::uint64_t closed_during_shutdown = 0;
   std::optional<caf::typed_response_promise<shutdown_server_result>> shutdown;
+  /// When each connection's time to log in is up, in accept order (so in deadline order).
+  std::deque<std::pair<caf::actor_clock::time_point, net::connection_id>> login_deadlines;
+  bool login_timer_set = false; ///< a login_deadlines_due is on its way
 };
 
 using listener_self = trace::stateful_self<listener_actor, listener_state>;
@@ -51,6 +55,30 @@ void on_accepted(listener_self self, net::connection_accepted& x) {
   self->monitor(conn);
   st.ids.emplace(conn.address(), x.id);
   st.connections.emplace(x.id, std::move(conn));
+  auto timeout = std::chrono::milliseconds{st.cfg.connection.login_timeout_ms};
+  st.login_deadlines.emplace_back(self->clock().now() + timeout, x.id);
+  if (!st.login_timer_set) {
+    st.login_timer_set = true;
+    self->delayed_send(self, timeout, login_deadlines_due{});
+  }
+}
+
+// Every connection whose time to log in is up is told so (one that has logged in ignores it);
+// the timer is set again for the next deadline.
+void on_login_deadlines(listener_self self) {
+  auto& st = self->state;
+  st.login_timer_set = false;
+  auto now = self->clock().now();
+  while (!st.login_deadlines.empty() && st.login_deadlines.front().first <= now) {
+    if (auto c = st.connections.find(st.login_deadlines.front().second); c != st.connections.end())
+      self->send(c->second, login_timed_out{});
+    st.login_deadlines.pop_front();
+  }
+  if (!st.login_deadlines.empty()) {
+    st.login_timer_set = true;
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(st.login_deadlines.front().first - now);
+    self->delayed_send(self, wait, login_deadlines_due{});
+  }
 }
 
 void maybe_finish_shutdown(listener_self self) {
@@ -106,6 +134,7 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
       for (const auto& [id, conn] : self->state.connections)
         self->send_exit(conn, caf::exit_reason::kill);
     },
+    [self](login_deadlines_due&) { on_login_deadlines(self); },
     [self](listener_stats&) -> listener_stats_result {
       auto& st = self->state;
       return {st.connections.size(), st.accepted, st.refused};

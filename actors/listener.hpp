@@ -21,6 +21,11 @@ struct shutdown_server_result {
 /// The listener's own timer: connections still open when a shutdown's time is up are ended.
 struct shutdown_deadline {};
 
+/// The listener's own timer: connections accepted login_timeout_ms ago get login_timed_out.
+/// One timer per listener, not one per connection: a pending CAF timer costs about 200 bytes
+/// and cannot be cancelled, and most clients log in long before theirs would fire.
+struct login_deadlines_due {};
+
 struct listener_stats {};
 struct listener_stats_result {
   std::uint64_t open_connections;
@@ -30,7 +35,8 @@ struct listener_stats_result {
 
 using listener_actor = net::acceptor_actor::extend<
   caf::replies_to<shutdown_server>::with<shutdown_server_result>,
-  caf::replies_to<listener_stats>::with<listener_stats_result>, caf::reacts_to<shutdown_deadline>>;
+  caf::replies_to<listener_stats>::with<listener_stats_result>, caf::reacts_to<shutdown_deadline>,
+  caf::reacts_to<login_deadlines_due>>;
 
 struct listener_config {
   std::uint64_t max_connections = 10000;
@@ -50,6 +56,9 @@ template <class F> typename F::result_type inspect(F& f, shutdown_server_result&
 }
 template <class F> typename F::result_type inspect(F& f, shutdown_deadline&) {
   return f(caf::meta::type_name("shutdown_deadline"));
+}
+template <class F> typename F::result_type inspect(F& f, login_deadlines_due&) {
+  return f(caf::meta::type_name("login_deadlines_due"));
 }
 template <class F> typename F::result_type inspect(F& f, listener_stats&) {
   return f(caf::meta::type_name("listener_stats"));
