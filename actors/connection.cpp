@@ -233,11 +233,6 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
     [self](idle_check&) { irc_idle_check(self); },
     [self](login_timed_out&) {
       auto& st = self->state;
-      st.login_timer_pending = false;
-      if (st.ph == phase::chatting && st.irc.idle_check_deferred) {
-        st.irc.idle_check_deferred = false;
-        irc_idle_check(self); // looks again when the client would be idle (start_idle_checks)
-      }
       if (st.ph == phase::chatting || st.ph == phase::closed)
         return;
       if (self->state.cfg->protocol == wire_protocol::irc)

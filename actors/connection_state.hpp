@@ -30,8 +30,7 @@ struct irc_session_state {
   std::map<std::string, room_actor> channels; ///< room name -> room, for rooms joined
   caf::actor_clock::time_point last_input;    ///< when the client last sent anything
   bool ping_outstanding = false;              ///< the server PINGed and awaits any input
-  /// The first idle check waits for the login timer (see start_idle_checks).
-  bool idle_check_deferred = false;
+  caf::actor_clock::time_point ping_sent;     ///< when, if ping_outstanding
   bool oper = false;      ///< a server operator (OPER): user mode +o
   bool invisible = false; ///< user mode +i
   std::uint64_t once_issued = 0;       ///< counter behind this session's deliver_text::once ids
@@ -77,9 +76,6 @@ struct connection_state {
   std::string name;     ///< the name being logged in, then the logged-in name
   bool claimed = false; ///< the directory holds `name` for this session
   std::uint32_t failed_logins = 0;
-  /// login_timed_out (from the listener) has not come yet; it is due at about login_deadline.
-  bool login_timer_pending = true;
-  caf::actor_clock::time_point login_deadline;
   std::string room_name; ///< current room, empty when in none
   room_actor room;
   irc_session_state irc;       ///< used by IRC connections only
@@ -140,8 +136,6 @@ void irc_line_too_long(connection_self self);
 void irc_leave_all(connection_self self, const std::string& reason);
 void irc_room_failed(connection_self self, const caf::actor_addr& who);
 void irc_idle_check(connection_self self);
-/// After registration: checks for an idle client start (see irc_idle_check).
-void start_idle_checks(connection_self self);
 void irc_deliver(connection_self self, const deliver_text& x);
 void irc_removed_from(connection_self self, const std::string& room);
 void irc_killed(connection_self self, const end_session& x);

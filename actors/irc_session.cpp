@@ -156,11 +156,6 @@ void welcome(connection_self self, const get_server_stats_result& stats) {
   motd(self);
 }
 
-void schedule_idle_check(connection_self self, std::chrono::milliseconds after) {
-  if (self->state.cfg->irc_ping_interval_ms > 0)
-    self->delayed_send(self, after, idle_check{});
-}
-
 void claim_and_welcome(connection_self self) {
   auto& st = self->state;
   await_reply<claim_name_result>(
@@ -175,7 +170,6 @@ void claim_and_welcome(connection_self self) {
       st.name = st.irc.nick;
       st.ph = phase::chatting;
       st.irc.last_input = self->clock().now();
-      start_idle_checks(self);
       await_reply<get_server_stats_result>(
         self, st.deps.directory, get_server_stats{},
         [self](get_server_stats_result& s) { welcome(self, s); },
@@ -808,41 +802,26 @@ bool irc_flood_gate(connection_self self) {
 // A registered client that has sent nothing for a ping interval gets a PING; one that then
 // stays silent for the ping timeout is dropped. Time is the actor clock's (virtual when
 // simulated).
+// Called at each of the listener's idle sweeps (idle_sweep_due): no timer per client, so a
+// client is PINGed at the first sweep after it has been quiet for the interval, and dropped at
+// the first sweep after an unanswered PING's timeout.
 void irc_idle_check(connection_self self) {
   auto& st = self->state;
-  if (st.ph != phase::chatting)
+  if (st.ph != phase::chatting || st.cfg->irc_ping_interval_ms == 0)
     return;
   auto now = self->clock().now();
-  auto interval = std::chrono::milliseconds{st.cfg->irc_ping_interval_ms};
-  auto timeout = std::chrono::milliseconds{st.cfg->irc_ping_timeout_ms};
   if (st.irc.ping_outstanding) {
-    write(self, "ERROR :Closing link: ping timeout\r\n");
-    finish(self, "ping timeout", true);
+    if (now - st.irc.ping_sent >= std::chrono::milliseconds{st.cfg->irc_ping_timeout_ms}) {
+      write(self, "ERROR :Closing link: ping timeout\r\n");
+      finish(self, "ping timeout", true);
+    }
     return;
   }
-  auto idle = now - st.irc.last_input;
-  if (idle < interval) { // input came in meanwhile: look again when it would be idle
-    // Rounded up: a zero delay would fire again at once, forever.
-    schedule_idle_check(self, std::chrono::ceil<std::chrono::milliseconds>(interval - idle));
+  if (now - st.irc.last_input < std::chrono::milliseconds{st.cfg->irc_ping_interval_ms})
     return;
-  }
   server_line(self, "PING", {st.cfg->server_name});
   st.irc.ping_outstanding = true;
-  schedule_idle_check(self, timeout);
-}
-
-// A pending CAF timer costs an idle client about 200 bytes and cannot be cancelled. The login
-// timer is still pending after registration: when it fires no later than the first idle check
-// would, it starts the checks (login_timed_out), so an idle client has one timer, not two.
-void start_idle_checks(connection_self self) {
-  auto& st = self->state;
-  auto interval = std::chrono::milliseconds{st.cfg->irc_ping_interval_ms};
-  if (interval.count() == 0)
-    return;
-  if (st.login_timer_pending && st.login_deadline <= self->clock().now() + interval)
-    st.irc.idle_check_deferred = true;
-  else
-    schedule_idle_check(self, interval);
+  st.irc.ping_sent = now;
 }
 
 void irc_room_failed(connection_self self, const caf::actor_addr& who) {

@@ -1,6 +1,7 @@
 // The listener actor's behaviour (interface in listener.hpp).
 #include "actors/listener.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <optional>
@@ -90,6 +91,21 @@ void maybe_finish_shutdown(listener_self self) {
   }
 }
 
+// IRC idle checks: one timer per listener, not one per client (see login_deadlines_due). A
+// client is PINGed up to a quarter interval late, as with ircds that check on a periodic sweep.
+std::chrono::milliseconds idle_sweep_interval(const connection_config& c) {
+  auto shorter = c.irc_ping_timeout_ms == 0 ? c.irc_ping_interval_ms
+                                            : std::min(c.irc_ping_interval_ms, c.irc_ping_timeout_ms);
+  return std::chrono::milliseconds{std::max<std::uint32_t>(10, shorter / 4)};
+}
+
+void on_idle_sweep(listener_self self) {
+  auto& st = self->state;
+  for (const auto& [id, conn] : st.connections)
+    self->send(conn, idle_check{});
+  self->delayed_send(self, idle_sweep_interval(st.cfg.connection), idle_sweep_due{});
+}
+
 } // namespace
 
 listener_actor::behavior_type listener_behavior(listener_self self, connection_deps deps,
@@ -98,6 +114,9 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
   self->state.deps = std::move(deps);
   self->state.cfg = std::move(cfg);
   self->state.connection_cfg = std::make_shared<const connection_config>(self->state.cfg.connection);
+  const auto& cc = self->state.cfg.connection;
+  if (cc.protocol == wire_protocol::irc && cc.irc_ping_interval_ms > 0)
+    self->delayed_send(self, idle_sweep_interval(cc), idle_sweep_due{});
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     auto i = st.ids.find(dm.source);
@@ -135,6 +154,7 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
         self->send_exit(conn, caf::exit_reason::kill);
     },
     [self](login_deadlines_due&) { on_login_deadlines(self); },
+    [self](idle_sweep_due&) { on_idle_sweep(self); },
     [self](listener_stats&) -> listener_stats_result {
       auto& st = self->state;
       return {st.connections.size(), st.accepted, st.refused};

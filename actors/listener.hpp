@@ -26,6 +26,10 @@ struct shutdown_deadline {};
 /// and cannot be cancelled, and most clients log in long before theirs would fire.
 struct login_deadlines_due {};
 
+/// The listener's own timer for IRC idle checks, when PINGs are on: every connection gets an
+/// idle_check, every quarter of the shorter of the ping interval and the ping timeout.
+struct idle_sweep_due {};
+
 struct listener_stats {};
 struct listener_stats_result {
   std::uint64_t open_connections;
@@ -36,7 +40,7 @@ struct listener_stats_result {
 using listener_actor = net::acceptor_actor::extend<
   caf::replies_to<shutdown_server>::with<shutdown_server_result>,
   caf::replies_to<listener_stats>::with<listener_stats_result>, caf::reacts_to<shutdown_deadline>,
-  caf::reacts_to<login_deadlines_due>>;
+  caf::reacts_to<login_deadlines_due>, caf::reacts_to<idle_sweep_due>>;
 
 struct listener_config {
   std::uint64_t max_connections = 10000;
@@ -59,6 +63,9 @@ template <class F> typename F::result_type inspect(F& f, shutdown_deadline&) {
 }
 template <class F> typename F::result_type inspect(F& f, login_deadlines_due&) {
   return f(caf::meta::type_name("login_deadlines_due"));
+}
+template <class F> typename F::result_type inspect(F& f, idle_sweep_due&) {
+  return f(caf::meta::type_name("idle_sweep_due"));
 }
 template <class F> typename F::result_type inspect(F& f, listener_stats&) {
   return f(caf::meta::type_name("listener_stats"));

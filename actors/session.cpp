@@ -343,9 +343,7 @@ void start_session(connection_self self) {
     write(self, text::greeting());
     prompt_name(self);
   }
-  // The listener sends login_timed_out at this time (one timer for all its connections).
-  auto timeout = std::chrono::milliseconds{self->state.cfg->login_timeout_ms};
-  self->state.login_deadline = self->clock().now() + timeout;
+  // No timer of its own: the listener sends login_timed_out (one timer for all connections).
 }
 
 void handle_line(connection_self self, std::string line) {
