@@ -432,6 +432,18 @@ void on_close(tcp_self self, close_connection& x) {
 
 } // namespace
 
+// "(new_data_msg(HANDLE, <bytes>))", for the trace (see tcp_behavior).
+bool render_raw_read(const caf::type_erased_tuple& xs, std::string& out) {
+  if (xs.size() != 1 || xs.type(0).second == nullptr ||
+      *xs.type(0).second != typeid(caf::io::new_data_msg))
+    return false;
+  out += "(new_data_msg(";
+  caf::detail::stringification_inspector f{out};
+  f(static_cast<const caf::io::new_data_msg*>(xs.get(0))->handle);
+  out += ", <bytes>))";
+  return true;
+}
+
 void schedule_sweep(tcp_self self) {
   self->delayed_send(self, std::chrono::milliseconds{self->state.cfg.buffer_sweep_interval_ms},
                      release_write_buffers{});
@@ -441,7 +453,8 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
   self->state.cfg = cfg;
   trace::attach(self, cfg.tracer, "transport");
   // Raw reads are recorded by size only; their text follows in the connection's bytes_received.
-  self->set_render_filter([](std::string& r) { trace::redact_arguments(r, "new_data_msg", "<bytes>"); });
+  // (Rendered directly: caf::to_string would spell out every byte, for nothing.)
+  self->set_renderer(render_raw_read);
   schedule_sweep(self);
   return {
     [self](listen_on& x) -> caf::result<listen_on_result> {

@@ -79,6 +79,11 @@ public:
   /// Lets an actor rewrite how its messages are recorded, to keep secrets out of the trace
   /// (a connection's input before login holds the password typed at the prompt).
   void set_render_filter(std::function<void(std::string&)> f) { filter_ = std::move(f); }
+  /// Renders messages outside the typed interface that caf::to_string would render at length
+  /// only for the filter to cut (a raw read's bytes): appends "(type(...))" to `out` and returns
+  /// true, or false to leave the message to the usual rendering.
+  using renderer_fn = bool (*)(const caf::type_erased_tuple&, std::string& out);
+  void set_renderer(renderer_fn f) { renderer_ = f; }
   tracer* get_tracer() const { return tracer_; }
 
   void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit* eu) override {
@@ -96,7 +101,8 @@ public:
     auto from = x.sender ? x.sender->id() : 0;
     auto& rendering = detail::rendering_buffer;
     rendering.clear();
-    if (!detail::render_typed(Signatures{}, x.content(), rendering))
+    if (!(renderer_ && renderer_(x.content(), rendering)) &&
+        !detail::render_typed(Signatures{}, x.content(), rendering))
       rendering = caf::to_string(x.content());
     if (filter_)
       filter_(rendering);
@@ -120,6 +126,7 @@ public:
 private:
   tracer* tracer_ = nullptr;
   std::function<void(std::string&)> filter_;
+  renderer_fn renderer_ = nullptr;
   tracer::pending_links pending_; ///< links of the messages in the mailbox
 };
 
