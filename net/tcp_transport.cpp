@@ -87,6 +87,18 @@ template <class F> typename F::result_type inspect(F& f, flush_writes&) {
 using tcp_self =
   caf::stateful_actor<tcp_state, trace::traced<caf::io::broker, transport_actor::signatures>>*;
 
+// The transport's messages to itself go without a sender: a broker's cleanup in CAF 0.17 does
+// not empty its mailbox, so a self-message still queued at shutdown that named the transport
+// as its sender would keep it alive for ever (a leak LeakSanitizer reports).
+template <class Message>
+void send_self(tcp_self self, Message msg) {
+  caf::anon_send(caf::actor_cast<caf::actor>(self), std::move(msg));
+}
+template <class Message>
+void send_self_later(tcp_self self, std::chrono::milliseconds delay, Message msg) {
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), delay, std::move(msg));
+}
+
 /// The connection id of a CAF handle, 0 if it has none (any more).
 connection_id id_of(tcp_self self, caf::io::connection_handle hdl) {
   auto i = self->state.id_by_socket.find(hdl.id());
@@ -231,7 +243,7 @@ bool append(tcp_self self, link_map::iterator i, const std::string& s) {
     }
     if (!self->state.flush_scheduled) {
       self->state.flush_scheduled = true;
-      self->send(self, flush_writes{});
+      send_self(self, flush_writes{});
     }
   }
   if (l.max_output_bytes != 0 && pending > l.max_output_bytes) {
@@ -385,7 +397,7 @@ void on_set_reading(tcp_self self, connection_id id, bool enabled) {
     return; // not halted yet: reading simply goes on
   l.halted = false;
   self->trigger(l.hdl);
-  self->delayed_send(self, std::chrono::milliseconds{2}, retrigger_read{id, 2});
+  send_self_later(self, std::chrono::milliseconds{2}, retrigger_read{id, 2});
 }
 
 // Closes a connection; with `discard`, what is still queued is dropped. CAF's close() waits
@@ -444,9 +456,19 @@ bool render_raw_read(const caf::type_erased_tuple& xs, std::string& out) {
   return true;
 }
 
+// The socket events CAF's multiplexer hands to the broker without enqueueing them.
+bool is_socket_event(const caf::type_erased_tuple& xs) {
+  if (xs.size() != 1 || xs.type(0).second == nullptr)
+    return false;
+  const auto& t = *xs.type(0).second;
+  return t == typeid(caf::io::new_data_msg) || t == typeid(caf::io::new_connection_msg) ||
+         t == typeid(caf::io::data_transferred_msg) ||
+         t == typeid(caf::io::connection_closed_msg) || t == typeid(caf::io::acceptor_closed_msg);
+}
+
 void schedule_sweep(tcp_self self) {
-  self->delayed_send(self, std::chrono::milliseconds{self->state.cfg.buffer_sweep_interval_ms},
-                     release_write_buffers{});
+  send_self_later(self, std::chrono::milliseconds{self->state.cfg.buffer_sweep_interval_ms},
+                  release_write_buffers{});
 }
 
 caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
@@ -455,6 +477,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
   // Raw reads are recorded by size only; their text follows in the connection's bytes_received.
   // (Rendered directly: caf::to_string would spell out every byte, for nothing.)
   self->set_renderer(render_raw_read);
+  self->set_direct_messages(is_socket_event);
   schedule_sweep(self);
   return {
     [self](listen_on& x) -> caf::result<listen_on_result> {
@@ -500,7 +523,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
         return; // paused again: the next resume starts its own tries
       self->trigger(i->second.hdl);
       if (x.after_ms < max_retrigger_ms)
-        self->delayed_send(self, std::chrono::milliseconds{x.after_ms * 2},
+        send_self_later(self, std::chrono::milliseconds{x.after_ms * 2},
                            retrigger_read{x.id, x.after_ms * 2});
     },
     [self](close_connection& x) { on_close(self, x); },

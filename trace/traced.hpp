@@ -84,6 +84,11 @@ public:
   /// true, or false to leave the message to the usual rendering.
   using renderer_fn = bool (*)(const caf::type_erased_tuple&, std::string& out);
   void set_renderer(renderer_fn f) { renderer_ = f; }
+  /// Tells messages that never pass through enqueue (a broker's socket events, which CAF's
+  /// multiplexer hands to the broker directly) from the rest: they have no link to look up, and
+  /// looking would search every link in the mailbox.
+  using direct_fn = bool (*)(const caf::type_erased_tuple&);
+  void set_direct_messages(direct_fn f) { direct_ = f; }
   tracer* get_tracer() const { return tracer_; }
 
   void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit* eu) override {
@@ -106,8 +111,8 @@ public:
       rendering = caf::to_string(x.content());
     if (filter_)
       filter_(rendering);
-    tracer_->message_handling(pending_.take(&x), from, this->id(), rendering,
-                              x.mid.is_response());
+    auto origin = direct_ && direct_(x.content()) ? tracer::link{0, 0} : pending_.take(&x);
+    tracer_->message_handling(origin, from, this->id(), rendering, x.mid.is_response());
     auto result = Base::consume(x);
     tracer_->handling_done();
     return result;
@@ -127,6 +132,7 @@ private:
   tracer* tracer_ = nullptr;
   std::function<void(std::string&)> filter_;
   renderer_fn renderer_ = nullptr;
+  direct_fn direct_ = nullptr;
   tracer::pending_links pending_; ///< links of the messages in the mailbox
 };
 
