@@ -75,6 +75,7 @@ struct tcp_state {
   connection_id last_id = 0;
   std::vector<connection_id> dirty; ///< links with output waiting for flush_writes
   bool flush_scheduled = false;
+  trace::conns_json_cache conns_json; ///< write_many's connection lists, when tracing
 };
 
 /// Self-message: send what the messages handled since the last one wrote (see append).
@@ -343,7 +344,7 @@ void on_fan_out(tcp_self self, fan_out_bytes& x) {
     }
     if (auto* t = self->state.cfg.tracer)
       t->network("write_many", part.ids.empty() ? 0 : part.ids.front(),
-                 trace::conns_json(part.ids) + ",\"bytes\":" + std::to_string(s.size()));
+                 self->state.conns_json.get(part.ids) + ",\"bytes\":" + std::to_string(s.size()));
   }
 }
 

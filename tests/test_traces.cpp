@@ -286,3 +286,28 @@ TEST_CASE("a room's fan-out is recorded as fan_out_bytes and a write_many naming
     if (j["kind"] == "message" && j["type"] == "write_bytes")
       CHECK(j["content"].get<std::string>().find("hello both") == std::string::npos);
 }
+
+TEST_CASE("write_many's connection lists: sorted, runs as [first,last], the same from the cache",
+          "[trace]") {
+  using ids = std::vector<std::uint64_t>;
+  CHECK(trace::conns_json(ids{9, 2, 5, 4, 7, 6}) == "\"conns\":[2,[4,7],9]");
+  CHECK(trace::conns_json(ids{}) == "\"conns\":[]");
+  trace::conns_json_cache cache;
+  // Lists that differ in one place, or only in order, each get their own right answer, and a
+  // repeat gets the same text again; also once the cache has started afresh (64 lists).
+  std::vector<ids> lists;
+  for (std::uint64_t except = 1; except <= 80; ++except) {
+    ids l;
+    for (std::uint64_t id = 80; id >= 1; --id)
+      if (id != except)
+        l.push_back(id);
+    lists.push_back(l);
+  }
+  lists.push_back(ids{3, 1, 2});
+  lists.push_back(ids{1, 2, 3});
+  for (int round = 0; round < 2; ++round)
+    for (const auto& l : lists) {
+      INFO("round " << round << ", " << l.size() << " ids");
+      CHECK(cache.get(l) == trace::conns_json(l));
+    }
+}

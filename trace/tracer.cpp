@@ -393,6 +393,21 @@ void tracer::handling_done() {
     current = {};
 }
 
+const std::string& conns_json_cache::get(const std::vector<std::uint64_t>& ids) {
+  std::uint64_t h = 1469598103934665603ull; // FNV-1a over the ids, as given (unsorted)
+  for (auto id : ids)
+    h = (h ^ id) * 1099511628211ull;
+  auto i = by_hash_.find(h);
+  if (i != by_hash_.end() && i->second.ids == ids)
+    return i->second.json;
+  if (by_hash_.size() >= 64)
+    by_hash_.clear(); // membership changed a lot: start again
+  auto& e = by_hash_[h];
+  e.ids = ids;
+  e.json = conns_json(ids);
+  return e.json;
+}
+
 std::string conns_json(const std::vector<std::uint64_t>& ids) {
   // Sorted, with runs of consecutive ids as [first,last]: a room's members mostly connected one
   // after another, so a fan-out to 100 of them takes a few bytes, not 500.
