@@ -638,9 +638,10 @@ void cmd_oper(connection_self self, const irc_message& m) {
       }
       auto& st = self->state;
       st.irc.oper = true;
+      // The directory first: once the client has its 381, anyone's LUSERS counts it.
+      self->send(st.deps.directory, set_operator{st.irc.nick, true});
       reply(self, numeric::RPL_YOUREOPER);
       write_event(self, ":" + st.irc.nick + " MODE " + st.irc.nick + " :+o\r\n");
-      self->send(st.deps.directory, set_operator{st.irc.nick, true});
     },
     failed(self, "OPER"));
 }
