@@ -95,7 +95,9 @@ shared_text render(const deliver_text& ev, const rendering& k, const delivery_ro
 // protocol; IRC with or without tags), grouped by transport.
 class fan_out_batch {
 public:
-  fan_out_batch(const deliver_text& ev, std::int64_t clock_ms) : ev_(ev), clock_ms_(clock_ms) {}
+  /// `members`: how many may be added (each part's id list is sized for them at once).
+  fan_out_batch(const deliver_text& ev, std::int64_t clock_ms, std::size_t members)
+    : ev_(ev), clock_ms_(clock_ms), members_(members) {}
 
   void add(const delivery_route& r) {
     auto k = rendering_for(ev_, r);
@@ -109,6 +111,7 @@ public:
     if (i == groups_.end()) {
       groups_.push_back({r.transport, k.key(), offset, {render(ev_, k, r, clock_ms_), {}}});
       i = std::prev(groups_.end());
+      i->part.ids.reserve(members_);
     }
     i->part.ids.push_back(r.conn);
   }
@@ -138,6 +141,7 @@ private:
 
   const deliver_text& ev_;
   std::int64_t clock_ms_;
+  std::size_t members_;
   std::vector<group> groups_;
 };
 
@@ -152,7 +156,7 @@ std::int64_t clock_ms(room_self self) {
 // deliver_text each. Returns whether `except` got the echo.
 bool broadcast(room_self self, const deliver_text& out, const std::string& except = {},
                bool echo = false) {
-  fan_out_batch direct{out, clock_ms(self)};
+  fan_out_batch direct{out, clock_ms(self), self->state.members.size()};
   bool echoed = false;
   for (const auto& [name, member] : self->state.members) {
     bool routed = static_cast<bool>(member.route.transport);
