@@ -801,11 +801,9 @@ bool irc_flood_gate(connection_self self) {
 }
 
 // A registered client that has sent nothing for a ping interval gets a PING; one that then
-// stays silent for the ping timeout is dropped. Time is the actor clock's (virtual when
-// simulated).
-// Called at each of the listener's idle sweeps (idle_sweep_due): no timer per client, so a
-// client is PINGed at the first sweep after it has been quiet for the interval, and dropped at
-// the first sweep after an unanswered PING's timeout.
+// stays silent for the ping timeout is dropped. Called at each of the IRC listener's idle
+// sweeps (idle_sweep_due), not by a timer per client: so both happen at the first sweep after
+// they are due. Time is the actor clock's (virtual when simulated).
 void irc_idle_check(connection_self self) {
   auto& st = self->state;
   if (st.ph != phase::chatting || st.cfg->irc_ping_interval_ms == 0)
