@@ -115,14 +115,21 @@ fi
 BP=$!
 pids+=("$BP")
 BP_PORT=$(wait_port "$TMP/parley-bp.log" " (IRC)")
+# A snapshot of the server's sockets at 12 s, when a healthy run is long over: on a failure it
+# shows which connections hold unread bytes (Recv-Q).
+(sleep 12; ss -tn "( sport = :$BP_PORT )" >"$TMP/bp-sockets.txt") </dev/null >/dev/null 2>&1 &
+SNAP=$!
 out=$(timeout 60 "$LOADGEN" --proto irc --port "$BP_PORT" --clients 10 --senders 10 \
-      --messages 20000 --window 64 --duration 20 --drain 5 --json --quiet 2>"$TMP/loadgen.err")
-if [ $? -eq 0 ] && [ "$(field "$out" expected)" = 1800000 ] &&
+      --messages 20000 --window 64 --duration 20 --drain 5 --json --verbose 2>"$TMP/loadgen.err")
+lg_rc=$?
+pkill -P "$SNAP" 2>/dev/null; kill "$SNAP" 2>/dev/null || true # a healthy run ends long before it
+if [ "$lg_rc" -eq 0 ] && [ "$(field "$out" expected)" = 1800000 ] &&
    [ "$(field "$out" received)" = 1800000 ] && [ "$(field "$out" loss)" = 0 ]; then
   passed=$((passed + 1)); echo "ok   - parley back-pressure: 1800000 of 1800000 lines with 64 in flight"
 else
   failed=$((failed + 1)); echo "FAIL - parley back-pressure with 64 lines in flight"
   echo "       | $out"; sed 's/^/       | /' "$TMP/loadgen.err"
+  sleep 1; sed 's/^/       | /' "$TMP/bp-sockets.txt" 2>/dev/null
 fi
 kill -TERM "$BP"
 wait "$BP"
