@@ -30,6 +30,7 @@ struct link {
   bool big_reads = false; ///< reads use read_chunk_bytes (a client that sends a lot)
   bool read_big_recently = false; ///< a read filled a small chunk since the last sweep
   bool read_recently = false;     ///< any read since the last sweep (see unstick_reading)
+  bool ever_halted = false;       ///< paused at least once: the halt/trigger traps apply
   std::uint64_t max_output_bytes = 0; ///< unsent output that drops the connection (0: none)
   /// Output gathered since the last flush_writes, sent with one send() then (see append).
   std::string out;
@@ -207,6 +208,7 @@ void on_data(tcp_self self, caf::io::new_data_msg& msg) {
   // A pause takes effect here, inside a read of this socket (see on_set_reading).
   if (l.sink && l.paused && !l.halted) {
     l.halted = true;
+    l.ever_halted = true;
     self->halt(msg.handle);
   }
 }
@@ -490,8 +492,8 @@ bool is_socket_event(const caf::type_erased_tuple& xs) {
 void unstick_reading(tcp_self self, connection_id id, link& l) {
   bool was_read = l.read_recently;
   l.read_recently = false;
-  if (was_read || !l.sink || l.paused || l.halted)
-    return;
+  if (was_read || !l.ever_halted || l.paused || l.halted)
+    return; // (only a connection that was halted for back-pressure can be caught this way)
   int unread = 0;
   if (::ioctl(static_cast<int>(l.hdl.id()), FIONREAD, &unread) != 0 || unread <= 0)
     return;
