@@ -235,7 +235,7 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
       auto& st = self->state;
       if (st.ph == phase::chatting || st.ph == phase::closed)
         return;
-      if (self->state.cfg->protocol == wire_protocol::irc)
+      if (st.cfg->protocol == wire_protocol::irc)
         write(self, "ERROR :Closing link: registration timed out\r\n");
       else
         write(self, text::error("login timed out; goodbye"));

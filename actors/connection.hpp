@@ -61,8 +61,9 @@ struct shut_down_connection {
   std::string reason;
 };
 
-// Timers: the connection sets all but login_timed_out for itself; the listener sends that one
-// login_timeout_ms after the accept, to every connection, logged in or not.
+// Timers: the connection sets login_delay_elapsed and flood_resume for itself; the listener
+// sends login_timed_out (login_timeout_ms after the accept, to every connection, logged in or
+// not) and idle_check (at its IRC idle sweeps).
 struct login_delay_elapsed {};
 struct login_timed_out {};
 struct idle_check {}; ///< IRC: time to see whether the client has gone quiet

@@ -27,7 +27,6 @@ struct listener_state {
   std::optional<caf::typed_response_promise<shutdown_server_result>> shutdown;
   /// When each connection's time to log in is up, in accept order (so in deadline order).
   std::deque<std::pair<caf::actor_clock::time_point, net::connection_id>> login_deadlines;
-  bool login_timer_set = false; ///< a login_deadlines_due is on its way
 };
 
 using listener_self = trace::stateful_self<listener_actor, listener_state>;
@@ -57,18 +56,16 @@ void on_accepted(listener_self self, net::connection_accepted& x) {
   st.ids.emplace(conn.address(), x.id);
   st.connections.emplace(x.id, std::move(conn));
   auto timeout = std::chrono::milliseconds{st.cfg.connection.login_timeout_ms};
-  st.login_deadlines.emplace_back(self->clock().now() + timeout, x.id);
-  if (!st.login_timer_set) {
-    st.login_timer_set = true;
+  // A login_deadlines_due is on its way exactly while deadlines wait.
+  if (st.login_deadlines.empty())
     self->delayed_send(self, timeout, login_deadlines_due{});
-  }
+  st.login_deadlines.emplace_back(self->clock().now() + timeout, x.id);
 }
 
 // Every connection whose time to log in is up is told so (one that has logged in ignores it);
 // the timer is set again for the next deadline.
 void on_login_deadlines(listener_self self) {
   auto& st = self->state;
-  st.login_timer_set = false;
   auto now = self->clock().now();
   while (!st.login_deadlines.empty() && st.login_deadlines.front().first <= now) {
     if (auto c = st.connections.find(st.login_deadlines.front().second); c != st.connections.end())
@@ -76,7 +73,6 @@ void on_login_deadlines(listener_self self) {
     st.login_deadlines.pop_front();
   }
   if (!st.login_deadlines.empty()) {
-    st.login_timer_set = true;
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(st.login_deadlines.front().first - now);
     self->delayed_send(self, wait, login_deadlines_due{});
   }

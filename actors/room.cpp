@@ -111,9 +111,10 @@ public:
     if (i == groups_.end()) {
       groups_.push_back({r.transport, k.key(), offset, {render(ev_, k, r, clock_ms_), {}}});
       i = std::prev(groups_.end());
-      i->part.ids.reserve(members_);
+      i->part.ids.reserve(members_ - added_); // no more than the members still to come
     }
     i->part.ids.push_back(r.conn);
+    ++added_;
   }
 
   void send(room_self self) {
@@ -142,6 +143,7 @@ private:
   const deliver_text& ev_;
   std::int64_t clock_ms_;
   std::size_t members_;
+  std::size_t added_ = 0;
   std::vector<group> groups_;
 };
 

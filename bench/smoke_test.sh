@@ -129,7 +129,7 @@ if [ "$lg_rc" -eq 0 ] && [ "$(field "$out" expected)" = 1800000 ] &&
 else
   failed=$((failed + 1)); echo "FAIL - parley back-pressure with 64 lines in flight"
   echo "       | $out"; sed 's/^/       | /' "$TMP/loadgen.err"
-  sleep 1; sed 's/^/       | /' "$TMP/bp-sockets.txt" 2>/dev/null
+  sed 's/^/       | /' "$TMP/bp-sockets.txt" 2>/dev/null
 fi
 kill -TERM "$BP"
 wait "$BP"

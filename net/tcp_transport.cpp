@@ -7,7 +7,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <map>
 #include <unordered_map>
 
@@ -319,17 +318,14 @@ void on_write(tcp_self self, write_bytes& x) {
       t->network("write", x.id, "\"bytes\":" + std::to_string(x.data.size()));
 }
 
-// Keeps a fan-out back for a connection on hold; false if that dropped it (a slow reader).
-bool hold(tcp_self self, link_map::iterator i, const shared_text& data,
+// Keeps a fan-out back for a connection on hold; drops it if that passes the bound.
+void hold(tcp_self self, link_map::iterator i, const shared_text& data,
           std::uint64_t once) {
   auto& l = i->second;
   l.gate.hold(data, once);
   // What is held counts against the bound like what waits to be sent.
-  if (l.max_output_bytes != 0 && l.gate.held_bytes() + l.out.size() > l.max_output_bytes) {
+  if (l.max_output_bytes != 0 && l.gate.held_bytes() + l.out.size() > l.max_output_bytes)
     drop_slow_reader(self, i);
-    return false;
-  }
-  return true;
 }
 
 // Queues what a hold kept back behind what was written before; false if that dropped the
@@ -401,6 +397,12 @@ void release_idle_buffer(tcp_self self, caf::io::connection_handle hdl, link& l)
 // socket (on_data), where reading is on and no trigger can be pending; and a resume triggers
 // now and again in later iterations (2, 4, ... ms), until one of them lands after the halt was
 // applied (a trigger on a socket that is being read does nothing).
+void resume_reading(tcp_self self, connection_id id, link& l) {
+  l.halted = false;
+  self->trigger(l.hdl);
+  send_self_later(self, std::chrono::milliseconds{2}, retrigger_read{id, 2});
+}
+
 void on_set_reading(tcp_self self, connection_id id, bool enabled) {
   auto i = self->state.links.find(id);
   if (i == self->state.links.end() || i->second.paused == !enabled)
@@ -409,9 +411,7 @@ void on_set_reading(tcp_self self, connection_id id, bool enabled) {
   l.paused = !enabled;
   if (!enabled || !l.halted)
     return; // not halted yet: reading simply goes on
-  l.halted = false;
-  self->trigger(l.hdl);
-  send_self_later(self, std::chrono::milliseconds{2}, retrigger_read{id, 2});
+  resume_reading(self, id, l);
 }
 
 // Closes a connection; with `discard`, what is still queued is dropped. CAF's close() waits
@@ -426,8 +426,7 @@ void close_link(tcp_self self, link_map::iterator i, bool discard) {
       return; // dropped as a slow reader instead
     if (!i->second.out.empty())
       give_to_caf(self, i->second, 0);
-  }
-  if (discard) {
+  } else {
     self->wr_buf(hdl).clear();
     auto fd = static_cast<int>(hdl.id());
     linger hard{1, 0};
@@ -455,8 +454,6 @@ void on_close(tcp_self self, close_connection& x) {
   if (i != self->state.links.end())
     close_link(self, i, x.discard_pending);
 }
-
-} // namespace
 
 // "(new_data_msg(HANDLE, <bytes>))", for the trace (see tcp_behavior).
 bool render_raw_read(const caf::type_erased_tuple& xs, std::string& out) {
@@ -507,6 +504,8 @@ void schedule_sweep(tcp_self self) {
                   release_write_buffers{});
 }
 
+} // namespace
+
 caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
   self->state.cfg = cfg;
   trace::attach(self, cfg.tracer, "transport");
@@ -547,9 +546,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
       auto i = self->state.links.find(x.id);
       if (i == self->state.links.end() || i->second.paused || !i->second.halted)
         return; // paused meanwhile: its resume triggers reading
-      i->second.halted = false;
-      self->trigger(i->second.hdl);
-      send_self_later(self, std::chrono::milliseconds{2}, retrigger_read{x.id, 2});
+      resume_reading(self, x.id, i->second);
     },
     [self](const caf::io::connection_closed_msg& msg) { on_peer_closed(self, id_of(self, msg.handle)); },
     [](const caf::io::acceptor_closed_msg&) {},

@@ -110,12 +110,15 @@ public:
     auto from = x.sender ? x.sender->id() : 0;
     auto& rendering = detail::rendering_buffer;
     rendering.clear();
-    if (!(renderer_ && renderer_(x.content(), rendering)) &&
-        !detail::render_typed(Signatures{}, x.content(), rendering))
+    // The typed interface first: its checks are pointer comparisons, and a message of it is
+    // never one of the renderer's or a direct one (those are CAF's socket events).
+    bool typed = detail::render_typed(Signatures{}, x.content(), rendering);
+    if (!typed && !(renderer_ && renderer_(x.content(), rendering)))
       rendering = caf::to_string(x.content());
     if (filter_)
       filter_(rendering);
-    auto origin = direct_ && direct_(x.content()) ? tracer::link{0, 0} : pending_.take(&x);
+    bool direct = !typed && direct_ && direct_(x.content());
+    auto origin = direct ? tracer::link{0, 0} : pending_.take(&x);
     tracer_->message_handling(origin, from, this->id(), rendering, x.mid.is_response());
     auto result = Base::consume(x);
     tracer_->handling_done();
