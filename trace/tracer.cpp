@@ -247,7 +247,7 @@ std::string json_string(std::string_view s) {
 // --- links between a message's sending and its handling --------------------------------------
 
 void tracer::pending_links::put(const void* element, link l) {
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::lock_guard<spin_mutex> guard{mtx_};
   if (!ring_ || size_ == mask_ + 1) {
     auto cap = ring_ ? (mask_ + 1) * 2 : std::size_t{16};
     auto bigger = std::make_unique<entry[]>(cap);
@@ -262,7 +262,7 @@ void tracer::pending_links::put(const void* element, link l) {
 }
 
 tracer::link tracer::pending_links::take(const void* element) {
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::lock_guard<spin_mutex> guard{mtx_};
   for (std::size_t i = 0; i < size_; ++i) {
     if (ring_[(head_ + i) & mask_].element != element)
       continue;
@@ -307,7 +307,7 @@ std::uint64_t tracer::begin_event(link origin) {
 
 void tracer::actor_started(std::uint64_t id, const std::string& name) {
   auto quoted = json_string(name);
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::lock_guard<spin_mutex> guard{mtx_};
   names_[id] = quoted;
   auto seq = ++seq_;
   auto* start = out_->reserve(64 + 2 * number_room + quoted.size());
@@ -324,7 +324,7 @@ void tracer::actor_started(std::uint64_t id, const std::string& name) {
 
 void tracer::actor_stopped(std::uint64_t id, const std::string& reason) {
   auto quoted_reason = reason.empty() ? std::string{} : json_string(reason);
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::lock_guard<spin_mutex> guard{mtx_};
   auto seq = ++seq_;
   const auto& name = name_of(id);
   auto* start = out_->reserve(96 + 2 * number_room + name.size() + quoted_reason.size());
@@ -359,7 +359,7 @@ void tracer::message_handling(link origin, std::uint64_t from, std::uint64_t to,
   append_json_string(type_buf, type);
   content_buf.clear();
   append_json_string(content_buf, content);
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::lock_guard<spin_mutex> guard{mtx_};
   auto seq = begin_event(origin);
   const auto& from_name = name_of(from);
   const auto& to_name = name_of(to);
@@ -445,7 +445,7 @@ void tracer::network(const char* action, std::uint64_t conn, const std::string& 
   if (current.owner == this)
     origin = {current.seq, current.cause};
   std::string_view act{action};
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::lock_guard<spin_mutex> guard{mtx_};
   auto seq = begin_event(origin);
   auto* start = out_->reserve(96 + 5 * number_room + act.size() + extra_json.size());
   line_cursor c{start};
@@ -471,7 +471,7 @@ void tracer::network(const char* action, std::uint64_t conn, const std::string& 
 
 void tracer::fault(const std::string& kind, const std::string& target) {
   auto quoted_kind = json_string(kind), quoted_target = json_string(target);
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::lock_guard<spin_mutex> guard{mtx_};
   auto seq = ++seq_;
   auto* start = out_->reserve(64 + 2 * number_room + quoted_kind.size() + quoted_target.size());
   line_cursor c{start};

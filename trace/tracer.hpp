@@ -24,6 +24,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "trace/spin_mutex.hpp"
+
 namespace parley::trace {
 
 class tracer {
@@ -66,7 +68,7 @@ public:
       const void* element;
       link origin;
     };
-    std::mutex mtx_;
+    spin_mutex mtx_;
     std::unique_ptr<entry[]> ring_;
     std::size_t mask_ = 0; ///< capacity - 1 (a power of two), when ring_ is allocated
     std::size_t head_ = 0;
@@ -92,7 +94,7 @@ public:
   void fault(const std::string& kind, const std::string& target);
 
   std::uint64_t events() const {
-    std::lock_guard<std::mutex> guard{mtx_};
+    std::lock_guard<spin_mutex> guard{mtx_};
     return seq_;
   }
 
@@ -103,7 +105,7 @@ private:
   const std::string& name_of(std::uint64_t id); ///< JSON string literal; caller holds mtx_
   std::uint64_t begin_event(link origin); ///< assigns seq, makes it current; caller holds mtx_
 
-  mutable std::mutex mtx_;
+  mutable spin_mutex mtx_;
   std::unique_ptr<output> out_;
   clock_fn now_;
   std::uint64_t seq_ = 0;
