@@ -166,6 +166,75 @@ bool has_oper_line(const std::string& rendering) {
 
 using namespace detail;
 
+namespace {
+
+connection_self current() { return trace::handling_actor<connection_self>(); }
+
+// The handlers every connection shares: they capture nothing and find their connection with
+// current(). Built once; each connection's behaviour is a reference to them.
+const connection_actor::behavior_type& shared_handlers() {
+  static const connection_actor::behavior_type handlers{
+    [](deliver_text& x) {
+      auto self = current();
+      if (self->state.cfg->protocol == wire_protocol::irc)
+        irc_deliver(self, x);
+      else if (x.line.size() > 0)
+        write_shared(self, x.line);
+    },
+    [](member_removed& x) {
+      auto self = current();
+      if (self->state.cfg->protocol == wire_protocol::irc) {
+        irc_removed_from(self, x.room);
+      } else if (self->state.room_name == x.room) {
+        self->demonitor(self->state.room.address());
+        self->state.room_name.clear();
+        self->state.room = nullptr;
+        write(self, text::info("You are in no room now. /join ROOM to enter one."));
+      }
+    },
+    [](end_session& x) {
+      auto self = current();
+      if (self->state.cfg->protocol == wire_protocol::irc) {
+        irc_killed(self, x);
+        return;
+      }
+      write(self, text::error("disconnected by " + x.by + ": " + x.reason));
+      finish(self, "killed by " + x.by + ": " + x.reason, true);
+    },
+    [](flood_resume&) {
+      auto self = current();
+      self->state.irc.throttled = false;
+      process_pending(self);
+    },
+    [](net::bytes_received& x) { on_bytes(current(), x); },
+    [](net::connection_lost& x) { finish(current(), x.reason, false); },
+    [](shut_down_connection& x) {
+      auto self = current();
+      if (self->state.cfg->protocol == wire_protocol::irc)
+        write(self, "ERROR :Server shutting down: " + x.reason + "\r\n");
+      else
+        write(self, text::info("Server shutting down: " + x.reason));
+      finish(self, "server shutting down", true);
+    },
+    [](login_delay_elapsed&) { login_delay_over(current()); },
+    [](idle_check&) { irc_idle_check(current()); },
+    [](login_timed_out&) {
+      auto self = current();
+      auto& st = self->state;
+      if (st.ph == phase::chatting || st.ph == phase::closed)
+        return;
+      if (st.cfg->protocol == wire_protocol::irc)
+        write(self, "ERROR :Closing link: registration timed out\r\n");
+      else
+        write(self, text::error("login timed out; goodbye"));
+      finish(self, "login timed out", true);
+    },
+  };
+  return handlers;
+}
+
+} // namespace
+
 connection_actor::behavior_type connection_behavior(connection_self self, net::connection_id id,
                                                     std::string peer, connection_deps deps,
                                                     std::shared_ptr<const connection_config> cfg) {
@@ -191,57 +260,8 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
   self->send(st.deps.transport, net::attach_connection{id, caf::actor_cast<net::sink_actor>(self),
                                                       st.cfg->max_output_bytes});
   start_session(self);
-  return {
-    [self](deliver_text& x) {
-      if (self->state.cfg->protocol == wire_protocol::irc)
-        irc_deliver(self, x);
-      else if (x.line.size() > 0)
-        write_shared(self, x.line);
-    },
-    [self](member_removed& x) {
-      if (self->state.cfg->protocol == wire_protocol::irc) {
-        irc_removed_from(self, x.room);
-      } else if (self->state.room_name == x.room) {
-        self->demonitor(self->state.room.address());
-        self->state.room_name.clear();
-        self->state.room = nullptr;
-        write(self, text::info("You are in no room now. /join ROOM to enter one."));
-      }
-    },
-    [self](end_session& x) {
-      if (self->state.cfg->protocol == wire_protocol::irc) {
-        irc_killed(self, x);
-        return;
-      }
-      write(self, text::error("disconnected by " + x.by + ": " + x.reason));
-      finish(self, "killed by " + x.by + ": " + x.reason, true);
-    },
-    [self](flood_resume&) {
-      self->state.irc.throttled = false;
-      process_pending(self);
-    },
-    [self](net::bytes_received& x) { on_bytes(self, x); },
-    [self](net::connection_lost& x) { finish(self, x.reason, false); },
-    [self](shut_down_connection& x) {
-      if (self->state.cfg->protocol == wire_protocol::irc)
-        write(self, "ERROR :Server shutting down: " + x.reason + "\r\n");
-      else
-        write(self, text::info("Server shutting down: " + x.reason));
-      finish(self, "server shutting down", true);
-    },
-    [self](login_delay_elapsed&) { login_delay_over(self); },
-    [self](idle_check&) { irc_idle_check(self); },
-    [self](login_timed_out&) {
-      auto& st = self->state;
-      if (st.ph == phase::chatting || st.ph == phase::closed)
-        return;
-      if (st.cfg->protocol == wire_protocol::irc)
-        write(self, "ERROR :Closing link: registration timed out\r\n");
-      else
-        write(self, text::error("login timed out; goodbye"));
-      finish(self, "login timed out", true);
-    },
-  };
+  return shared_handlers();
+
 }
 
 connection_actor spawn_connection(caf::actor_system& sys, net::connection_id id, std::string peer,
