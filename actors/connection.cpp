@@ -34,9 +34,9 @@ delivery_route route_for(connection_self self) {
   if (st.cfg->protocol == wire_protocol::irc) {
     const auto& caps = st.irc.caps;
     r.style = render_style::irc;
-    r.server_time = caps.count("server-time") != 0;
-    r.account_tag = caps.count("account-tag") != 0;
-    r.away_notify = caps.count("away-notify") != 0;
+    r.server_time = caps.has(irc_cap::server_time);
+    r.account_tag = caps.has(irc_cap::account_tag);
+    r.away_notify = caps.has(irc_cap::away_notify);
   }
   return r;
 }

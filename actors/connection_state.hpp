@@ -4,7 +4,6 @@
 
 #include <functional>
 #include <map>
-#include <set>
 
 #include "caf/all.hpp"
 
@@ -16,6 +15,34 @@ namespace parley::detail {
 
 enum class phase { awaiting_name, awaiting_password, awaiting_new_password, chatting, closed };
 
+/// The IRCv3 capabilities the server offers, in the alphabetical order CAP LS and LIST name them
+/// (their names: cap_name in irc_session.cpp).
+enum class irc_cap : std::uint8_t {
+  account_tag,
+  away_notify,
+  echo_message,
+  message_tags,
+  multi_prefix,
+  sasl,
+  server_time,
+  count
+};
+
+/// A client's enabled capabilities, a bit each: a std::set of their names cost every IRC client
+/// 48 bytes and a string comparison per lookup on the message path.
+class irc_cap_set {
+public:
+  bool has(irc_cap c) const { return (bits_ >> static_cast<unsigned>(c)) & 1u; }
+  void set(irc_cap c, bool on) {
+    auto bit = static_cast<std::uint8_t>(1u << static_cast<unsigned>(c));
+    bits_ = on ? static_cast<std::uint8_t>(bits_ | bit) : static_cast<std::uint8_t>(bits_ & ~bit);
+  }
+
+private:
+  static_assert(static_cast<unsigned>(irc_cap::count) <= 8, "one byte holds them all");
+  std::uint8_t bits_ = 0;
+};
+
 /// What an IRC session keeps beyond the shared connection state (irc_session.cpp).
 struct irc_session_state {
   std::string nick;  ///< the nick asked for with NICK (normalised), before and after registration
@@ -23,7 +50,7 @@ struct irc_session_state {
   std::string realname;
   std::string pass;  ///< from PASS, until registration uses it
   bool cap_negotiating = false; ///< CAP LS/REQ seen and no CAP END yet: registration waits
-  std::set<std::string> caps;   ///< enabled capabilities
+  irc_cap_set caps;             ///< enabled capabilities
   std::string account;          ///< the account SASL authenticated, if any
   bool sasl_waiting = false;    ///< AUTHENTICATE PLAIN sent, waiting for the payload
   std::string away;             ///< the away message, empty when here

@@ -120,7 +120,7 @@ std::string prefix_of(const member_status& m, bool all) {
 
 void names_reply(connection_self self, const std::string& room,
                  const std::vector<member_status>& members, bool secret) {
-  bool all = self->state.irc.caps.count("multi-prefix") != 0;
+  bool all = self->state.irc.caps.has(irc_cap::multi_prefix);
   std::string list;
   for (const auto& m : members)
     list += (list.empty() ? "" : " ") + prefix_of(m, all) + m.name;
@@ -211,7 +211,7 @@ std::pair<std::string, line_kind> room_line(const std::string& text, line_kind k
 
 void echo(connection_self self, const std::string& target, const std::string& text, bool notice) {
   // The echo is the message as the client sent it (a CTCP ACTION stays one).
-  if (self->state.irc.caps.count("echo-message"))
+  if (self->state.irc.caps.has(irc_cap::echo_message))
     write_event(self, notice ? irc::notice(my_mask(self), target, text)
                              : irc::privmsg(my_mask(self), target, text));
 }
@@ -229,7 +229,7 @@ void message_channel(connection_self self, const std::string& target, const std:
     auto [line, posted] = room_line(text, kind);
     auto& st = self->state;
     post_line msg{st.irc.nick, line, posted, my_mask(self), st.irc.account};
-    msg.echo = st.irc.caps.count("echo-message") != 0;
+    msg.echo = st.irc.caps.has(irc_cap::echo_message);
     await_reply<post_line_result>(
       self, handle, std::move(msg),
       [self, target, text, quiet](post_line_result& r) {

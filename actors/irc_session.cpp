@@ -6,9 +6,12 @@
 // authenticator. Like the line protocol, a line whose handling asks another actor holds back
 // the lines after it (await_reply), so replies never overtake the fan-out of earlier messages.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <ctime>
+#include <optional>
 #include <sstream>
+#include <string_view>
 
 #include "actors/irc_common.hpp"
 #include "protocol/base64.hpp"
@@ -46,8 +49,8 @@ std::tm utc_of(std::int64_t ms) {
 // The tags this client asked for (server-time, account-tag), as "@a=b;c=d " or "".
 std::string tags_for(connection_self self, const std::string& account) {
   const auto& caps = self->state.irc.caps;
-  return irc::event_tags(caps.count("server-time") != 0, wall_ms(self),
-                         caps.count("account-tag") != 0, account);
+  return irc::event_tags(caps.has(irc_cap::server_time), wall_ms(self),
+                         caps.has(irc_cap::account_tag), account);
 }
 
 } // namespace
@@ -246,17 +249,28 @@ void try_register(connection_self self) {
 
 // --- CAP and SASL ---
 
-const std::vector<std::string>& supported_caps() {
-  static const std::vector<std::string> caps{"account-tag", "away-notify",  "echo-message",
-                                             "message-tags", "multi-prefix", "sasl",
-                                             "server-time"};
-  return caps;
+constexpr std::array<std::string_view, static_cast<std::size_t>(irc_cap::count)> cap_names{
+  "account-tag", "away-notify", "echo-message", "message-tags", "multi-prefix", "sasl",
+  "server-time"};
+
+std::optional<irc_cap> cap_named(std::string_view name) {
+  for (std::size_t i = 0; i < cap_names.size(); ++i)
+    if (cap_names[i] == name)
+      return static_cast<irc_cap>(i);
+  return std::nullopt;
 }
 
-std::string caps_list(const std::vector<std::string>& caps, bool with_values) {
+// The capabilities `has` accepts, space-separated; with_values: as CAP LS 302 lists them.
+template <class Has>
+std::string caps_list(Has has, bool with_values) {
   std::string s;
-  for (const auto& c : caps)
-    s += (s.empty() ? "" : " ") + c + (with_values && c == "sasl" ? "=PLAIN" : "");
+  for (std::size_t i = 0; i < cap_names.size(); ++i) {
+    if (!has(static_cast<irc_cap>(i)))
+      continue;
+    s += (s.empty() ? "" : " ") + std::string{cap_names[i]};
+    if (with_values && static_cast<irc_cap>(i) == irc_cap::sasl)
+      s += "=PLAIN";
+  }
   return s;
 }
 
@@ -269,9 +283,10 @@ void cmd_cap(connection_self self, const irc_message& m) {
     if (!registered(self))
       st.cap_negotiating = true;
     bool v302 = m.params.size() > 1 && m.params[1] >= "302";
-    server_line(self, "CAP", {nick, "LS", caps_list(supported_caps(), v302)});
+    server_line(self, "CAP", {nick, "LS", caps_list([](irc_cap) { return true; }, v302)});
   } else if (sub == "LIST") {
-    server_line(self, "CAP", {nick, "LIST", caps_list({st.caps.begin(), st.caps.end()}, false)});
+    server_line(self, "CAP",
+                {nick, "LIST", caps_list([&](irc_cap c) { return st.caps.has(c); }, false)});
   } else if (sub == "REQ" && m.params.size() > 1) {
     if (!registered(self))
       st.cap_negotiating = true;
@@ -280,16 +295,14 @@ void cmd_cap(connection_self self, const irc_message& m) {
     for (std::string c; in >> c;)
       asked.push_back(c);
     auto known = [](const std::string& c) {
-      auto name = c[0] == '-' ? c.substr(1) : c;
-      const auto& all = supported_caps();
-      return std::find(all.begin(), all.end(), name) != all.end();
+      return cap_named(c[0] == '-' ? c.substr(1) : c).has_value();
     };
     if (!std::all_of(asked.begin(), asked.end(), known)) {
       server_line(self, "CAP", {nick, "NAK", m.params[1]});
       return;
     }
     for (const auto& c : asked)
-      c[0] == '-' ? (void) st.caps.erase(c.substr(1)) : (void) st.caps.insert(c);
+      st.caps.set(*cap_named(c[0] == '-' ? c.substr(1) : c), c[0] != '-');
     server_line(self, "CAP", {nick, "ACK", m.params[1]});
     for (const auto& [room, handle] : st.channels) // events now render differently
       route_deliveries(self, handle, st.nick);
@@ -754,7 +767,7 @@ void irc_deliver(connection_self self, const deliver_text& x) {
   auto& st = self->state.irc;
   if (x.irc.size() == 0)
     return;
-  if (x.to == audience::away_notify && !st.caps.count("away-notify"))
+  if (x.to == audience::away_notify && !st.caps.has(irc_cap::away_notify))
     return;
   // An event from several rooms (x.once) is shown once: the transport drops repeats, since
   // rooms may also write it to this client directly (delivery_route).
