@@ -23,7 +23,6 @@ namespace {
 struct link {
   caf::io::connection_handle hdl; ///< CAF's handle: its id is the socket
   sink_actor sink;      ///< null until the connection actor attaches
-  std::string early;    ///< bytes that arrived before it did
   bool paused = false;  ///< the connection asked not to be read (back-pressure)
   bool halted = false;  ///< CAF was told to stop reading the socket (see on_data)
   bool big_reads = false; ///< reads use read_chunk_bytes (a client that sends a lot)
@@ -82,6 +81,9 @@ struct tcp_state {
   std::map<int64_t, acceptor_actor> acceptors; ///< by listening socket (accept handle id)
   link_map links;
   std::unordered_map<int64_t, connection_id> id_by_socket; ///< for CAF's events (lookups only)
+  /// Bytes that arrived before the connection's actor attached; kept here rather than in every
+  /// link, since a connection has them for a few microseconds at most.
+  std::map<connection_id, std::string> early;
   connection_id last_id = 0;
   std::vector<connection_id> dirty; ///< links with output waiting for flush_writes
   bool flush_scheduled = false;
@@ -118,6 +120,7 @@ connection_id id_of(tcp_self self, caf::io::connection_handle hdl) {
 
 void erase_link(tcp_self self, link_map::iterator i) {
   self->state.id_by_socket.erase(i->second.hdl.id());
+  self->state.early.erase(i->first);
   self->state.links.erase(i);
 }
 
@@ -196,7 +199,7 @@ void on_data(tcp_self self, caf::io::new_data_msg& msg) {
   l.read_recently = true;
   bool free_buffer = adapt_read_chunk(self, msg.handle, l, msg.buf.size());
   if (!l.sink) {
-    l.early.append(msg.buf.begin(), msg.buf.end());
+    self->state.early[i->first].append(msg.buf.begin(), msg.buf.end());
   } else {
     if (auto* t = self->state.cfg.tracer)
       t->network("read", i->first, "\"bytes\":" + std::to_string(msg.buf.size()));
@@ -221,9 +224,9 @@ void on_attach(tcp_self self, attach_connection& x) {
   }
   i->second.sink = std::move(x.sink);
   i->second.max_output_bytes = x.max_output_bytes;
-  if (!i->second.early.empty()) {
-    self->send(i->second.sink, bytes_received{x.id, std::move(i->second.early)});
-    i->second.early.clear();
+  if (auto e = self->state.early.find(x.id); e != self->state.early.end()) {
+    self->send(i->second.sink, bytes_received{x.id, std::move(e->second)});
+    self->state.early.erase(e);
   }
 }
 
