@@ -44,8 +44,9 @@ void add_serve_options(CLI::App& serve, serve_options& o) {
   serve.add_option("--auth-workers", o.auth_workers, "Threads for password hashing")
     ->check(CLI::Range(1, 64))
     ->capture_default_str();
-  serve.add_option("--threads", o.threads, "Scheduler threads for the actors")
-    ->check(CLI::Range(1, 64))
+  serve.add_option("--threads", o.threads,
+                   "Scheduler threads for the actors (0: one fewer than the cores, at least 1)")
+    ->check(CLI::Range(0, 64))
     ->capture_default_str();
   serve.add_option("--scheduler", o.scheduler,
                    "sharing (idle workers wake at once) or stealing (they poll)")

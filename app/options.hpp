@@ -30,7 +30,9 @@ struct serve_options {
   std::uint32_t failed_login_delay_ms = 1000;
   std::uint32_t login_timeout_ms = 60000;
   std::size_t auth_workers = 2;
-  std::size_t threads = 2;
+  /// CAF scheduler threads; 0: one fewer than the machine's cores, at least one (the
+  /// middleman's thread, which runs every socket, takes the remaining core).
+  std::size_t threads = 0;
   /// CAF's scheduler: "sharing" (one queue, idle workers wait on a condition variable and wake
   /// at once) or "stealing" (per-worker queues, idle workers poll and sleep up to 10 ms).
   std::string scheduler = "sharing";

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <malloc.h>
 #include <filesystem>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -105,6 +106,17 @@ int wait_for_shutdown_signal(const sigset_t& signals) {
   }
 }
 
+// Measured (docs/performance.md, sixth sitting): on 2 cores, one worker beside the middleman's
+// thread delivered 13-30% more at full fan-out than two, with a lower p99: with two, the three
+// threads took turns on two cores and every hand-over between the middleman and a worker was a
+// context switch.
+std::size_t scheduler_threads(std::size_t asked) {
+  if (asked != 0)
+    return asked;
+  auto cores = std::thread::hardware_concurrency();
+  return cores > 2 ? cores - 1 : 1;
+}
+
 } // namespace
 
 int run_serve(const common_options& common, const serve_options& opts) {
@@ -113,7 +125,7 @@ int run_serve(const common_options& common, const serve_options& opts) {
   auto signals = block_shutdown_signals();
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
-  cfg.set("scheduler.max-threads", opts.threads);
+  cfg.set("scheduler.max-threads", scheduler_threads(opts.threads));
   // Measured (docs/performance.md): with work stealing, idle workers poll and then sleep up to
   // 10 ms before they see new work, which showed as latency at low load and as CPU spent
   // polling; the sharing policy wakes a worker at once. On 2 cores there is little to steal.
