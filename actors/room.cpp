@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 
 #include "caf/all.hpp"
@@ -34,13 +36,37 @@ struct member_entry {
   delivery_route route;
 };
 
+// How one route sees an event: whether it gets it at all, and which rendering.
+struct rendering {
+  bool wanted = false;
+  bool line = false;    ///< the line protocol's text
+  bool time = false;    ///< IRC with a server-time tag
+  bool account = false; ///< IRC with an account tag
+  std::uint8_t key() const { return line ? 4 : (time ? 1 : 0) | (account ? 2 : 0); }
+};
+
 constexpr std::size_t max_bans = 100;
 constexpr std::size_t max_invitations = 1000;
+
+/// How the members see one shape of event (see event_shape), worked out once and kept until the
+/// members or their routes change: broadcasting a line to N members then costs the room no work
+/// per member, and the transport gets the same shared connection list every time.
+struct fan_out_plan {
+  struct group {
+    net::transport_actor transport;
+    rendering k;
+    std::int64_t offset; ///< wall clock offset of its server-time tags
+    net::connection_list ids;
+  };
+  std::vector<group> groups; ///< in first-member order
+  std::vector<std::pair<std::string, member_actor>> unrouted; ///< get deliver_text each
+};
 
 struct room_state {
   std::string name;
   room_registry_actor registry;
   std::map<std::string, member_entry> members; // ordered: deterministic fan-out order
+  std::map<std::uint8_t, fan_out_plan> plans;   ///< by event shape; cleared on any change
   std::map<caf::actor_addr, std::string> names_by_addr;
   std::uint64_t joins_seen = 0;
   room_modes modes;
@@ -59,15 +85,6 @@ std::vector<member_status> member_list(const room_state& st) {
   return out;
 }
 
-// How one route sees an event: whether it gets it at all, and which rendering.
-struct rendering {
-  bool wanted = false;
-  bool line = false;    ///< the line protocol's text
-  bool time = false;    ///< IRC with a server-time tag
-  bool account = false; ///< IRC with an account tag
-  std::uint8_t key() const { return line ? 4 : (time ? 1 : 0) | (account ? 2 : 0); }
-};
-
 rendering rendering_for(const deliver_text& ev, const delivery_route& r) {
   rendering k;
   k.line = r.style == render_style::line;
@@ -81,75 +98,105 @@ rendering rendering_for(const deliver_text& ev, const delivery_route& r) {
   return k;
 }
 
-shared_text render(const deliver_text& ev, const rendering& k, const delivery_route& r,
+shared_text render(const deliver_text& ev, const rendering& k, std::int64_t offset_ms,
                    std::int64_t clock_ms) {
   if (k.line)
     return ev.line;
   if (!k.time && !k.account)
     return ev.irc; // the shared buffer, no copy
-  auto tags = irc::event_tags(k.time, clock_ms + r.wall_clock_offset_ms, k.account, ev.account);
+  auto tags = irc::event_tags(k.time, clock_ms + offset_ms, k.account, ev.account);
   return shared_text{tags + ev.irc.str()};
 }
 
-// One event for the members the room writes to directly: one part per rendering (the line
-// protocol; IRC with or without tags), grouped by transport.
-class fan_out_batch {
-public:
-  /// `members`: how many may be added (each part's id list is sized for them at once).
-  fan_out_batch(const deliver_text& ev, std::int64_t clock_ms, std::size_t members)
-    : ev_(ev), clock_ms_(clock_ms), members_(members) {}
+// What of an event decides who gets it in which rendering (see rendering_for).
+std::uint8_t event_shape(const deliver_text& ev) {
+  return static_cast<std::uint8_t>((ev.line.size() > 0 ? 1 : 0) | (ev.irc.size() > 0 ? 2 : 0) |
+                                   (ev.to == audience::away_notify ? 4 : 0) |
+                                   (ev.account.empty() ? 0 : 8));
+}
 
-  void add(const delivery_route& r) {
-    auto k = rendering_for(ev_, r);
+// Tags carry wall-clock time, so routes with another clock offset get their own group.
+std::int64_t offset_of(const rendering& k, const delivery_route& r) {
+  return k.time ? r.wall_clock_offset_ms : 0;
+}
+
+// The group of `plan` a route seeing an event as `k` belongs to, or groups.size() if none.
+std::size_t group_index(const fan_out_plan& plan, const rendering& k, const delivery_route& r) {
+  auto offset = offset_of(k, r);
+  auto g = std::find_if(plan.groups.begin(), plan.groups.end(), [&](const auto& x) {
+    return x.k.key() == k.key() && x.offset == offset && x.transport == r.transport;
+  });
+  return static_cast<std::size_t>(g - plan.groups.begin());
+}
+
+// Groups the members by rendering (the line protocol; IRC with or without tags, by clock offset)
+// and transport, in member order.
+fan_out_plan make_plan(const room_state& st, const deliver_text& ev) {
+  fan_out_plan plan;
+  std::vector<std::vector<net::connection_id>> ids;
+  for (const auto& [name, member] : st.members) {
+    const auto& r = member.route;
+    if (!r.transport) {
+      plan.unrouted.emplace_back(name, member.handle);
+      continue;
+    }
+    auto k = rendering_for(ev, r);
     if (!k.wanted)
-      return;
-    // Tags carry wall-clock time, so routes with another clock offset get their own part.
-    auto offset = k.time ? r.wall_clock_offset_ms : 0;
-    auto i = std::find_if(groups_.begin(), groups_.end(), [&](const group& g) {
-      return g.key == k.key() && g.offset == offset && g.transport == r.transport;
-    });
-    if (i == groups_.end()) {
-      groups_.push_back({r.transport, k.key(), offset, {render(ev_, k, r, clock_ms_), {}}});
-      i = std::prev(groups_.end());
-      i->part.ids.reserve(members_ - added_); // no more than the members still to come
+      continue;
+    auto index = group_index(plan, k, r);
+    if (index == plan.groups.size()) {
+      plan.groups.push_back({r.transport, k, offset_of(k, r), nullptr});
+      ids.emplace_back();
     }
-    i->part.ids.push_back(r.conn);
-    ++added_;
+    ids[index].push_back(r.conn);
   }
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    plan.groups[i].ids = std::make_shared<const std::vector<net::connection_id>>(std::move(ids[i]));
+  return plan;
+}
 
-  void send(room_self self) {
-    // One message per transport (there is one, live and simulated), in first-member order.
-    while (!groups_.empty()) {
-      auto transport = groups_.front().transport;
-      net::fan_out_bytes msg;
-      msg.once = ev_.once;
-      auto rest = std::stable_partition(groups_.begin(), groups_.end(),
-                                        [&](const group& g) { return g.transport != transport; });
-      for (auto i = rest; i != groups_.end(); ++i)
-        msg.parts.push_back(std::move(i->part));
-      groups_.erase(rest, groups_.end());
-      self->send(transport, std::move(msg));
-    }
-  }
-
-private:
-  struct group {
-    net::transport_actor transport;
-    std::uint8_t key;
-    std::int64_t offset;
-    net::fan_out_part part;
-  };
-
-  const deliver_text& ev_;
-  std::int64_t clock_ms_;
-  std::size_t members_;
-  std::size_t added_ = 0;
-  std::vector<group> groups_;
-};
+const fan_out_plan& plan_for(room_self self, const deliver_text& ev) {
+  auto& plans = self->state.plans;
+  auto shape = event_shape(ev);
+  auto i = plans.find(shape);
+  if (i == plans.end())
+    i = plans.emplace(shape, make_plan(self->state, ev)).first;
+  return i->second;
+}
 
 std::int64_t clock_ms(room_self self) {
   auto since = self->clock().now().time_since_epoch();
   return std::chrono::duration_cast<std::chrono::milliseconds>(since).count();
+}
+
+// One fan_out_bytes per transport (there is one, live and simulated), its parts in the plan's
+// order; `skip`, a member of group `skip_group`, is left out of its part, and a part nobody would
+// get is not sent.
+void send_fan_outs(room_self self, const fan_out_plan& plan, const deliver_text& ev,
+                   net::connection_id skip, std::size_t skip_group) {
+  std::optional<std::int64_t> now_ms; // read once, and only for server-time tags
+  std::vector<bool> sent(plan.groups.size(), false);
+  for (std::size_t first = 0; first < plan.groups.size(); ++first) {
+    if (sent[first])
+      continue;
+    net::fan_out_bytes msg;
+    msg.once = ev.once;
+    for (std::size_t i = first; i < plan.groups.size(); ++i) {
+      const auto& g = plan.groups[i];
+      if (sent[i] || g.transport != plan.groups[first].transport)
+        continue;
+      sent[i] = true;
+      bool skipped = skip != 0 && skip_group == i;
+      if (skipped && g.ids->size() == 1)
+        continue; // only the sender
+      if (g.k.time && !now_ms)
+        now_ms = clock_ms(self);
+      msg.parts.push_back({render(ev, g.k, g.offset, now_ms.value_or(0)), g.ids,
+                           skipped ? skip : net::connection_id{0}});
+    }
+    if (!msg.parts.empty())
+      self->send(plan.groups[first].transport, std::move(msg));
+  }
 }
 
 // Sends one event, rendered once per protocol, to every member except `except` (unless `echo`:
@@ -158,21 +205,26 @@ std::int64_t clock_ms(room_self self) {
 // deliver_text each. Returns whether `except` got the echo.
 bool broadcast(room_self self, const deliver_text& out, const std::string& except = {},
                bool echo = false) {
-  fan_out_batch direct{out, clock_ms(self), self->state.members.size()};
+  const auto& plan = plan_for(self, out);
+  net::connection_id skip = 0;
+  std::size_t skip_group = plan.groups.size();
+  bool skip_unrouted = false;
   bool echoed = false;
-  for (const auto& [name, member] : self->state.members) {
-    bool routed = static_cast<bool>(member.route.transport);
-    if (name == except) {
-      if (!echo || !routed || member.route.style != render_style::irc)
-        continue;
+  if (auto m = self->state.members.find(except); !except.empty() && m != self->state.members.end()) {
+    const auto& r = m->second.route;
+    if (!r.transport) {
+      skip_unrouted = true;
+    } else if (echo && r.style == render_style::irc) {
       echoed = true;
+    } else if (auto k = rendering_for(out, r); k.wanted) {
+      skip = r.conn;
+      skip_group = group_index(plan, k, r);
     }
-    if (routed)
-      direct.add(member.route);
-    else
-      self->send(member.handle, out);
   }
-  direct.send(self);
+  for (const auto& [name, handle] : plan.unrouted)
+    if (!(skip_unrouted && name == except))
+      self->send(handle, out);
+  send_fan_outs(self, plan, out, skip, skip_group);
   return echoed;
 }
 
@@ -200,6 +252,7 @@ void forget(room_self self, std::map<std::string, member_entry>::iterator i) {
   self->state.names_by_addr.erase(i->second.handle.address());
   self->demonitor(i->second.handle.address());
   self->state.members.erase(i);
+  self->state.plans.clear();
 }
 
 void drop_member(room_self self, const remove_member& x) {
@@ -268,6 +321,7 @@ join_room_result handle_add(room_self self, add_member& x) {
   entry.op = op;
   entry.route = std::move(x.route);
   st.members.emplace(x.name, std::move(entry));
+  st.plans.clear();
   report_population(self);
   return {true,          {},       caf::actor_cast<room_actor>(self), member_list(st),
           refusal::none, st.topic, st.modes.secret};
@@ -529,6 +583,7 @@ rename_member_result handle_rename(room_self self, rename_member& x) {
   entry.mask = x.new_mask;
   st.names_by_addr[entry.handle.address()] = x.new_name;
   st.members.emplace(x.new_name, std::move(entry));
+  st.plans.clear();
   deliver_text out{shared_text{text::room_notice(st.name, x.name + " is now " + x.new_name)},
                    shared_text{irc::nick(old_mask, x.new_name)}};
   out.once = x.once;
@@ -562,6 +617,7 @@ void handle_route(room_self self, set_delivery_route& x) {
       i->second.route.conn != x.route.conn)
     return;
   i->second.route = std::move(x.route);
+  st.plans.clear();
 }
 
 } // namespace

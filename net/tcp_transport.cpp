@@ -345,18 +345,22 @@ void on_fan_out(tcp_self self, fan_out_bytes& x) {
   auto& links = self->state.links;
   for (const auto& part : x.parts) {
     const auto& s = part.data.str();
-    for (auto id : part.ids) {
+    connection_id first = 0;
+    part.for_each_recipient([&](connection_id id) {
+      if (first == 0)
+        first = id;
       auto i = links.find(id);
       if (i == links.end()) // gone, or closed by the server (close_link forgets it at once)
-        continue;
+        return;
       if (i->second.gate.holding())
         hold(self, i, part.data, x.once);
       else if (!i->second.gate.seen_once(x.once))
         append(self, i, s);
-    }
-    if (auto* t = self->state.cfg.tracer)
-      t->network("write_many", part.ids.empty() ? 0 : part.ids.front(),
-                 self->state.conns_json.get(part.ids) + ",\"bytes\":" + std::to_string(s.size()));
+    });
+    if (auto* t = self->state.cfg.tracer; t && part.ids)
+      t->network("write_many", first,
+                 self->state.conns_json.get(*part.ids, part.except) + ",\"bytes\":" +
+                   std::to_string(s.size()));
   }
 }
 

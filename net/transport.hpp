@@ -4,7 +4,9 @@
 // that handles exactly the same messages, so actor code never knows which one it talks to.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -81,10 +83,31 @@ struct write_bytes {
   std::uint64_t once = 0;
 };
 
+/// Connections a fan-out goes to. Shared and immutable: a room sends the same list with every
+/// event until its membership changes, so a line to N members costs the room no work per member.
+using connection_list = std::shared_ptr<const std::vector<connection_id>>;
+
 /// One rendering of an event and the connections that get it.
 struct fan_out_part {
   shared_text data;
-  std::vector<connection_id> ids;
+  connection_list ids;
+  /// One of `ids` that does not get this part (the member who wrote the line), or 0.
+  connection_id except = 0;
+
+  std::size_t recipients() const {
+    if (!ids)
+      return 0;
+    bool skips = except != 0 && std::find(ids->begin(), ids->end(), except) != ids->end();
+    return ids->size() - (skips ? 1 : 0);
+  }
+  /// Calls f(id) for every connection that gets the part, in list order.
+  template <class F>
+  void for_each_recipient(F f) const {
+    if (ids)
+      for (auto id : *ids)
+        if (id != except)
+          f(id);
+  }
 };
 
 /// Queue each part's data for each of its connections: a room's event for all its members in
@@ -158,7 +181,7 @@ template <class F> typename F::result_type inspect(F& f, write_bytes& x) {
 // event that follows (naming them twice would double a fan-out's cost in the trace). Messages
 // never leave the process, so nothing loads the list.
 template <class F> typename F::result_type inspect(F& f, fan_out_part& x) {
-  std::string shown = std::to_string(x.ids.size()) + " connections";
+  std::string shown = std::to_string(x.recipients()) + " connections";
   auto keep = caf::meta::load_callback([]() -> caf::error { return caf::none; });
   return f(caf::meta::type_name("fan_out_part"), x.data, shown, keep);
 }

@@ -44,8 +44,7 @@ net::transport_actor::behavior_type fake_transport(net::transport_actor::pointer
       std::vector<std::string> parts; // sorted: the order of parts is no promise
       for (const auto& p : x.parts) {
         std::string ids;
-        for (auto id : p.ids)
-          ids += " " + std::to_string(id);
+        p.for_each_recipient([&](net::connection_id id) { ids += " " + std::to_string(id); });
         parts.push_back("fan-out: " + p.data.str() + " ->" + ids);
       }
       std::sort(parts.begin(), parts.end());
@@ -180,7 +179,8 @@ std::map<std::string, std::set<net::connection_id>> parts_of(const net::fan_out_
   for (const auto& p : x.parts) {
     INFO("rendering: " << p.data.str());
     CHECK(out.count(p.data.str()) == 0); // one part per rendering
-    out[p.data.str()].insert(p.ids.begin(), p.ids.end());
+    auto& ids = out[p.data.str()];
+    p.for_each_recipient([&](net::connection_id id) { ids.insert(id); });
   }
   return out;
 }
@@ -488,9 +488,48 @@ TEST_CASE("an echo-message line goes back to its IRC sender in the room's fan-ou
   CHECK_FALSE(post("lena", "no echo on the line protocol"));
   REQUIRE(f.log->fan_outs.size() == 1);
   for (const auto& p : f.log->fan_outs.front().parts)
-    CHECK(std::find(p.ids.begin(), p.ids.end(), 3) == p.ids.end());
+    p.for_each_recipient([](net::connection_id id) { CHECK(id != 3); });
   f.clear();
 
   CHECK_FALSE(post("ivan", "echoed by my connection"));
   CHECK(f.members.at("ivan").got->empty());
+}
+
+TEST_CASE("a room's fan-outs follow every join, leave and route change between lines, and "
+          "share one connection list while nothing changes",
+          "[actors][room][route]") {
+  room_fixture f;
+  f.join_routed("sam", f.route(5, render_style::line));
+  f.join_routed("carol", f.route(3, render_style::irc));
+  f.clear();
+  f.post("sam", "one");
+  f.post("sam", "two");
+  REQUIRE(f.log->fan_outs.size() == 2);
+  CHECK(parts_of(f.log->fan_outs[1]) ==
+        parts_map{{":sam!sam@parley PRIVMSG #lobby :two\r\n", {3}}});
+  // The same list object: the room did no work per member for the second line.
+  CHECK(f.log->fan_outs[0].parts.at(0).ids == f.log->fan_outs[1].parts.at(0).ids);
+
+  f.join_routed("dave", f.route(7, render_style::irc));
+  f.clear();
+  f.post("sam", "three");
+  REQUIRE(f.log->fan_outs.size() == 1);
+  CHECK(parts_of(f.log->fan_outs[0]) ==
+        parts_map{{":sam!sam@parley PRIVMSG #lobby :three\r\n", {3, 7}}});
+
+  f.set_route("carol", f.route(3, render_style::irc, true)); // CAP REQ :server-time
+  f.clear();
+  f.post("dave", "four");
+  REQUIRE(f.log->fan_outs.size() == 1);
+  CHECK(parts_of(f.log->fan_outs[0]) ==
+        parts_map{{"[lobby] dave: four\r\n", {5}},
+                  {"@time=" + wall_text + " :dave!dave@parley PRIVMSG #lobby :four\r\n", {3}}});
+
+  caf::anon_send(f.room, remove_member{"carol", leave_kind::part, "", 0});
+  f.sched->run();
+  f.clear();
+  f.post("sam", "five");
+  REQUIRE(f.log->fan_outs.size() == 1);
+  CHECK(parts_of(f.log->fan_outs[0]) ==
+        parts_map{{":sam!sam@parley PRIVMSG #lobby :five\r\n", {7}}});
 }

@@ -393,25 +393,32 @@ void tracer::handling_done() {
     current = {};
 }
 
-const std::string& conns_json_cache::get(const std::vector<std::uint64_t>& ids) {
+const std::string& conns_json_cache::get(const std::vector<std::uint64_t>& ids,
+                                         std::uint64_t except) {
   std::uint64_t h = 1469598103934665603ull; // FNV-1a over the ids, as given (unsorted)
   for (auto id : ids)
     h = (h ^ id) * 1099511628211ull;
+  h = (h ^ except) * 1099511628211ull;
   auto i = by_hash_.find(h);
-  if (i != by_hash_.end() && i->second.ids == ids)
+  if (i != by_hash_.end() && i->second.except == except && i->second.ids == ids)
     return i->second.json;
   if (by_hash_.size() >= 64)
     by_hash_.clear(); // membership changed a lot: start again
   auto& e = by_hash_[h];
   e.ids = ids;
-  e.json = conns_json(ids);
+  e.except = except;
+  e.json = conns_json(ids, except);
   return e.json;
 }
 
-std::string conns_json(const std::vector<std::uint64_t>& ids) {
+std::string conns_json(const std::vector<std::uint64_t>& ids, std::uint64_t except) {
   // Sorted, with runs of consecutive ids as [first,last]: a room's members mostly connected one
   // after another, so a fan-out to 100 of them takes a few bytes, not 500.
-  std::vector<std::uint64_t> sorted = ids;
+  std::vector<std::uint64_t> sorted;
+  sorted.reserve(ids.size());
+  for (auto id : ids)
+    if (id != except || except == 0)
+      sorted.push_back(id);
   std::sort(sorted.begin(), sorted.end());
   std::string out = "\"conns\":[";
   char digits[24];

@@ -115,18 +115,20 @@ private:
 /// JSON string literal for `s` (quotes included), valid UTF-8 even if `s` is not.
 std::string json_string(std::string_view s);
 /// `"conns":[2,[4,7],9]`: the connections of a write_many network event, sorted, a run of
-/// consecutive ids written as [first,last] (here 2, 4, 5, 6, 7 and 9).
-std::string conns_json(const std::vector<std::uint64_t>& ids);
+/// consecutive ids written as [first,last] (here 2, 4, 5, 6, 7 and 9). `except`: an id of `ids`
+/// left out (a fan-out's sender), or 0.
+std::string conns_json(const std::vector<std::uint64_t>& ids, std::uint64_t except = 0);
 /// conns_json with a memory: a busy room fans out to the same few member lists again and again,
 /// and sorting and writing one costs microseconds, comparing it a few dozen nanoseconds. Keeps
 /// at most 64 lists. Not thread-safe: one per recording actor (the TCP transport).
 class conns_json_cache {
 public:
-  const std::string& get(const std::vector<std::uint64_t>& ids);
+  const std::string& get(const std::vector<std::uint64_t>& ids, std::uint64_t except = 0);
 
 private:
   struct entry {
     std::vector<std::uint64_t> ids;
+    std::uint64_t except = 0;
     std::string json;
   };
   std::unordered_map<std::uint64_t, entry> by_hash_;
