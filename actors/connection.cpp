@@ -261,7 +261,6 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
                                                       st.cfg->max_output_bytes});
   start_session(self);
   return shared_handlers();
-
 }
 
 connection_actor spawn_connection(caf::actor_system& sys, net::connection_id id, std::string peer,

@@ -1,5 +1,8 @@
 // `parley serve`: the live server. Starts the actor system with the TCP transport, listens, and
 // waits for SIGINT or SIGTERM; then every client gets a notice, sockets close and it exits 0.
+#include <sched.h>
+
+#include <algorithm>
 #include <csignal>
 #include <malloc.h>
 #include <filesystem>
@@ -113,8 +116,13 @@ int wait_for_shutdown_signal(const sigset_t& signals) {
 std::size_t scheduler_threads(std::size_t asked) {
   if (asked != 0)
     return asked;
-  auto cores = std::thread::hardware_concurrency();
-  return cores > 2 ? cores - 1 : 1;
+  // The cores this process may run on (taskset, a container's cpuset), not the machine's.
+  std::size_t cores = std::thread::hardware_concurrency();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    cores = static_cast<std::size_t>(CPU_COUNT(&set));
+  return std::clamp<std::size_t>(cores > 2 ? cores - 1 : 1, 1, 64);
 }
 
 } // namespace

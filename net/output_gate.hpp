@@ -3,7 +3,8 @@
 // held back while the connection writes a join's own lines (hold_fan_out / release_fan_out).
 // One implementation, so the TCP transport and the simulated network cannot drift apart. An idle
 // connection's gate is one null pointer: the state exists only while it holds or remembers
-// something (64 bytes less for each of thousands of idle clients).
+// something (64 bytes less for each of thousands of idle clients). Once a connection has seen
+// an event with a once id (a QUIT, NICK or AWAY) the state stays, to remember it.
 #pragma once
 
 #include <algorithm>

@@ -102,6 +102,7 @@ struct tcp_state {
   /// The links of the connection lists that rooms send with their fan-outs (see targets_of).
   std::unordered_map<const std::vector<connection_id>*, fan_out_targets> targets;
   bool targets_stale = false; ///< a link came or went: empty `targets` before the next use
+  std::size_t swept_targets_at = 64; ///< size of `targets` that sweeps out unused lists
 };
 
 /// Self-message: send what the messages handled since the last one wrote (see append).
@@ -241,7 +242,8 @@ void on_attach(tcp_self self, attach_connection& x) {
   i->second.sink = std::move(x.sink);
   i->second.max_output_bytes = x.max_output_bytes;
   if (auto e = self->state.early.find(x.id); e != self->state.early.end()) {
-    self->send(i->second.sink, bytes_received{x.id, std::move(e->second)});
+    if (!e->second.empty())
+      self->send(i->second.sink, bytes_received{x.id, std::move(e->second)});
     self->state.early.erase(e);
   }
 }
@@ -356,16 +358,23 @@ bool unhold(tcp_self self, link_map::iterator i) {
   return true;
 }
 
-// A room's event for many connections: each gets the shared buffer of its rendering.
 // The links of `list`'s connections, looked up once and kept until a link comes or goes.
 const fan_out_targets& targets_of(tcp_self self, const connection_list& list) {
   auto& st = self->state;
-  if (st.targets_stale || st.targets.size() >= 1024) { // 1024: rooms x renderings, with room
+  if (st.targets_stale) {
     st.targets.clear();
     st.targets_stale = false;
   }
   auto [i, added] = st.targets.try_emplace(list.get());
   if (added) {
+    // A room makes a new list whenever its membership changes; one that only this cache
+    // still holds will not come again. Swept when the cache grows, so it stays near the
+    // number of rooms times renderings rather than keeping every old list of a busy channel.
+    if (st.targets.size() > st.swept_targets_at) {
+      for (auto j = st.targets.begin(); j != st.targets.end();) // order does not matter
+        j = j != i && j->second.list.use_count() == 1 ? st.targets.erase(j) : std::next(j);
+      st.swept_targets_at = 2 * st.targets.size() + 64;
+    }
     i->second.list = list;
     i->second.links.reserve(list->size());
     for (auto id : *list)
@@ -374,6 +383,7 @@ const fan_out_targets& targets_of(tcp_self self, const connection_list& list) {
   return i->second;
 }
 
+// A room's event for many connections: each gets the shared buffer of its rendering.
 void on_fan_out(tcp_self self, fan_out_bytes& x) {
   auto& links = self->state.links;
   for (const auto& part : x.parts) {
@@ -620,8 +630,10 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
     [self](close_connection& x) { on_close(self, x); },
     [self](stop_transport&) -> stop_transport_result {
       self->close_all();
+      self->state.targets.clear(); // their iterators point into links
       self->state.links.clear();
       self->state.id_by_socket.clear();
+      self->state.early.clear();
       self->quit();
       return {};
     },

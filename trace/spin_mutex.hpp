@@ -2,11 +2,14 @@
 // the file, or one mailbox link in or out). Under contention std::mutex puts the waiter to sleep
 // in the kernel at once, and the futex wait and wake around a section of a few hundred
 // nanoseconds cost more than the section: with tracing on, 5% of the live server's time went
-// there. This one spins briefly and then yields the core, so a holder that was preempted (or
-// is taking a page fault on the trace file) still gets to run on a 2-core machine.
+// there. This one spins briefly, then yields the core, so a holder that was preempted (or is
+// taking a page fault on the trace file) still gets to run on a 2-core machine, and after many
+// yields sleeps in short naps: the rare long section (mapping the next window of the trace
+// file, or the write(2) fallback) must not keep waiters busy for milliseconds.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 namespace parley::trace {
@@ -25,11 +28,13 @@ public:
 
 private:
   void wait_until_free() const noexcept {
-    for (int spins = 0; locked_.load(std::memory_order_relaxed); ++spins) {
-      if (spins < max_spins)
+    for (int tries = 0; locked_.load(std::memory_order_relaxed); ++tries) {
+      if (tries < max_spins)
         relax();
-      else
+      else if (tries < max_spins + max_yields)
         std::this_thread::yield();
+      else
+        std::this_thread::sleep_for(std::chrono::microseconds{50});
     }
   }
   static void relax() noexcept {
@@ -39,8 +44,10 @@ private:
     asm volatile("yield");
 #endif
   }
-  // About a microsecond of spinning: longer than a section takes, shorter than a time slice.
+  // Spinning: 128 pauses are 0.5 to 5 microseconds, depending on the CPU: about what a section
+  // takes, far less than a time slice. Then up to 64 yields before napping.
   static constexpr int max_spins = 128;
+  static constexpr int max_yields = 64;
   std::atomic<bool> locked_{false};
 };
 

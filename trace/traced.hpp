@@ -5,6 +5,7 @@
 // also tells handlers which actor they run for (handling_actor), so actors can share handlers.
 #pragma once
 
+#include <atomic>
 #include <cassert>
 #include <functional>
 #include <memory>
@@ -100,45 +101,51 @@ public:
   /// Called first thing in an actor's behaviour function (see attach below); the setters
   /// below keep what they are given only when there is a tracer, so call them after this.
   void set_tracer(tracer* t) {
-    hooks_.reset();
-    if (t)
-      hooks_ = std::make_unique<hooks>(t);
+    // Other threads may already be sending to this actor (enqueue): they must see the hooks
+    // whole or not at all, hence release here and acquire there.
+    delete hooks_.exchange(t ? new hooks(t) : nullptr, std::memory_order_acq_rel);
   }
   /// Lets an actor rewrite how its messages are recorded, to keep secrets out of the trace
   /// (a connection's input before login holds the password typed at the prompt).
   void set_render_filter(std::function<void(std::string&)> f) {
-    if (hooks_)
-      hooks_->filter = std::move(f);
+    if (auto* h = own_hooks())
+      h->filter = std::move(f);
   }
   /// Renders messages outside the typed interface that caf::to_string would render at length
   /// only for the filter to cut (a raw read's bytes): appends "(type(...))" to `out` and returns
   /// true, or false to leave the message to the usual rendering.
   using renderer_fn = bool (*)(const caf::type_erased_tuple&, std::string& out);
   void set_renderer(renderer_fn f) {
-    if (hooks_)
-      hooks_->renderer = f;
+    if (auto* h = own_hooks())
+      h->renderer = f;
   }
   /// Tells messages that never pass through enqueue (a broker's socket events, which CAF's
   /// multiplexer hands to the broker directly) from the rest: they have no link to look up, and
   /// looking would search every link in the mailbox.
   using direct_fn = bool (*)(const caf::type_erased_tuple&);
   void set_direct_messages(direct_fn f) {
-    if (hooks_)
-      hooks_->direct = f;
+    if (auto* h = own_hooks())
+      h->direct = f;
   }
-  tracer* get_tracer() const { return hooks_ ? hooks_->t : nullptr; }
+  tracer* get_tracer() const {
+    auto* h = hooks_.load(std::memory_order_acquire);
+    return h ? h->t : nullptr;
+  }
+
+  ~traced() override { delete hooks_.load(std::memory_order_relaxed); }
 
   void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit* eu) override {
-    if (hooks_ && ptr)
-      hooks_->pending.put(ptr.get(), hooks_->t->origin());
+    if (auto* h = hooks_.load(std::memory_order_acquire); h && ptr)
+      h->pending.put(ptr.get(), h->t->origin());
     Base::enqueue(std::move(ptr), eu);
   }
 
   caf::invoke_message_result consume(caf::mailbox_element& x) override {
     detail::handling_scope scope{this};
-    if (!hooks_)
+    auto* hp = own_hooks();
+    if (!hp)
       return Base::consume(x);
-    auto& h = *hooks_;
+    auto& h = *hp;
     // Render before the handler runs: handlers may move out of the content. A message of the
     // actor's typed interface is rendered straight into a reused buffer; anything else (CAF's
     // own messages, an untyped actor's) by caf::to_string. Both give the same text.
@@ -161,11 +168,11 @@ public:
   }
 
   void on_exit() override {
-    if (hooks_) {
+    if (auto* h = own_hooks()) {
       const auto& reason = this->fail_state();
       bool normal = !reason || reason == caf::exit_reason::normal ||
                     reason == caf::exit_reason::user_shutdown; // an orderly shutdown
-      hooks_->t->actor_stopped(this->id(), normal ? std::string{} : caf::to_string(reason));
+      h->t->actor_stopped(this->id(), normal ? std::string{} : caf::to_string(reason));
     }
     Base::on_exit();
   }
@@ -181,7 +188,10 @@ private:
     direct_fn direct = nullptr;
     tracer::pending_links pending; ///< links of the messages in the mailbox
   };
-  std::unique_ptr<hooks> hooks_;
+  // Read by the actor's own thread, which set them.
+  hooks* own_hooks() const { return hooks_.load(std::memory_order_relaxed); }
+
+  std::atomic<hooks*> hooks_{nullptr};
 };
 
 /// The actor whose message the calling thread is handling, as `Self` (a traced actor's self
