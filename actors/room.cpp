@@ -134,7 +134,9 @@ std::size_t group_index(const fan_out_plan& plan, const rendering& k, const deli
 fan_out_plan make_plan(const room_state& st, const deliver_text& ev) {
   fan_out_plan plan;
   std::vector<std::vector<net::connection_id>> ids;
+  std::size_t seen = 0;
   for (const auto& [name, member] : st.members) {
+    ++seen;
     const auto& r = member.route;
     if (!r.transport) {
       plan.unrouted.emplace_back(name, member.handle);
@@ -146,7 +148,7 @@ fan_out_plan make_plan(const room_state& st, const deliver_text& ev) {
     auto index = group_index(plan, k, r);
     if (index == plan.groups.size()) {
       plan.groups.push_back({r.transport, k, offset_of(k, r), nullptr});
-      ids.emplace_back();
+      ids.emplace_back().reserve(st.members.size() - seen + 1); // at most the rest
     }
     ids[index].push_back(r.conn);
   }
