@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 
@@ -102,7 +103,8 @@ struct tcp_state {
   /// The links of the connection lists that rooms send with their fan-outs (see targets_of).
   std::unordered_map<const std::vector<connection_id>*, fan_out_targets> targets;
   bool targets_stale = false; ///< a link came or went: empty `targets` before the next use
-  std::size_t swept_targets_at = 64; ///< size of `targets` that sweeps out unused lists
+  std::size_t targets_ids = 0;         ///< connections listed in `targets`, in all
+  std::size_t targets_sweep_at = 4096; ///< targets_ids that sweeps out lists no room holds
 };
 
 /// Self-message: send what the messages handled since the last one wrote (see append).
@@ -363,22 +365,31 @@ const fan_out_targets& targets_of(tcp_self self, const connection_list& list) {
   auto& st = self->state;
   if (st.targets_stale) {
     st.targets.clear();
+    st.targets_ids = 0;
     st.targets_stale = false;
   }
   auto [i, added] = st.targets.try_emplace(list.get());
   if (added) {
     // A room makes a new list whenever its membership changes; one that only this cache
-    // still holds will not come again. Swept when the cache grows, so it stays near the
-    // number of rooms times renderings rather than keeping every old list of a busy channel.
-    if (st.targets.size() > st.swept_targets_at) {
-      for (auto j = st.targets.begin(); j != st.targets.end();) // order does not matter
-        j = j != i && j->second.list.use_count() == 1 ? st.targets.erase(j) : std::next(j);
-      st.swept_targets_at = 2 * st.targets.size() + 64;
+    // still holds will not come again. They are swept out once the cache lists more
+    // connections than twice what it listed after the last sweep, so the old lists of a big,
+    // busy channel (a join, a part, ...) cost at most about what the live ones do.
+    if (st.targets_ids + list->size() > st.targets_sweep_at) {
+      for (auto j = st.targets.begin(); j != st.targets.end();) { // order does not matter
+        if (j != i && j->second.list.use_count() == 1) {
+          st.targets_ids -= j->second.links.size();
+          j = st.targets.erase(j);
+        } else {
+          ++j;
+        }
+      }
+      st.targets_sweep_at = std::max<std::size_t>(4096, 2 * (st.targets_ids + list->size()));
     }
     i->second.list = list;
     i->second.links.reserve(list->size());
     for (auto id : *list)
       i->second.links.push_back(st.links.find(id));
+    st.targets_ids += list->size();
   }
   return i->second;
 }
@@ -631,6 +642,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
     [self](stop_transport&) -> stop_transport_result {
       self->close_all();
       self->state.targets.clear(); // their iterators point into links
+      self->state.targets_ids = 0;
       self->state.links.clear();
       self->state.id_by_socket.clear();
       self->state.early.clear();
