@@ -98,8 +98,9 @@ class traced : public Base {
 public:
   using Base::Base;
 
-  /// Called first thing in an actor's behaviour function (see attach below); the setters
-  /// below keep what they are given only when there is a tracer, so call them after this.
+  /// Called once, first thing in an actor's behaviour function (see attach below); the
+  /// setters below keep what they are given only when there is a tracer, so call them after
+  /// this.
   void set_tracer(tracer* t) {
     // Other threads may already be sending to this actor (enqueue): they must see the hooks
     // whole or not at all, hence release here and acquire there.
