@@ -111,7 +111,7 @@ void on_bytes(connection_self self, net::bytes_received& x) {
     return;
   if (st.cfg->protocol == wire_protocol::irc) { // any input shows the client is alive
     st.irc.last_input = self->clock().now();
-    st.irc.ping_outstanding = false;
+    st.irc.ping_sent.reset();
   }
   std::vector<protocol::decoded_line> lines;
   st.decoder.feed(x.bytes, lines);

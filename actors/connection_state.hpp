@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "caf/all.hpp"
 
@@ -16,7 +17,7 @@ namespace parley::detail {
 enum class phase { awaiting_name, awaiting_password, awaiting_new_password, chatting, closed };
 
 /// The IRCv3 capabilities the server offers, in the alphabetical order CAP LS and LIST name them
-/// (their names: cap_name in irc_session.cpp).
+/// (their names: cap_names in irc_session.cpp).
 enum class irc_cap : std::uint8_t {
   account_tag,
   away_notify,
@@ -56,8 +57,8 @@ struct irc_session_state {
   std::string away;             ///< the away message, empty when here
   std::map<std::string, room_actor> channels; ///< room name -> room, for rooms joined
   caf::actor_clock::time_point last_input;    ///< when the client last sent anything
-  bool ping_outstanding = false;              ///< the server PINGed and awaits any input
-  caf::actor_clock::time_point ping_sent;     ///< when, if ping_outstanding
+  /// When the server PINGed, while it awaits any input.
+  std::optional<caf::actor_clock::time_point> ping_sent;
   bool oper = false;      ///< a server operator (OPER): user mode +o
   bool invisible = false; ///< user mode +i
   std::uint64_t once_issued = 0;       ///< counter behind this session's deliver_text::once ids

@@ -290,19 +290,20 @@ void cmd_cap(connection_self self, const irc_message& m) {
   } else if (sub == "REQ" && m.params.size() > 1) {
     if (!registered(self))
       st.cap_negotiating = true;
-    std::vector<std::string> asked;
+    // All or nothing: one unknown name refuses the whole request.
+    std::vector<std::pair<irc_cap, bool>> asked; // capability, enable
     std::stringstream in{m.params[1]};
-    for (std::string c; in >> c;)
-      asked.push_back(c);
-    auto known = [](const std::string& c) {
-      return cap_named(c[0] == '-' ? c.substr(1) : c).has_value();
-    };
-    if (!std::all_of(asked.begin(), asked.end(), known)) {
-      server_line(self, "CAP", {nick, "NAK", m.params[1]});
-      return;
+    for (std::string c; in >> c;) {
+      bool off = c[0] == '-';
+      auto cap = cap_named(std::string_view{c}.substr(off ? 1 : 0));
+      if (!cap) {
+        server_line(self, "CAP", {nick, "NAK", m.params[1]});
+        return;
+      }
+      asked.emplace_back(*cap, !off);
     }
-    for (const auto& c : asked)
-      st.caps.set(*cap_named(c[0] == '-' ? c.substr(1) : c), c[0] != '-');
+    for (auto [cap, on] : asked)
+      st.caps.set(cap, on);
     server_line(self, "CAP", {nick, "ACK", m.params[1]});
     for (const auto& [room, handle] : st.channels) // events now render differently
       route_deliveries(self, handle, st.nick);
@@ -822,8 +823,8 @@ void irc_idle_check(connection_self self) {
   if (st.ph != phase::chatting || st.cfg->irc_ping_interval_ms == 0)
     return;
   auto now = self->clock().now();
-  if (st.irc.ping_outstanding) {
-    if (now - st.irc.ping_sent >= std::chrono::milliseconds{st.cfg->irc_ping_timeout_ms}) {
+  if (st.irc.ping_sent) {
+    if (now - *st.irc.ping_sent >= std::chrono::milliseconds{st.cfg->irc_ping_timeout_ms}) {
       write(self, "ERROR :Closing link: ping timeout\r\n");
       finish(self, "ping timeout", true);
     }
@@ -832,7 +833,6 @@ void irc_idle_check(connection_self self) {
   if (now - st.irc.last_input < std::chrono::milliseconds{st.cfg->irc_ping_interval_ms})
     return;
   server_line(self, "PING", {st.cfg->server_name});
-  st.irc.ping_outstanding = true;
   st.irc.ping_sent = now;
 }
 

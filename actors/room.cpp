@@ -171,34 +171,30 @@ std::int64_t clock_ms(room_self self) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(since).count();
 }
 
-// One fan_out_bytes per transport (there is one, live and simulated), its parts in the plan's
-// order; `skip`, a member of group `skip_group`, is left out of its part, and a part nobody would
-// get is not sent.
+// One fan_out_bytes per transport (there is one, live and simulated), in the order of their
+// first groups, the parts in the plan's order; `skip`, a member of group `skip_group`, is left
+// out of its part, and a part nobody would get is not sent.
 void send_fan_outs(room_self self, const fan_out_plan& plan, const deliver_text& ev,
                    net::connection_id skip, std::size_t skip_group) {
   std::optional<std::int64_t> now_ms; // read once, and only for server-time tags
-  std::vector<bool> sent(plan.groups.size(), false);
-  for (std::size_t first = 0; first < plan.groups.size(); ++first) {
-    if (sent[first])
-      continue;
-    net::fan_out_bytes msg;
-    msg.once = ev.once;
-    for (std::size_t i = first; i < plan.groups.size(); ++i) {
-      const auto& g = plan.groups[i];
-      if (sent[i] || g.transport != plan.groups[first].transport)
-        continue;
-      sent[i] = true;
-      bool skipped = skip != 0 && skip_group == i;
-      if (skipped && g.ids->size() == 1)
-        continue; // only the sender
-      if (g.k.time && !now_ms)
-        now_ms = clock_ms(self);
-      msg.parts.push_back({render(ev, g.k, g.offset, now_ms.value_or(0)), g.ids,
-                           skipped ? skip : net::connection_id{0}});
-    }
-    if (!msg.parts.empty())
-      self->send(plan.groups[first].transport, std::move(msg));
+  std::vector<std::pair<net::transport_actor, net::fan_out_bytes>> msgs;
+  for (std::size_t i = 0; i < plan.groups.size(); ++i) {
+    const auto& g = plan.groups[i];
+    auto m = std::find_if(msgs.begin(), msgs.end(),
+                          [&](const auto& x) { return x.first == g.transport; });
+    if (m == msgs.end())
+      m = msgs.insert(msgs.end(), {g.transport, net::fan_out_bytes{{}, ev.once}});
+    bool skipped = skip != 0 && skip_group == i;
+    if (skipped && g.ids->size() == 1)
+      continue; // only the sender
+    if (g.k.time && !now_ms)
+      now_ms = clock_ms(self);
+    m->second.parts.push_back({render(ev, g.k, g.offset, now_ms.value_or(0)), g.ids,
+                               skipped ? skip : net::connection_id{0}});
   }
+  for (auto& [transport, msg] : msgs)
+    if (!msg.parts.empty())
+      self->send(transport, std::move(msg));
 }
 
 // Sends one event, rendered once per protocol, to every member except `except` (unless `echo`:
@@ -212,7 +208,8 @@ bool broadcast(room_self self, const deliver_text& out, const std::string& excep
   std::size_t skip_group = plan.groups.size();
   bool skip_unrouted = false;
   bool echoed = false;
-  if (auto m = self->state.members.find(except); !except.empty() && m != self->state.members.end()) {
+  auto m = except.empty() ? self->state.members.end() : self->state.members.find(except);
+  if (m != self->state.members.end()) {
     const auto& r = m->second.route;
     if (!r.transport) {
       skip_unrouted = true;

@@ -360,14 +360,17 @@ bool unhold(tcp_self self, link_map::iterator i) {
   return true;
 }
 
+void forget_targets(tcp_state& st) {
+  st.targets.clear();
+  st.targets_ids = 0;
+  st.targets_stale = false;
+}
+
 // The links of `list`'s connections, looked up once and kept until a link comes or goes.
 const fan_out_targets& targets_of(tcp_self self, const connection_list& list) {
   auto& st = self->state;
-  if (st.targets_stale) {
-    st.targets.clear();
-    st.targets_ids = 0;
-    st.targets_stale = false;
-  }
+  if (st.targets_stale)
+    forget_targets(st);
   auto [i, added] = st.targets.try_emplace(list.get());
   if (added) {
     // A room makes a new list whenever its membership changes; one that only this cache
@@ -405,12 +408,9 @@ void on_fan_out(tcp_self self, fan_out_bytes& x) {
     // Only the link being written to can go during this loop (a slow reader dropped), and it
     // is not met again: the list stays valid until the next part asks for its targets.
     const auto& targets = targets_of(self, part.ids).links;
-    connection_id first = 0;
     for (std::size_t k = 0; k < ids.size(); ++k) {
       if (ids[k] == part.except)
         continue;
-      if (first == 0)
-        first = ids[k];
       auto i = targets[k];
       if (i == links.end()) // gone, or closed by the server (close_link forgets it at once)
         continue;
@@ -420,7 +420,7 @@ void on_fan_out(tcp_self self, fan_out_bytes& x) {
         append(self, i, s);
     }
     if (auto* t = self->state.cfg.tracer)
-      t->network("write_many", first,
+      t->network("write_many", part.first_recipient(),
                  self->state.conns_json.get(ids, part.except) + ",\"bytes\":" +
                    std::to_string(s.size()));
   }
@@ -641,8 +641,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
     [self](close_connection& x) { on_close(self, x); },
     [self](stop_transport&) -> stop_transport_result {
       self->close_all();
-      self->state.targets.clear(); // their iterators point into links
-      self->state.targets_ids = 0;
+      forget_targets(self->state); // their iterators point into links
       self->state.links.clear();
       self->state.id_by_socket.clear();
       self->state.early.clear();

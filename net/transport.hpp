@@ -94,6 +94,15 @@ struct fan_out_part {
   /// One of `ids` that does not get this part (the member who wrote the line), or 0.
   connection_id except = 0;
 
+  /// The first connection in `ids` that gets the part, or 0 if none does.
+  connection_id first_recipient() const {
+    if (!ids)
+      return 0;
+    for (auto id : *ids)
+      if (id != except)
+        return id;
+    return 0;
+  }
   std::size_t recipients() const {
     if (!ids)
       return 0;

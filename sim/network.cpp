@@ -227,15 +227,13 @@ void network::server_write(net::connection_id id, const shared_text& data, std::
 
 void network::server_fan_out(const net::fan_out_bytes& x) {
   for (const auto& part : x.parts) {
-    if (part.data.size() == 0 || part.recipients() == 0)
+    auto first = part.first_recipient();
+    if (part.data.size() == 0 || first == 0)
       continue;
-    if (tracer_) {
-      net::connection_id first = 0;
-      part.for_each_recipient([&](net::connection_id id) { first = first == 0 ? id : first; });
+    if (tracer_)
       tracer_->network("write_many", first,
                        trace::conns_json(*part.ids, part.except) + ",\"bytes\":" +
                          std::to_string(part.data.size()));
-    }
     part.for_each_recipient([&](net::connection_id id) {
       auto* l = find(id);
       if (!l || l->server_closed || l->discard)

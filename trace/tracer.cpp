@@ -417,7 +417,7 @@ std::string conns_json(const std::vector<std::uint64_t>& ids, std::uint64_t exce
   std::vector<std::uint64_t> sorted;
   sorted.reserve(ids.size());
   for (auto id : ids)
-    if (id != except || except == 0)
+    if (id != except) // (connection ids start at 1: 0 leaves none out)
       sorted.push_back(id);
   std::sort(sorted.begin(), sorted.end());
   std::string out = "\"conns\":[";
