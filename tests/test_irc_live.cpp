@@ -513,6 +513,9 @@ TEST_CASE("PRIVMSG and NOTICE to a channel, to a nick, and to several targets", 
   alice.expect_line(S("401 alice nobody :No such nick/channel"));
   dave.expect_line(M("alice") + " PRIVMSG dave :mixed");
   alice.expect_line(S("403 alice #elsewhere :No such channel")); // no one is in it
+  alice.send_line("PRIVMSG ,dave,,#lobby, :empty items skipped"); // stray commas name no one
+  dave.expect_line(M("alice") + " PRIVMSG dave :empty items skipped");
+  bob.expect_line(M("alice") + " PRIVMSG #lobby :empty items skipped");
   sync(alice);
   sync(bob);
   sync(dave);
