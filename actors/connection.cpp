@@ -49,6 +49,32 @@ void join_written(connection_self self) {
   self->send(self->state.deps.transport, net::release_fan_out{self->state.id});
 }
 
+void start_chatting(connection_self self) {
+  auto& st = self->state;
+  st.ph = phase::chatting;
+  st.signed_on = st.last_spoke = self->clock().now();
+}
+
+describe_member_result describe_self(connection_self self) {
+  const auto& st = self->state;
+  describe_member_result r;
+  if (st.cfg->protocol == wire_protocol::irc) {
+    r = irc_describe(self);
+  } else {
+    r.user = r.realname = r.account = st.name; // line-protocol users always have an account
+    if (!st.room_name.empty())
+      r.rooms.push_back(st.room_name);
+  }
+  // The actor clock: virtual in the simulator, so WHOIS answers replay exactly.
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  r.idle_s = duration_cast<seconds>(self->clock().now() - st.last_spoke).count();
+  auto signon_ms = duration_cast<milliseconds>(st.signed_on.time_since_epoch()).count();
+  r.signon_unix = (signon_ms + st.cfg->wall_clock_offset_ms) / 1000;
+  return r;
+}
+
 void finish(connection_self self, const std::string& reason, bool close_socket) {
   auto& st = self->state;
   if (st.ph == phase::closed)
@@ -201,6 +227,7 @@ const connection_actor::behavior_type& shared_handlers() {
       write(self, text::error("disconnected by " + x.by + ": " + x.reason));
       finish(self, "killed by " + x.by + ": " + x.reason, true);
     },
+    [](describe_member&) { return describe_self(current()); },
     [](flood_resume&) {
       auto self = current();
       self->state.irc.throttled = false;

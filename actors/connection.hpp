@@ -43,8 +43,9 @@ struct connection_config {
   std::uint32_t irc_flood_penalty_ms = 500;
   /// ... and a client may run this far ahead of the clock before its input waits.
   std::uint32_t irc_flood_burst_ms = 10000;
-  /// Wall-clock time = the actor clock + this offset (IRC TIME, server-time, topic times). Live
-  /// it is set at start-up; the simulator sets a fixed epoch so runs stay reproducible.
+  /// Wall-clock time = the actor clock + this offset (IRC TIME, server-time, topic and WHOIS
+  /// sign-on times). Live it is set at start-up; the simulator sets a fixed epoch so runs stay
+  /// reproducible.
   std::int64_t wall_clock_offset_ms = 0;
 };
 

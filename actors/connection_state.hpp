@@ -106,6 +106,8 @@ struct connection_state {
   std::uint32_t failed_logins = 0;
   std::string room_name; ///< current room, empty when in none
   room_actor room;
+  caf::actor_clock::time_point signed_on;  ///< when the login or registration completed (WHOIS)
+  caf::actor_clock::time_point last_spoke; ///< its last chat line or message (WHOIS idle time)
   irc_session_state irc;       ///< used by IRC connections only
   /// The rest of a multi-step line (IRC JOIN #a,#b): runs when the current step's answer is in,
   /// before any later line.
@@ -127,6 +129,8 @@ void route_deliveries(connection_self self, const room_actor& room, const std::s
 /// client, kept back by the transport since the room admitted it, may go out (release_fan_out).
 void join_written(connection_self self);
 void line_done(connection_self self); ///< the current line is handled: go on with the next
+/// Login or registration is complete: the session is chatting from now on.
+void start_chatting(connection_self self);
 
 /// Starts a request whose answer the current line waits for: later lines stay queued until
 /// `on_result` (or `on_error`) has run, which is what gives the protocols their ordering
@@ -167,6 +171,7 @@ void irc_idle_check(connection_self self);
 void irc_deliver(connection_self self, const deliver_text& x);
 void irc_removed_from(connection_self self, const std::string& room);
 void irc_killed(connection_self self, const end_session& x);
+describe_member_result irc_describe(connection_self self);
 /// Whether the next IRC line may be handled now; if not, input waits for a flood_resume.
 bool irc_flood_gate(connection_self self);
 

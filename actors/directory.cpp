@@ -29,6 +29,7 @@ struct directory_state {
   std::map<std::string, room_entry> rooms;
   std::map<caf::actor_addr, std::string> room_by_addr;
   std::set<std::string> operators; ///< logged-in server operators
+  std::map<std::string, std::string> away; ///< away messages of users who set one (IRC AWAY)
 };
 
 using directory_self = trace::stateful_self<directory_actor, directory_state>;
@@ -100,6 +101,7 @@ void on_release(directory_self self, release_name& x) {
   st.user_by_addr.erase(i->second.address());
   self->demonitor(i->second.address());
   st.operators.erase(i->first);
+  st.away.erase(i->first);
   st.users.erase(i);
 }
 
@@ -116,13 +118,52 @@ rename_user_result on_rename(directory_self self, rename_user& x) {
   st.user_by_addr[member.address()] = x.new_name;
   if (st.operators.erase(x.name) != 0)
     st.operators.insert(x.new_name);
+  if (auto a = st.away.find(x.name); a != st.away.end()) {
+    st.away[x.new_name] = std::move(a->second);
+    st.away.erase(x.name);
+  }
   return {true};
+}
+
+// Only the session that holds a name may set its away message.
+void on_set_away(directory_self self, set_user_away& x) {
+  auto& st = self->state;
+  auto i = st.users.find(x.name);
+  if (i == st.users.end() || self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(i->second))
+    return;
+  if (x.away.empty())
+    st.away.erase(x.name);
+  else
+    st.away[x.name] = std::move(x.away);
+}
+
+// WHOIS: the user's session describes itself; the directory adds which of its rooms are
+// secret, which only the directory knows (room_population).
+caf::result<describe_user_result> on_describe(directory_self self, describe_user& x) {
+  auto i = self->state.users.find(x.name);
+  if (i == self->state.users.end())
+    return describe_user_result{};
+  auto rp = self->make_response_promise<describe_user_result>();
+  self->request(i->second, caf::infinite, describe_member{})
+    .then(
+      [self, rp](describe_member_result& who) mutable {
+        describe_user_result r;
+        r.found = true;
+        for (const auto& room : who.rooms)
+          if (auto e = self->state.rooms.find(room); e != self->state.rooms.end() && e->second.secret)
+            r.secret_rooms.push_back(room);
+        r.who = std::move(who);
+        rp.deliver(std::move(r));
+      },
+      [rp](caf::error&) mutable { rp.deliver(describe_user_result{}); }); // gone meanwhile
+  return rp;
 }
 
 void on_down(directory_self self, caf::down_msg& dm) {
   auto& st = self->state;
   if (auto i = st.user_by_addr.find(dm.source); i != st.user_by_addr.end()) {
     st.operators.erase(i->second);
+    st.away.erase(i->second);
     st.users.erase(i->second);
     st.user_by_addr.erase(i);
   }
@@ -152,13 +193,14 @@ directory_actor::behavior_type directory_behavior(directory_self self, directory
     [self](send_private& x) -> send_private_result {
       auto i = self->state.users.find(x.to);
       if (i == self->state.users.end())
-        return {false};
+        return {false, {}};
       deliver_text out{shared_text{protocol::text::private_from(x.from, x.line)},
                        shared_text{x.notice ? protocol::irc::notice(x.from_mask, x.to, x.line)
                                             : protocol::irc::privmsg(x.from_mask, x.to, x.line)}};
       out.account = x.account;
       self->send(i->second, out);
-      return {true};
+      auto a = self->state.away.find(x.to);
+      return {true, a == self->state.away.end() ? std::string{} : a->second};
     },
     [self](lookup_room& x) -> lookup_room_result {
       auto i = self->state.rooms.find(x.name);
@@ -173,6 +215,8 @@ directory_actor::behavior_type directory_behavior(directory_self self, directory
       return {true, i->second};
     },
     [self](rename_user& x) { return on_rename(self, x); },
+    [self](set_user_away& x) { on_set_away(self, x); },
+    [self](describe_user& x) { return on_describe(self, x); },
     [self](set_operator& x) {
       if (!x.on)
         self->state.operators.erase(x.name);

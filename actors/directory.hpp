@@ -84,6 +84,24 @@ struct send_private {
 };
 struct send_private_result {
   bool delivered;
+  std::string away; ///< the recipient's away message (IRC 301), empty when here
+};
+
+/// A user's away message changed (IRC AWAY; empty: back), so private messages can answer 301.
+struct set_user_away {
+  std::string name;
+  std::string away;
+};
+
+/// IRC WHOIS: the user's own description (describe_member), and which of its rooms are secret
+/// (+s), which the asker may not be shown.
+struct describe_user {
+  std::string name;
+};
+struct describe_user_result {
+  bool found = false;
+  describe_member_result who;
+  std::vector<std::string> secret_rooms; ///< those of who.rooms that are secret
 };
 
 /// Look-ups for operators and the simulator's fault injection: the handle of a room or of a
@@ -114,6 +132,7 @@ using directory_actor = room_registry_actor::extend<
   caf::replies_to<send_private>::with<send_private_result>,
   caf::replies_to<lookup_room>::with<lookup_room_result>,
   caf::replies_to<lookup_user>::with<lookup_user_result>,
+  caf::replies_to<describe_user>::with<describe_user_result>, caf::reacts_to<set_user_away>,
   caf::replies_to<stop_directory>::with<stop_directory_result>,
   caf::replies_to<rename_user>::with<rename_user_result>, caf::reacts_to<set_operator>,
   caf::replies_to<get_server_stats>::with<get_server_stats_result>>;
@@ -169,7 +188,16 @@ template <class F> typename F::result_type inspect(F& f, send_private& x) {
            x.account);
 }
 template <class F> typename F::result_type inspect(F& f, send_private_result& x) {
-  return f(caf::meta::type_name("send_private_result"), x.delivered);
+  return f(caf::meta::type_name("send_private_result"), x.delivered, x.away);
+}
+template <class F> typename F::result_type inspect(F& f, set_user_away& x) {
+  return f(caf::meta::type_name("set_user_away"), x.name, x.away);
+}
+template <class F> typename F::result_type inspect(F& f, describe_user& x) {
+  return f(caf::meta::type_name("describe_user"), x.name);
+}
+template <class F> typename F::result_type inspect(F& f, describe_user_result& x) {
+  return f(caf::meta::type_name("describe_user_result"), x.found, x.who, x.secret_rooms);
 }
 template <class F> typename F::result_type inspect(F& f, lookup_room& x) {
   return f(caf::meta::type_name("lookup_room"), x.name);

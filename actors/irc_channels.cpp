@@ -280,11 +280,15 @@ void message_one(connection_self self, const std::string& target, const std::str
   send_private msg{st.irc.nick, *nick, text, my_mask(self), quiet, st.irc.account};
   await_reply<send_private_result>(
     self, st.deps.directory, std::move(msg),
-    [self, target, text, quiet](send_private_result& r) {
-      if (!r.delivered && !quiet)
-        reply(self, numeric::ERR_NOSUCHNICK, {target});
-      else if (r.delivered)
-        echo(self, target, text, quiet);
+    [self, target, nick = *nick, text, quiet](send_private_result& r) {
+      if (!r.delivered) {
+        if (!quiet)
+          reply(self, numeric::ERR_NOSUCHNICK, {target});
+        return;
+      }
+      echo(self, target, text, quiet);
+      if (!r.away.empty() && !quiet) // NOTICE never gets an automatic reply
+        reply(self, numeric::RPL_AWAY, {nick}, r.away);
     },
     failed(self, "PRIVMSG"));
 }
@@ -302,6 +306,7 @@ void message_command(connection_self self, const irc_message& m, line_kind kind)
     return;
   }
   auto text = m.params[1];
+  self->state.last_spoke = self->clock().now(); // WHOIS idle time
   for_each_target(self, split_commas(m.params[0]), [self, text, kind](const std::string& t) {
     message_one(self, t, text, kind);
   });

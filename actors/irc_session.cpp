@@ -171,7 +171,7 @@ void claim_and_welcome(connection_self self) {
       auto& st = self->state;
       st.claimed = true;
       st.name = st.irc.nick;
-      st.ph = phase::chatting;
+      start_chatting(self);
       st.irc.last_input = self->clock().now();
       await_reply<get_server_stats_result>(
         self, st.deps.directory, get_server_stats{},
@@ -464,6 +464,42 @@ void cmd_ping(connection_self self, const irc_message& m) {
 
 void cmd_pong(connection_self, const irc_message&) {}
 
+// 319: the user's channels, but a secret (+s) one only to someone who shares it (or to the
+// user itself, or a server operator), as ircds do.
+std::string visible_channels(connection_self self, const std::string& nick,
+                             const describe_user_result& r) {
+  const auto& me = self->state.irc;
+  bool sees_all = me.oper || nick == me.nick;
+  std::string list;
+  for (const auto& room : r.who.rooms) {
+    bool secret = std::find(r.secret_rooms.begin(), r.secret_rooms.end(), room) !=
+                  r.secret_rooms.end();
+    if (secret && !sees_all && me.channels.count(room) == 0)
+      continue;
+    list += (list.empty() ? "" : " ") + irc::channel_of(room);
+  }
+  return list;
+}
+
+// The WHOIS lines of a present user, in InspIRCd's order, before 318.
+void whois_lines(connection_self self, const std::string& nick, const describe_user_result& r) {
+  const auto& cfg = *self->state.cfg;
+  const auto& who = r.who;
+  reply(self, numeric::RPL_WHOISUSER, {nick, who.user, cfg.host_cloak, "*"}, who.realname);
+  auto channels = visible_channels(self, nick, r);
+  if (!channels.empty())
+    reply(self, numeric::RPL_WHOISCHANNELS, {nick}, channels);
+  reply(self, numeric::RPL_WHOISSERVER, {nick, cfg.server_name}, cfg.network_name);
+  if (!who.away.empty())
+    reply(self, numeric::RPL_AWAY, {nick}, who.away);
+  if (who.oper)
+    reply(self, numeric::RPL_WHOISOPERATOR, {nick});
+  if (!who.account.empty())
+    reply(self, numeric::RPL_WHOISACCOUNT, {nick, who.account});
+  reply(self, numeric::RPL_WHOISIDLE,
+        {nick, std::to_string(who.idle_s), std::to_string(who.signon_unix)});
+}
+
 void cmd_whois(connection_self self, const irc_message& m) {
   auto target = m.params.back();
   auto nick = protocol::normalize_user_name(target);
@@ -472,16 +508,13 @@ void cmd_whois(connection_self self, const irc_message& m) {
     reply(self, numeric::RPL_ENDOFWHOIS, {target});
     return;
   }
-  await_reply<lookup_user_result>(
-    self, self->state.deps.directory, lookup_user{*nick},
-    [self, nick = *nick](lookup_user_result& r) {
-      const auto& cfg = *self->state.cfg;
-      if (!r.found) {
+  await_reply<describe_user_result>(
+    self, self->state.deps.directory, describe_user{*nick},
+    [self, nick = *nick](describe_user_result& r) {
+      if (r.found)
+        whois_lines(self, nick, r);
+      else
         reply(self, numeric::ERR_NOSUCHNICK, {nick});
-      } else {
-        reply(self, numeric::RPL_WHOISUSER, {nick, nick, cfg.host_cloak, "*"}, nick);
-        reply(self, numeric::RPL_WHOISSERVER, {nick, cfg.server_name}, cfg.network_name);
-      }
       reply(self, numeric::RPL_ENDOFWHOIS, {nick});
     },
     failed(self, "WHOIS"));
@@ -492,8 +525,11 @@ void cmd_away(connection_self self, const irc_message& m) {
   auto was = away;
   away = m.params.empty() ? std::string{} : m.params[0].substr(0, irc::isupport_config{}.awaylen);
   reply(self, away.empty() ? numeric::RPL_UNAWAY : numeric::RPL_NOWAWAY);
-  if (away != was)
+  if (away != was) {
     announce_away(self);
+    // For 301 to those who message this user (send_private_result::away).
+    self->send(self->state.deps.directory, set_user_away{self->state.name, away});
+  }
 }
 
 std::string user_modes(connection_self self) {
@@ -845,6 +881,19 @@ void irc_room_failed(connection_self self, const caf::actor_addr& who) {
       write(self, irc::part(my_mask(self), room, "the channel failed; JOIN it again"));
       return;
     }
+}
+
+describe_member_result irc_describe(connection_self self) {
+  const auto& irc = self->state.irc;
+  describe_member_result r;
+  r.user = irc.nick; // the user part of every IRC mask here (irc::mask_of)
+  r.realname = irc.realname.empty() ? irc.nick : irc.realname;
+  r.away = irc.away;
+  r.account = irc.account;
+  r.oper = irc.oper;
+  for (const auto& [room, handle] : irc.channels)
+    r.rooms.push_back(room);
+  return r;
 }
 
 } // namespace parley::detail

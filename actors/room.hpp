@@ -76,8 +76,23 @@ struct set_delivery_route {
   delivery_route route;
 };
 
+/// What a member's own session says about its user, for IRC WHOIS (asked through the
+/// directory, describe_user).
+struct describe_member {};
+struct describe_member_result {
+  std::string user;      ///< the user part of its IRC mask
+  std::string realname;  ///< IRC: from USER; the login name for a line-protocol user
+  std::string away;      ///< the away message, empty when here
+  std::string account;   ///< empty for an anonymous IRC nick
+  bool oper = false;     ///< a server operator
+  std::vector<std::string> rooms; ///< the rooms it is in, by name, in order
+  std::int64_t idle_s = 0;        ///< seconds since it last sent a chat line or message
+  std::int64_t signon_unix = 0;   ///< when it logged in or registered (wall clock, seconds)
+};
+
 using member_actor = caf::typed_actor<caf::reacts_to<deliver_text>, caf::reacts_to<member_removed>,
-                                      caf::reacts_to<end_session>>;
+                                      caf::reacts_to<end_session>,
+                                      caf::replies_to<describe_member>::with<describe_member_result>>;
 
 /// Why a room refuses a request. Protocol-neutral: the IRC session maps each to its numeric,
 /// the line protocol to a sentence.
@@ -321,6 +336,13 @@ template <class F> typename F::result_type inspect(F& f, member_removed& x) {
 }
 template <class F> typename F::result_type inspect(F& f, end_session& x) {
   return f(caf::meta::type_name("end_session"), x.by, x.reason);
+}
+template <class F> typename F::result_type inspect(F& f, describe_member&) {
+  return f(caf::meta::type_name("describe_member"));
+}
+template <class F> typename F::result_type inspect(F& f, describe_member_result& x) {
+  return f(caf::meta::type_name("describe_member_result"), x.user, x.realname, x.away, x.account,
+           x.oper, x.rooms, x.idle_s, x.signon_unix);
 }
 template <class F> typename F::result_type inspect(F& f, member_status& x) {
   return f(caf::meta::type_name("member_status"), x.name, x.op, x.voice, x.away);

@@ -71,7 +71,7 @@ void claim_and_enter(connection_self self) {
                  return;
                }
                st.claimed = true;
-               st.ph = phase::chatting;
+               start_chatting(self);
                write(self, text::info("Logged in as " + st.name + "."));
                enter_room(self, st.cfg->default_room);
              });
@@ -195,6 +195,7 @@ void post(connection_self self, std::string line, bool action) {
   if (!require_room(self))
     return;
   auto& st = self->state;
+  st.last_spoke = self->clock().now();
   auto kind = action ? line_kind::action : line_kind::say;
   await_line<post_line_result>(self, st.room, post_line{st.name, std::move(line), kind, {}, {}},
              [self](post_line_result& r) {
@@ -262,14 +263,18 @@ void cmd_msg(connection_self self, const std::string& arg) {
     return;
   }
   auto& st = self->state;
+  st.last_spoke = self->clock().now();
   send_private msg{st.name, *target, line, protocol::irc::mask_of(st.name, st.cfg->host_cloak),
                    false, st.name};
   await_line<send_private_result>(self, st.deps.directory, std::move(msg),
              [self, to = *target, line](send_private_result& r) {
-               if (r.delivered)
-                 write(self, text::private_to(to, line));
-               else
+               if (!r.delivered) {
                  write(self, text::error("no such user: " + to));
+                 return;
+               }
+               write(self, text::private_to(to, line));
+               if (!r.away.empty()) // an IRC user who set AWAY
+                 write(self, text::info(to + " is away: " + r.away));
              });
 }
 

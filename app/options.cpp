@@ -97,6 +97,13 @@ server_config make_server_config(const common_options& common, const serve_optio
   conn.max_output_bytes = o.max_output_bytes;
   conn.failed_login_delay_ms = o.failed_login_delay_ms;
   conn.login_timeout_ms = o.login_timeout_ms;
+  { // The actor clock is steady; users see wall-clock time (IRC TIME, server-time, topic
+    // times, WHOIS sign-on times, for line-protocol users too).
+    using namespace std::chrono;
+    conn.wall_clock_offset_ms =
+      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() -
+      duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+  }
   auto path = user_store_path(common);
   cfg.auth.open_store = [path] { return store::open_sqlite_user_store(path); };
   cfg.auth.make_hasher = [] { return store::make_argon2id_hasher(store::hash_cost::interactive); };
@@ -111,11 +118,6 @@ server_config make_server_config(const common_options& common, const serve_optio
     irc.connection.irc_flood_burst_ms = o.irc_flood_burst_ms;
     for (const auto& name : o.irc_operators) // validated by --irc-oper's check
       irc.connection.irc_operators.push_back(protocol::normalize_user_name(name).value_or(name));
-    // The actor clock is steady; IRC shows wall-clock time (TIME, server-time, topic times).
-    using namespace std::chrono;
-    irc.connection.wall_clock_offset_ms =
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() -
-      duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
     if (!o.motd_file.empty()) {
       std::ifstream in{o.motd_file};
       for (std::string line; std::getline(in, line);)

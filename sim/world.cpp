@@ -47,13 +47,13 @@ world::world(world_options opts)
   net_ = std::make_unique<network>(events_, rng_.fork(), opts.network, [this] { return now(); });
   simulate_auth(opts.server.auth, accounts_, rng_.next());
   auto transport = spawn_sim_transport(system(), net_.get(), opts.server.tracer);
-  if (opts.server.irc_listener) {
-    // Simulated wall-clock time: a fixed epoch plus virtual time, so runs stay reproducible.
-    auto& conn = opts.server.irc_listener->connection;
+  { // Simulated wall-clock time: a fixed epoch plus virtual time, so runs stay reproducible.
     auto start = std::chrono::duration_cast<std::chrono::milliseconds>(
                    impl_->sched->clock().current_time.time_since_epoch())
                    .count();
-    conn.wall_clock_offset_ms = sim_epoch_ms - start;
+    opts.server.listener.connection.wall_clock_offset_ms = sim_epoch_ms - start;
+    if (opts.server.irc_listener)
+      opts.server.irc_listener->connection.wall_clock_offset_ms = sim_epoch_ms - start;
   }
   server_ = spawn_server(system(), transport, std::move(opts.server));
   caf::anon_send(transport, net::listen_on{{line_endpoint}, caf::actor_cast<net::acceptor_actor>(

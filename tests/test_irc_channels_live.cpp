@@ -436,6 +436,52 @@ TEST_CASE("mode s: LIST hides a secret channel from non-members", "[irc]") {
   bob.expect_line(S("323 bob :End of /LIST"));
 }
 
+TEST_CASE("mode s: WHOIS shows a secret channel only to its members and server operators, "
+          "with 313 and 330", "[irc]") {
+  live_server srv{with_operator()};
+  srv.add_account("root", pw);
+  srv.add_account("bob", pw);
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"}, eve{srv.irc_port(), "eve"};
+  irc_register(alice, "alice");
+  bob.send_line("PASS " + pw); // logged in to account bob
+  irc_register(bob, "bob");
+  irc_register(carol, "carol");
+  irc_register(eve, "eve");
+  become_operator(eve, "eve");
+  create(bob, "bob", "#hideout");
+  bob.send_line("MODE #hideout +s");
+  bob.expect_line(M("bob") + " MODE #hideout +s");
+  create(bob, "bob", "#open");
+  carol.send_line("JOIN #hideout");
+  carol.expect_line(M("carol") + " JOIN #hideout");
+  carol.expect_line(S("331 carol #hideout :No topic is set"));
+  carol.expect_line(S("353 carol @ #hideout :@bob carol"));
+  carol.expect_line(S("366 carol #hideout :End of /NAMES list"));
+  bob.expect_line(M("carol") + " JOIN #hideout");
+
+  auto whois_bob = [](tcp_client& c, const std::string& me, const std::string& channels) {
+    c.send_line("WHOIS bob");
+    c.expect_line(S("311 " + me + " bob bob parley * :Real Name"));
+    c.expect_line(S("319 " + me + " bob " + T(channels)));
+    c.expect_line(S("312 " + me + " bob parley.local Parley"));
+    c.expect_line(S("330 " + me + " bob bob :is logged in as"));
+    expect_whois_idle(c, me, "bob", 60);
+    c.expect_line(S("318 " + me + " bob :End of /WHOIS list"));
+  };
+  whois_bob(alice, "alice", "#open");          // outside #hideout
+  whois_bob(carol, "carol", "#hideout #open"); // a member of it
+  whois_bob(eve, "eve", "#hideout #open");     // a server operator
+  whois_bob(bob, "bob", "#hideout #open");     // bob himself
+
+  alice.send_line("WHOIS eve");
+  alice.expect_line(S("311 alice eve eve parley * :Real Name"));
+  alice.expect_line(S("312 alice eve parley.local Parley"));
+  alice.expect_line(S("313 alice eve :is an IRC operator"));
+  expect_whois_idle(alice, "alice", "eve", 60);
+  alice.expect_line(S("318 alice eve :End of /WHOIS list"));
+}
+
 TEST_CASE("modes o and v: grants and removals, 441 for non-members", "[irc]") {
   live_server srv;
   tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},

@@ -726,7 +726,8 @@ TEST_CASE("LIST shows every room with its member count", "[irc]") {
   alice.expect_line(S("323 alice :End of /LIST"));
 }
 
-TEST_CASE("WHOIS: 311 and 318 for a present user, 401 and 318 otherwise", "[irc]") {
+TEST_CASE("WHOIS: 311 (realname), 319, 312, 301, 330 and 317 for a present user, 401 and 318 "
+          "otherwise", "[irc]") {
   live_server srv;
   tcp_client carol{srv.line_port(), "carol"};
   line_login(carol, "carol", pw);
@@ -734,17 +735,33 @@ TEST_CASE("WHOIS: 311 and 318 for a present user, 401 and 318 otherwise", "[irc]
   irc_register(alice, "alice");
   irc_register(bob, "bob");
   alice.send_line("WHOIS Bob");
-  alice.expect_line(S("311 alice bob bob parley * bob"));
-  alice.expect_line(S("312 alice bob parley.local Parley"));
+  alice.expect_line(S("311 alice bob bob parley * :Real Name")); // USER's realname
+  alice.expect_line(S("312 alice bob parley.local Parley"));     // no channels, no 319
+  expect_whois_idle(alice, "alice", "bob", 60);
   alice.expect_line(S("318 alice bob :End of /WHOIS list"));
-  alice.send_line("WHOIS carol"); // a line-protocol user
+  join(bob, "bob", "#b", "@bob");
+  join(bob, "bob", "#a", "@bob");
+  bob.send_line("AWAY :gone fishing");
+  bob.expect_line(S("306 bob :You have been marked as being away"));
+  alice.send_line("WHOIS bob");
+  alice.expect_line(S("311 alice bob bob parley * :Real Name"));
+  alice.expect_line(S("319 alice bob :#a #b"));
+  alice.expect_line(S("312 alice bob parley.local Parley"));
+  alice.expect_line(S("301 alice bob :gone fishing"));
+  expect_whois_idle(alice, "alice", "bob", 60);
+  alice.expect_line(S("318 alice bob :End of /WHOIS list"));
+  alice.send_line("WHOIS carol"); // a line-protocol user: always logged in to an account
   alice.expect_line(S("311 alice carol carol parley * carol"));
+  alice.expect_line(S("319 alice carol #lobby")); // one word: no colon needed
   alice.expect_line(S("312 alice carol parley.local Parley"));
+  alice.expect_line(S("330 alice carol carol :is logged in as"));
+  expect_whois_idle(alice, "alice", "carol", 60);
   alice.expect_line(S("318 alice carol :End of /WHOIS list"));
-  alice.send_line("WHOIS parley.local bob"); // WHOIS server nick: the nick is the last param
-  alice.expect_line(S("311 alice bob bob parley * bob"));
-  alice.expect_line(S("312 alice bob parley.local Parley"));
-  alice.expect_line(S("318 alice bob :End of /WHOIS list"));
+  alice.send_line("WHOIS parley.local alice"); // WHOIS server nick: the nick is the last param
+  alice.expect_line(S("311 alice alice alice parley * :Real Name"));
+  alice.expect_line(S("312 alice alice parley.local Parley"));
+  expect_whois_idle(alice, "alice", "alice", 60);
+  alice.expect_line(S("318 alice alice :End of /WHOIS list"));
   alice.send_line("WHOIS nobody");
   alice.expect_line(S("401 alice nobody :No such nick/channel"));
   alice.expect_line(S("318 alice nobody :End of /WHOIS list"));
@@ -763,6 +780,40 @@ TEST_CASE("AWAY sets (306) and clears (305) the away state", "[irc]") {
   alice.expect_line(S("305 alice :You are no longer marked as being away"));
   alice.send_line("AWAY :");
   alice.expect_line(S("305 alice :You are no longer marked as being away"));
+}
+
+TEST_CASE("a private message to an away user answers 301 (a NOTICE does not), after a NICK "
+          "change too, and the line protocol's /msg says so as well", "[irc]") {
+  live_server srv;
+  tcp_client carol{srv.line_port(), "carol"};
+  line_login(carol, "carol", pw);
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  irc_register(alice, "alice");
+  irc_register(bob, "bob");
+  bob.send_line("AWAY :gone fishing");
+  bob.expect_line(S("306 bob :You have been marked as being away"));
+  alice.send_line("PRIVMSG bob :are you there?");
+  bob.expect_line(M("alice") + " PRIVMSG bob :are you there?");
+  alice.expect_line(S("301 alice bob :gone fishing"));
+  alice.send_line("NOTICE bob :fyi");
+  bob.expect_line(M("alice") + " NOTICE bob :fyi");
+  sync(alice, "no-301-for-a-notice");
+  carol.send_line("/msg bob hello");
+  bob.expect_line(":carol!carol@parley PRIVMSG bob :hello");
+  carol.expect_line("[private to bob] hello");
+  carol.expect_line("*** bob is away: gone fishing");
+
+  bob.send_line("NICK robert"); // the away message goes with the nick
+  bob.expect_line(M("bob") + " NICK robert");
+  alice.send_line("PRIVMSG robert :still fishing?");
+  bob.expect_line(M("alice") + " PRIVMSG robert :still fishing?");
+  alice.expect_line(S("301 alice robert :gone fishing"));
+
+  bob.send_line("AWAY");
+  bob.expect_line(S("305 robert :You are no longer marked as being away"));
+  alice.send_line("PRIVMSG robert :back?");
+  bob.expect_line(M("alice") + " PRIVMSG robert :back?");
+  sync(alice, "no-301-once-back");
 }
 
 TEST_CASE("MODE: channel modes (324), user modes (221), changes by a non-op refused (482)",

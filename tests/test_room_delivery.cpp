@@ -65,6 +65,7 @@ member_actor::behavior_type fake_member(member_actor::pointer,
     [got](deliver_text& x) { got->push_back(x); },
     [](member_removed&) {},
     [](end_session&) {},
+    [](describe_member&) { return describe_member_result{}; },
   };
 }
 

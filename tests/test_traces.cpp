@@ -82,7 +82,7 @@ void exercise_irc_operator(world& w) {
   REQUIRE(boss.await_line_starting(":parley.local 381 boss"));
   for (auto line : {"JOIN #lobby", "CAP REQ :server-time", "MODE #lobby +m", "MODE #lobby -m", "TOPIC #lobby :welcome",
                     "TOPIC #lobby", "INVITE eve #lobby", "KICK #lobby eve :out", "AWAY :gone",
-                    "LUSERS", "NICK boss2", "KILL eve :bye"})
+                    "LUSERS", "WHOIS eve", "NICK boss2", "KILL eve :bye"})
     boss.send_line(line);
   REQUIRE(eve.await_line("ERROR disconnected by boss2: bye"));
   boss.disconnect();

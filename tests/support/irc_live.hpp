@@ -63,6 +63,13 @@ public:
     conn.failed_login_delay_ms = 50;
     conn.login_timeout_ms = opts.login_timeout_ms;
     conn.max_output_bytes = opts.max_output_bytes;
+    { // Users see wall-clock time (TIME, server-time, topic and sign-on times): as
+      // app/options.cpp sets it
+      using namespace std::chrono;
+      conn.wall_clock_offset_ms =
+        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() -
+        duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+    }
     sc.irc_listener = sc.listener; // what app/options.cpp does, plus the IRC settings
     sc.irc_listener->connection.motd = opts.motd;
     sc.irc_listener->connection.irc_require_account = opts.irc_require_account;
@@ -71,12 +78,6 @@ public:
     sc.irc_listener->connection.irc_flood_penalty_ms = opts.flood_penalty_ms;
     sc.irc_listener->connection.irc_flood_burst_ms = opts.flood_burst_ms;
     sc.irc_listener->connection.irc_operators = opts.irc_operators;
-    { // IRC shows wall-clock time (TIME, server-time, topic times): as app/options.cpp sets it
-      using namespace std::chrono;
-      sc.irc_listener->connection.wall_clock_offset_ms =
-        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() -
-        duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-    }
     auto accounts = accounts_;
     sc.auth.open_store = [accounts] { return parley::store::make_memory_user_store(accounts); };
     sc.auth.make_hasher = [] {
@@ -275,6 +276,22 @@ inline void join(tcp_client& c, const std::string& nick, const std::string& chan
 }
 
 /// Seconds since the Unix epoch, now (the clock of 333's set-at time).
+inline std::int64_t unix_now();
+
+/// WHOIS's 317: at most `max_idle` seconds idle, signed on (wall clock) in the last minute.
+inline void expect_whois_idle(tcp_client& c, const std::string& me, const std::string& nick,
+                              std::int64_t max_idle) {
+  auto line = c.read_line();
+  INFO(line);
+  std::smatch m;
+  REQUIRE(std::regex_match(line, m,
+                           std::regex{":parley\\.local 317 " + me + " " + nick +
+                                      " ([0-9]+) ([0-9]+) :seconds idle, signon time"}));
+  CHECK(std::stoll(m[1]) <= max_idle);
+  CHECK(std::stoll(m[2]) <= unix_now());
+  CHECK(std::stoll(m[2]) >= unix_now() - 60);
+}
+
 inline std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
            std::chrono::system_clock::now().time_since_epoch())

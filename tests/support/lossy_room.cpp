@@ -30,6 +30,7 @@ member_actor::behavior_type relay(member_actor::pointer self, std::string name,
     },
     [self, target](member_removed& x) { self->send(target, x); },
     [self, target](end_session& x) { self->send(target, x); },
+    [self, target](describe_member& x) { return self->delegate(target, x); },
   };
 }
 

@@ -74,7 +74,7 @@ errors (2):
 )");
 }
 
-TEST_CASE("bad input exits 2 with the error; a cut-off line only warns", "[trace][summary]") {
+TEST_CASE("bad input exits 2 with the error, a cut-off line only warns", "[trace][summary]") {
   for (const char* name : {"empty.jsonl", "not_json.jsonl", "unknown_kind.jsonl",
                            "no_meta.jsonl", "missing_field.jsonl", "absent.jsonl"}) {
     auto r = run_trace({"summary", fixture(name)});
