@@ -92,11 +92,18 @@ claim_name_result on_claim(directory_self self, claim_name& x) {
   return {true};
 }
 
+/// Whether the message being handled comes from the session that holds users entry `i`: only
+/// that session may release or rename its name, or set its away message.
+bool held_by_sender(directory_self self, std::map<std::string, member_actor>::iterator i) {
+  return i != self->state.users.end() &&
+         self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(i->second);
+}
+
 // Only the session that holds a name may release it.
 void on_release(directory_self self, release_name& x) {
   auto& st = self->state;
   auto i = st.users.find(x.name);
-  if (i == st.users.end() || self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(i->second))
+  if (!held_by_sender(self, i))
     return;
   st.user_by_addr.erase(i->second.address());
   self->demonitor(i->second.address());
@@ -109,8 +116,7 @@ void on_release(directory_self self, release_name& x) {
 rename_user_result on_rename(directory_self self, rename_user& x) {
   auto& st = self->state;
   auto i = st.users.find(x.name);
-  if (i == st.users.end() || st.users.count(x.new_name) != 0 ||
-      self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(i->second))
+  if (!held_by_sender(self, i) || st.users.count(x.new_name) != 0)
     return {false};
   auto member = i->second;
   st.users.erase(i);
@@ -129,7 +135,7 @@ rename_user_result on_rename(directory_self self, rename_user& x) {
 void on_set_away(directory_self self, set_user_away& x) {
   auto& st = self->state;
   auto i = st.users.find(x.name);
-  if (i == st.users.end() || self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(i->second))
+  if (!held_by_sender(self, i))
     return;
   if (x.away.empty())
     st.away.erase(x.name);

@@ -87,7 +87,7 @@ struct send_private_result {
   std::string away; ///< the recipient's away message (IRC 301), empty when here
 };
 
-/// A user's away message changed (IRC AWAY; empty: back), so private messages can answer 301.
+/// Keep the away message of `name` (IRC AWAY; empty: forget it), for 301 on private messages.
 struct set_user_away {
   std::string name;
   std::string away;

@@ -524,12 +524,14 @@ void cmd_away(connection_self self, const irc_message& m) {
   auto& away = self->state.irc.away;
   auto was = away;
   away = m.params.empty() ? std::string{} : m.params[0].substr(0, irc::isupport_config{}.awaylen);
-  reply(self, away.empty() ? numeric::RPL_UNAWAY : numeric::RPL_NOWAWAY);
-  if (away != was) {
-    announce_away(self);
-    // For 301 to those who message this user (send_private_result::away).
+  // The directory answers 301 to those who message this user (send_private_result::away). It
+  // is told first: a message sent by someone who has seen the 305/306 or the AWAY event
+  // reaches the directory after this, so the 301 it gets is never stale.
+  if (away != was)
     self->send(self->state.deps.directory, set_user_away{self->state.name, away});
-  }
+  reply(self, away.empty() ? numeric::RPL_UNAWAY : numeric::RPL_NOWAWAY);
+  if (away != was)
+    announce_away(self);
 }
 
 std::string user_modes(connection_self self) {

@@ -814,6 +814,18 @@ TEST_CASE("a private message to an away user answers 301 (a NOTICE does not), af
   alice.send_line("PRIVMSG robert :back?");
   bob.expect_line(M("alice") + " PRIVMSG robert :back?");
   sync(alice, "no-301-once-back");
+
+  // An away message goes with its session: a new user of the name is not away.
+  bob.send_line("AWAY :gone for good");
+  bob.expect_line(S("306 robert :You have been marked as being away"));
+  bob.send_line("QUIT");
+  bob.expect_line("ERROR :Closing Link: parley (Quit: )");
+  bob.expect_closed(); // the session released its name before it closed the socket
+  tcp_client robert{srv.irc_port(), "robert"};
+  irc_register(robert, "robert");
+  alice.send_line("PRIVMSG robert :new here?");
+  robert.expect_line(M("alice") + " PRIVMSG robert :new here?");
+  sync(alice, "no-301-for-the-next-robert");
 }
 
 TEST_CASE("MODE: channel modes (324), user modes (221), changes by a non-op refused (482)",

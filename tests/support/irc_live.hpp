@@ -276,7 +276,11 @@ inline void join(tcp_client& c, const std::string& nick, const std::string& chan
 }
 
 /// Seconds since the Unix epoch, now (the clock of 333's set-at time).
-inline std::int64_t unix_now();
+inline std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
 
 /// WHOIS's 317: at most `max_idle` seconds idle, signed on (wall clock) in the last minute.
 inline void expect_whois_idle(tcp_client& c, const std::string& me, const std::string& nick,
@@ -290,12 +294,6 @@ inline void expect_whois_idle(tcp_client& c, const std::string& me, const std::s
   CHECK(std::stoll(m[1]) <= max_idle);
   CHECK(std::stoll(m[2]) <= unix_now());
   CHECK(std::stoll(m[2]) >= unix_now() - 60);
-}
-
-inline std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
 }
 
 /// 333 RPL_TOPICWHOTIME: who set the topic, and a time within [earliest, latest] (seconds).
