@@ -23,6 +23,10 @@ void send_msg(connection_self self, const irc_message& m);
 /// A numeric to this client; middle parameters are cut to one word (they echo client input).
 void reply(connection_self self, numeric n, std::vector<std::string> middle = {},
            std::string trailing = {});
+/// The same, addressed to `target` instead of the client's nick (`*` for a client whose nick
+/// was just refused during registration).
+void reply_to(connection_self self, const std::string& target, numeric n,
+              std::vector<std::string> middle, std::string trailing = {});
 void server_line(connection_self self, const std::string& command,
                  std::vector<std::string> params);
 /// An event line about this client itself (its JOIN, NICK, echoed PRIVMSG), with the message

@@ -57,10 +57,14 @@ std::string tags_for(connection_self self, const std::string& account) {
 
 void reply(connection_self self, numeric n, std::vector<std::string> middle,
            std::string trailing) {
-  auto& st = self->state;
+  reply_to(self, self->state.irc.nick, n, std::move(middle), std::move(trailing));
+}
+
+void reply_to(connection_self self, const std::string& target, numeric n,
+              std::vector<std::string> middle, std::string trailing) {
   for (auto& p : middle)
     p = middle_param(p);
-  send_msg(self, irc::make_numeric(st.cfg->server_name, n, st.irc.nick, std::move(middle),
+  send_msg(self, irc::make_numeric(self->state.cfg->server_name, n, target, std::move(middle),
                                    std::move(trailing)));
 }
 
@@ -164,8 +168,8 @@ void claim_and_welcome(connection_self self) {
   await_reply<claim_name_result>(
     self, st.deps.directory, claim_name{st.irc.nick, caf::actor_cast<member_actor>(self)},
     [self](claim_name_result& r) {
-      if (!r.ok) {
-        reply(self, numeric::ERR_NICKNAMEINUSE, {self->state.irc.nick});
+      if (!r.ok) { // not registered: there is no nick of its own to address (as ircds do)
+        reply_to(self, "*", numeric::ERR_NICKNAMEINUSE, {self->state.irc.nick});
         return;
       }
       auto& st = self->state;
@@ -227,8 +231,8 @@ void check_credentials(connection_self self) {
     self, st.deps.auth, check_account{st.irc.nick},
     [self](check_account_result& r) {
       if (r.exists) {
-        reply(self, numeric::ERR_NICKNAMEINUSE, {self->state.irc.nick},
-              "Nickname is registered to an account: authenticate with SASL or PASS");
+        reply_to(self, "*", numeric::ERR_NICKNAMEINUSE, {self->state.irc.nick},
+                 "Nickname is registered to an account: authenticate with SASL or PASS");
         return;
       }
       if (self->state.cfg->irc_require_account) {

@@ -170,7 +170,7 @@ TEST_CASE("SASL PLAIN failure (904), abort (906), unknown mechanism (908, 904)",
 
   // Not authenticated: the registered nick stays reserved.
   c.send_line("CAP END");
-  c.expect_line(S("433 alice alice :Nickname is registered to an account: authenticate with "
+  c.expect_line(S("433 * alice :Nickname is registered to an account: authenticate with "
                   "SASL or PASS"));
   // Authenticating now still works.
   c.send_line("AUTHENTICATE PLAIN");
@@ -214,7 +214,7 @@ TEST_CASE("a registered nick without credentials gets 433 with the reservation t
   tcp_client c{srv.irc_port(), "mallory"};
   c.send_line("NICK alice");
   c.send_line("USER alice 0 * :Not Alice");
-  c.expect_line(S("433 alice alice :Nickname is registered to an account: authenticate with "
+  c.expect_line(S("433 * alice :Nickname is registered to an account: authenticate with "
                   "SASL or PASS"));
   sync(c);
   // Another nick, not an account, is fine.
@@ -232,7 +232,7 @@ TEST_CASE("a nick in use by an IRC or a line-protocol user gets 433", "[irc]") {
   tcp_client c{srv.irc_port(), "second"};
   c.send_line("NICK ALICE");
   c.send_line("USER x 0 * :X");
-  c.expect_line(S("433 alice alice :Nickname is already in use"));
+  c.expect_line(S("433 * alice :Nickname is already in use"));
   c.send_line("NICK dave");
   expect_welcome(c, "dave");
 
@@ -241,7 +241,7 @@ TEST_CASE("a nick in use by an IRC or a line-protocol user gets 433", "[irc]") {
   d.send_line("PASS " + pw);
   d.send_line("NICK carol");
   d.send_line("USER carol 0 * :Carol");
-  d.expect_line(S("433 carol carol :Nickname is already in use"));
+  d.expect_line(S("433 * carol :Nickname is already in use"));
   sync(d);
 }
 
