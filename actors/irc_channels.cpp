@@ -475,26 +475,33 @@ void cmd_list(connection_self self, const irc_message&) {
     failed(self, "LIST"));
 }
 
+// A channel that does not exist is 403 for everyone. Outsiders may read the topic of a channel
+// that is not secret, as ngIRCd and InspIRCd let them; setting it is for members (442
+// otherwise) and server operators, and the room checks +t.
 void cmd_topic(connection_self self, const irc_message& m) {
   auto channel = m.params[0];
-  auto room = room_of(channel);
-  bool member = room && self->state.irc.channels.count(*room);
-  if (!member && !self->state.irc.oper) {
-    reply(self, room ? numeric::ERR_NOTONCHANNEL : numeric::ERR_NOSUCHCHANNEL, {channel});
-    return;
-  }
   if (m.params.size() == 1) {
-    with_room(self, channel, [self](const std::string& room, room_actor handle) {
+    with_room(self, channel, [self, channel](const std::string& room, room_actor handle) {
       await_reply<get_room_info_result>(
         self, handle, get_room_info{},
-        [self, room](get_room_info_result& r) { topic_reply(self, room, r.topic, true); },
+        [self, room, channel](get_room_info_result& r) {
+          const auto& irc = self->state.irc;
+          if (r.modes.secret && !irc.oper && irc.channels.count(room) == 0)
+            reply(self, numeric::ERR_NOTONCHANNEL, {channel});
+          else
+            topic_reply(self, room, r.topic, true);
+        },
         failed(self, "TOPIC"));
     });
     return;
   }
   auto text = m.params[1].substr(0, protocol::irc::isupport_config{}.topiclen);
-  with_room(self, channel, [self, text, channel](const std::string&, room_actor handle) {
+  with_room(self, channel, [self, text, channel](const std::string& room, room_actor handle) {
     auto& st = self->state;
+    if (!st.irc.oper && st.irc.channels.count(room) == 0) {
+      reply(self, numeric::ERR_NOTONCHANNEL, {channel});
+      return;
+    }
     await_reply<set_topic_result>(
       self, handle, set_topic{st.irc.nick, st.irc.oper, text, wall_ms(self) / 1000},
       [self, channel](set_topic_result& r) {

@@ -45,16 +45,31 @@ std::string mask_of(std::string_view nick, std::string_view host) {
   return std::string{nick} + "!" + std::string{nick} + "@" + std::string{host};
 }
 
+std::string_view fit_text(std::size_t fixed_bytes, std::string_view text) {
+  constexpr auto max_body = max_irc_line_bytes - 2; // without CRLF
+  if (fixed_bytes + text.size() <= max_body)
+    return text;
+  auto keep = fixed_bytes >= max_body ? 0 : max_body - fixed_bytes;
+  // Do not split a UTF-8 character: back off over at most three continuation bytes (text in
+  // a legacy 8-bit encoding loses at most three more bytes).
+  for (int k = 0; k < 3 && keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80; ++k)
+    --keep;
+  return text.substr(0, keep);
+}
+
 std::string privmsg(std::string_view mask, std::string_view target, std::string_view text) {
-  return cat({":", mask, " PRIVMSG ", target, " :", text});
+  auto fixed = 1 + mask.size() + 9 + target.size() + 2; // ":" mask " PRIVMSG " target " :"
+  return cat({":", mask, " PRIVMSG ", target, " :", fit_text(fixed, text)});
 }
 
 std::string notice(std::string_view mask, std::string_view target, std::string_view text) {
-  return cat({":", mask, " NOTICE ", target, " :", text});
+  auto fixed = 1 + mask.size() + 8 + target.size() + 2; // ":" mask " NOTICE " target " :"
+  return cat({":", mask, " NOTICE ", target, " :", fit_text(fixed, text)});
 }
 
 std::string action(std::string_view mask, std::string_view target, std::string_view text) {
-  return cat({":", mask, " PRIVMSG ", target, " :\x01" "ACTION ", text, "\x01"});
+  auto fixed = 1 + mask.size() + 9 + target.size() + 2 + 8 + 1; // and "\x01ACTION " ... "\x01"
+  return cat({":", mask, " PRIVMSG ", target, " :\x01" "ACTION ", fit_text(fixed, text), "\x01"});
 }
 
 std::string join(std::string_view mask, std::string_view room) {

@@ -25,6 +25,13 @@ std::string channel_of(std::string_view room);
 /// "nick!user@host" for a Parley user (the user part is the account name).
 std::string mask_of(std::string_view nick, std::string_view host);
 
+/// `text`, cut so that `fixed_bytes` of line around it, the text and CRLF fit
+/// max_irc_line_bytes (tags have their own budget): a client may send 510 bytes of its own, and
+/// the prefix the server adds must not make the relayed line longer than clients accept. The
+/// cut does not split a UTF-8 character.
+std::string_view fit_text(std::size_t fixed_bytes, std::string_view text);
+
+/// A message as relayed to IRC clients, the text cut to fit max_irc_line_bytes (fit_text).
 std::string privmsg(std::string_view mask, std::string_view target, std::string_view text);
 std::string notice(std::string_view mask, std::string_view target, std::string_view text);
 std::string action(std::string_view mask, std::string_view target, std::string_view text);

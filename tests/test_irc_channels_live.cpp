@@ -235,14 +235,26 @@ TEST_CASE("mode t: only ops set the topic under +t (482), any member under -t", 
     c->expect_line(M("alice") + " TOPIC #c :");
   carol.send_line("TOPIC #c");
   carol.expect_line(S("331 carol #c :No topic is set"));
-  // Off the channel: 442; a name that is no channel: 403.
+  // Off the channel: setting is 442, reading works unless the channel is secret (442 then); a
+  // channel that does not exist, or a name that is no channel: 403.
   carol.send_line("PART #c");
   for (auto* c : {&alice, &bob, &carol})
     c->expect_line(M("carol") + " PART #c");
   carol.send_line("TOPIC #c :from outside");
   carol.expect_line(S("442 carol #c :You're not on that channel"));
+  alice.send_line("TOPIC #c :for all to read");
+  alice.expect_line(M("alice") + " TOPIC #c :for all to read");
+  bob.expect_line(M("alice") + " TOPIC #c :for all to read");
+  carol.send_line("TOPIC #c");
+  carol.expect_line(S("332 carol #c :for all to read"));
+  carol.read_line(); // 333: who set it and when (checked elsewhere)
+  alice.send_line("MODE #c +s");
+  alice.expect_line(M("alice") + " MODE #c +s");
+  bob.expect_line(M("alice") + " MODE #c +s");
   carol.send_line("TOPIC #c");
   carol.expect_line(S("442 carol #c :You're not on that channel"));
+  carol.send_line("TOPIC #nowhere");
+  carol.expect_line(S("403 carol #nowhere :No such channel"));
   carol.send_line("TOPIC c");
   carol.expect_line(S("403 carol c :No such channel"));
   sync(alice);
@@ -1264,7 +1276,8 @@ TEST_CASE("417 for a 600-byte line without tags, but 1000 bytes of tags before a
   bob.expect_line(M("alice") + " PRIVMSG bob :short body");
   // Tags do not count toward the body's 512 bytes, which still apply.
   alice.send_line(tags + head + std::string(510 - head.size(), 'y'));
-  bob.expect_line(M("alice") + " PRIVMSG bob :" + std::string(510 - head.size(), 'y'));
+  auto relayed = M("alice") + " PRIVMSG bob :"; // cut to keep the relayed line to 512 bytes
+  bob.expect_line(relayed + std::string(510 - relayed.size(), 'y'));
   alice.send_line(tags + head + std::string(511 - head.size(), 'z'));
   alice.expect_line(S("417 alice :Input line was too long"));
   // More than 8191 bytes of tags: too long too; the connection stays usable.
@@ -1323,8 +1336,8 @@ TEST_CASE("NAMES of a secret channel uses the '@' channel type", "[irc]") {
 }
 
 TEST_CASE("account-tag: JOIN and PART of an authenticated user carry account= too", "[irc]") {
-  // IRCv3 account-tag: the server adds the tag to the messages a logged-in user sends, not only
-  // PRIVMSG/NOTICE (room broadcasts of JOIN, PART, QUIT, NICK, TOPIC, MODE, KICK carry none).
+  // IRCv3 account-tag: the server adds the tag to every event a logged-in user causes, not only
+  // to PRIVMSG/NOTICE (the room's broadcasts of JOIN, PART, QUIT, NICK, TOPIC, MODE and KICK).
   live_server srv;
   srv.add_account("dave", pw);
   tcp_client alice{srv.irc_port(), "alice"}, dave{srv.irc_port(), "dave"};

@@ -370,7 +370,9 @@ TEST_CASE("417 for a line longer than 510 bytes and the connection stays usable"
   // 510 bytes (512 with CRLF) is the limit: delivered.
   auto fits = std::string(510 - head.size(), 'x');
   alice.send_line(head + fits);
-  bob.expect_line(M("alice") + " PRIVMSG bob :" + fits);
+  // Relayed with the sender's prefix, the text is cut so that the line keeps to 512 bytes.
+  auto relayed = M("alice") + " PRIVMSG bob :";
+  bob.expect_line(relayed + fits.substr(0, 510 - relayed.size()));
   // 511 bytes: refused, nothing delivered.
   alice.send_line(head + fits + "y");
   alice.expect_line(S("417 alice :Input line was too long"));
@@ -883,14 +885,14 @@ TEST_CASE("MODE #chan b (the ban-list query irssi sends on JOIN) ends with 368",
   alice.expect_line(S("368 alice #lobby :End of channel ban list"), 2000ms);
 }
 
-TEST_CASE("TOPIC: query gives 331, then 332/333 once an op set it, 482 for others, 442 off "
-          "the channel", "[irc]") {
+TEST_CASE("TOPIC: query gives 331, then 332/333 once an op set it, 482 for others, 403 for "
+          "a channel that does not exist", "[irc]") {
   live_server srv;
   tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
   irc_register(alice, "alice");
   irc_register(bob, "bob");
   alice.send_line("TOPIC #lobby");
-  alice.expect_line(S("442 alice #lobby :You're not on that channel"));
+  alice.expect_line(S("403 alice #lobby :No such channel"));
   join(alice, "alice", "#lobby", "@alice");
   join(bob, "bob", "#lobby", "@alice bob");
   alice.expect_line(M("bob") + " JOIN #lobby");

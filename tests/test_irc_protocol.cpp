@@ -3,6 +3,7 @@
 // error, formatting rules, casemapping, name rules, ban masks, ISUPPORT and numerics.
 #include <catch2/catch.hpp>
 
+#include "protocol/irc_events.hpp"
 #include "protocol/irc_isupport.hpp"
 #include "protocol/irc_message.hpp"
 #include "protocol/irc_names.hpp"
@@ -576,4 +577,30 @@ TEST_CASE("split_isupport groups in order") {
   CHECK(groups[2] == strings{"T26"});
   CHECK(split_isupport(tokens, 5).size() == 6);
   CHECK(split_isupport({}).empty());
+}
+
+TEST_CASE("relayed messages are cut to 512 bytes with CRLF, never inside a UTF-8 character") {
+  const std::string mask = "alice!alice@parley";
+  // What a client may send in one line: "PRIVMSG #lobby :" and 494 bytes of text.
+  std::string text(494, 'x');
+  auto line = privmsg(mask, "#lobby", text);
+  CHECK(line.size() == max_irc_line_bytes);
+  CHECK(line == ":" + mask + " PRIVMSG #lobby :" + std::string(510 - 36, 'x') + "\r\n");
+  CHECK(notice(mask, "#lobby", text).size() == max_irc_line_bytes);
+  auto act = action(mask, "#lobby", text);
+  CHECK(act.size() == max_irc_line_bytes);
+  CHECK(act.substr(act.size() - 3) == "\x01\r\n"); // the CTCP end survives the cut
+  // A short message is untouched.
+  CHECK(privmsg(mask, "bob", "hi") == ":alice!alice@parley PRIVMSG bob :hi\r\n");
+  // "é" is two bytes: a cut that would fall between them takes the whole character off.
+  std::string accents;
+  while (accents.size() < 600)
+    accents += "\xc3\xa9";
+  auto cut = privmsg(mask, "#lobby", accents);
+  CHECK(cut.size() <= max_irc_line_bytes);
+  CHECK(cut.size() >= max_irc_line_bytes - 1);
+  auto body = cut.substr(cut.find(" :") + 2);
+  body.resize(body.size() - 2); // CRLF
+  CHECK(body.size() % 2 == 0);
+  CHECK(static_cast<unsigned char>(body.back()) == 0xa9);
 }
