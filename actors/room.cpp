@@ -383,8 +383,23 @@ standing standing_of(const room_state& st, const std::string& by, bool oper) {
   return {m, oper || (m != nullptr && m->op)};
 }
 
-std::string mask_or_name(const standing& s, const std::string& by) {
-  return s.member != nullptr ? s.member->mask : by;
+/// Where a change comes from, as IRC shows it: the member's mask, or the mask a server operator
+/// acting from outside sent (its bare name if none came).
+std::string source_of(const standing& s, const std::string& by, const std::string& mask) {
+  return s.member != nullptr ? s.member->mask : mask.empty() ? by : mask;
+}
+
+/// A change made by `by` (MODE, TOPIC, KICK): every member sees it, and so does a server
+/// operator who made it from outside the room, as a member would (it is sent to the requester
+/// before the answer, so it comes first there too).
+void announce_change(room_self self, const standing& who, const std::string& by,
+                     std::string line, std::string irc_text) {
+  deliver_text out{shared_text{std::move(line)}, shared_text{std::move(irc_text)}};
+  out.account = account_of(self->state, by);
+  broadcast(self, out);
+  if (who.member == nullptr)
+    if (auto requester = caf::actor_cast<member_actor>(self->current_sender()))
+      self->send(requester, out);
 }
 
 /// The changes that took effect, in IRC form ("+o-v", {"bob", "carol"}).
@@ -507,13 +522,12 @@ change_modes_result handle_modes(room_self self, change_modes& x) {
   if (done.letters.find('s') != std::string::npos)
     report_population(self); // room lists hide secret rooms
   if (!done.letters.empty()) {
-    auto mask = mask_or_name(who, x.by);
     std::string shown = done.letters;
     for (const auto& a : done.args)
       shown += " " + a;
-    broadcast(self, text::room_notice(st.name, x.by + " sets mode " + shown),
-              irc::mode(mask, irc::channel_of(st.name), done.letters, done.args), {},
-              account_of(st, x.by));
+    announce_change(self, who, x.by, text::room_notice(st.name, x.by + " sets mode " + shown),
+                    irc::mode(source_of(who, x.by, x.mask), irc::channel_of(st.name),
+                              done.letters, done.args));
   }
   return result;
 }
@@ -528,9 +542,8 @@ set_topic_result handle_topic(room_self self, set_topic& x) {
   st.topic = {x.topic, x.by, x.time_s};
   report_population(self); // room lists show the topic
   auto said = x.topic.empty() ? x.by + " cleared the topic" : x.by + " set the topic: " + x.topic;
-  broadcast(self, text::room_notice(st.name, said),
-            irc::topic(mask_or_name(who, x.by), irc::channel_of(st.name), x.topic), {},
-            account_of(st, x.by));
+  announce_change(self, who, x.by, text::room_notice(st.name, said),
+                  irc::topic(source_of(who, x.by, x.mask), irc::channel_of(st.name), x.topic));
   return {refusal::none};
 }
 
@@ -546,10 +559,10 @@ kick_member_result handle_kick(room_self self, kick_member& x) {
     return {refusal::no_such_member};
   auto reason = x.reason.empty() ? x.by : x.reason;
   // Everyone sees the kick, the kicked member too, before it is removed.
-  broadcast(self,
-            text::room_notice(st.name, x.target + " was kicked by " + x.by + " (" + reason + ")"),
-            irc::kick(mask_or_name(who, x.by), irc::channel_of(st.name), x.target, reason), {},
-            account_of(st, x.by));
+  announce_change(
+    self, who, x.by,
+    text::room_notice(st.name, x.target + " was kicked by " + x.by + " (" + reason + ")"),
+    irc::kick(source_of(who, x.by, x.mask), irc::channel_of(st.name), x.target, reason));
   auto target = i->second.handle;
   forget(self, i);
   self->send(target, member_removed{st.name});

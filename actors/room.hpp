@@ -199,6 +199,7 @@ struct change_modes {
   std::string by;
   bool oper;
   std::vector<mode_change> changes;
+  std::string mask; ///< the requester's IRC mask: the source a server operator from outside shows
 };
 struct mode_refusal {
   refusal why;
@@ -217,6 +218,7 @@ struct set_topic {
   bool oper;
   std::string topic;
   std::int64_t time_s;
+  std::string mask; ///< see change_modes::mask
 };
 struct set_topic_result {
   refusal refused;
@@ -227,6 +229,7 @@ struct kick_member {
   bool oper;
   std::string target;
   std::string reason;
+  std::string mask; ///< see change_modes::mask
 };
 struct kick_member_result {
   refusal refused;
@@ -371,7 +374,7 @@ template <class F> typename F::result_type inspect(F& f, mode_change& x) {
   return f(caf::meta::type_name("mode_change"), x.add, x.mode, x.arg);
 }
 template <class F> typename F::result_type inspect(F& f, change_modes& x) {
-  return f(caf::meta::type_name("change_modes"), x.by, x.oper, x.changes);
+  return f(caf::meta::type_name("change_modes"), x.by, x.oper, x.changes, x.mask);
 }
 template <class F> typename F::result_type inspect(F& f, mode_refusal& x) {
   auto why = static_cast<std::uint8_t>(x.why);
@@ -381,14 +384,14 @@ template <class F> typename F::result_type inspect(F& f, change_modes_result& x)
   return f(caf::meta::type_name("change_modes_result"), x.refused, x.bans);
 }
 template <class F> typename F::result_type inspect(F& f, set_topic& x) {
-  return f(caf::meta::type_name("set_topic"), x.by, x.oper, x.topic, x.time_s);
+  return f(caf::meta::type_name("set_topic"), x.by, x.oper, x.topic, x.time_s, x.mask);
 }
 template <class F> typename F::result_type inspect(F& f, set_topic_result& x) {
   auto why = static_cast<std::uint8_t>(x.refused);
   return f(caf::meta::type_name("set_topic_result"), why);
 }
 template <class F> typename F::result_type inspect(F& f, kick_member& x) {
-  return f(caf::meta::type_name("kick_member"), x.by, x.oper, x.target, x.reason);
+  return f(caf::meta::type_name("kick_member"), x.by, x.oper, x.target, x.reason, x.mask);
 }
 template <class F> typename F::result_type inspect(F& f, kick_member_result& x) {
   auto why = static_cast<std::uint8_t>(x.refused);

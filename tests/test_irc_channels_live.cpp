@@ -765,6 +765,21 @@ TEST_CASE("an operator may MODE, TOPIC and KICK in channels where it is no op", 
   bob.expect_line(M("bob") + " KICK #c alice :operator's decision");
   alice.expect_line(M("bob") + " KICK #c alice :operator's decision");
   names(bob, "bob", "#c", "bob");
+
+  // From outside the channel: the members see the operator's full mask, and so does it.
+  tcp_client eve{srv.irc_port(), "eve"};
+  irc_register(eve, "eve");
+  become_operator(eve, "eve");
+  eve.send_line("TOPIC #c :from outside");
+  eve.expect_line(M("eve") + " TOPIC #c :from outside");
+  bob.expect_line(M("eve") + " TOPIC #c :from outside");
+  eve.send_line("MODE #c -m");
+  eve.expect_line(M("eve") + " MODE #c -m");
+  bob.expect_line(M("eve") + " MODE #c -m");
+  eve.send_line("KICK #c bob :outside decision");
+  eve.expect_line(M("eve") + " KICK #c bob :outside decision");
+  bob.expect_line(M("eve") + " KICK #c bob :outside decision");
+  sync(eve, "one-line-each");
 }
 
 TEST_CASE("KILL: the victim gets an ERROR and is closed, others see its QUIT, 481, 401",
