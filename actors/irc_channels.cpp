@@ -422,33 +422,58 @@ void cmd_notice(connection_self self, const irc_message& m) {
   message_command(self, m, line_kind::notice);
 }
 
-void cmd_names(connection_self self, const irc_message& m) {
-  auto room = room_of(m.params[0]);
-  auto& chans = self->state.irc.channels;
-  auto i = room ? chans.find(*room) : chans.end();
-  if (i == chans.end()) { // only your own channels are listed
-    reply(self, numeric::RPL_ENDOFNAMES, {m.params[0]});
+// The members of `channel` for NAMES and WHO: `show` gets them for a channel you are in, and for
+// one you are not in unless it is secret (a server operator sees those too), as ircds list
+// them; otherwise `none` runs (the command's end line alone answers, also for no channel).
+void list_channel(connection_self self, const std::string& channel, const char* command,
+                  std::function<void(const std::string&, list_members_result&)> show,
+                  std::function<void()> none) {
+  auto room = room_of(channel);
+  if (!room) {
+    none();
     return;
   }
-  await_reply<list_members_result>(
-    self, i->second, list_members{},
-    [self, room = *room](list_members_result& r) {
+  auto ask = [self, command, show, none](const std::string& room, room_actor handle) {
+    await_reply<list_members_result>(
+      self, handle, list_members{},
+      [self, room, show, none](list_members_result& r) {
+        const auto& irc = self->state.irc;
+        if (r.secret && !irc.oper && irc.channels.count(room) == 0)
+          none();
+        else
+          show(room, r);
+      },
+      failed(self, command));
+  };
+  auto& chans = self->state.irc.channels;
+  if (auto i = chans.find(*room); i != chans.end()) {
+    ask(*room, i->second);
+    return;
+  }
+  await_reply<lookup_room_result>(
+    self, self->state.deps.directory, lookup_room{*room},
+    [room = *room, ask, none](lookup_room_result& r) {
+      if (r.found)
+        ask(room, r.room);
+      else
+        none();
+    },
+    failed(self, command));
+}
+
+void cmd_names(connection_self self, const irc_message& m) {
+  list_channel(
+    self, m.params[0], "NAMES",
+    [self](const std::string& room, list_members_result& r) {
       names_reply(self, room, r.members, r.secret);
     },
-    failed(self, "NAMES"));
+    [self, channel = m.params[0]] { reply(self, numeric::RPL_ENDOFNAMES, {channel}); });
 }
 
 void cmd_who(connection_self self, const irc_message& m) {
-  auto room = room_of(m.params[0]);
-  auto& chans = self->state.irc.channels;
-  auto i = room ? chans.find(*room) : chans.end();
-  if (i == chans.end()) {
-    reply(self, numeric::RPL_ENDOFWHO, {m.params[0]});
-    return;
-  }
-  await_reply<list_members_result>(
-    self, i->second, list_members{},
-    [self, channel = m.params[0]](list_members_result& r) {
+  list_channel(
+    self, m.params[0], "WHO",
+    [self, channel = m.params[0]](const std::string&, list_members_result& r) {
       const auto& cfg = *self->state.cfg;
       for (const auto& member : r.members) {
         auto flags = std::string{member.away ? "G" : "H"} + prefix_of(member, true);
@@ -458,7 +483,7 @@ void cmd_who(connection_self self, const irc_message& m) {
       }
       reply(self, numeric::RPL_ENDOFWHO, {channel});
     },
-    failed(self, "WHO"));
+    [self, channel = m.params[0]] { reply(self, numeric::RPL_ENDOFWHO, {channel}); });
 }
 
 void cmd_list(connection_self self, const irc_message&) {

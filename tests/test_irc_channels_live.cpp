@@ -526,8 +526,41 @@ TEST_CASE("modes o and v: grants and removals, 441 for non-members", "[irc]") {
   alice.expect_line(M("bob") + " MODE #c +ov alice alice");
   bob.send_line("MODE #c +o alice");
   sync(bob, "no-change-no-line");
-  carol.send_line("NAMES #c"); // not a member: only the end of the list
+  carol.send_line("NAMES #c"); // not a member, but #c is not secret: listed
+  carol.expect_line(S("353 carol = #c :@alice @bob"));
   carol.expect_line(S("366 carol #c :End of /NAMES list"));
+}
+
+TEST_CASE("NAMES and WHO of a channel you are not in list it unless it is secret", "[irc]") {
+  live_server srv{with_operator()};
+  srv.add_account("root", pw);
+  tcp_client alice{srv.irc_port(), "alice"}, carol{srv.irc_port(), "carol"},
+    eve{srv.irc_port(), "eve"};
+  irc_register(alice, "alice");
+  irc_register(carol, "carol");
+  irc_register(eve, "eve");
+  become_operator(eve, "eve");
+  create(alice, "alice", "#open");
+  create(alice, "alice", "#hidden");
+  alice.send_line("MODE #hidden +s");
+  alice.expect_line(M("alice") + " MODE #hidden +s");
+  carol.send_line("NAMES #open");
+  carol.expect_line(S("353 carol = #open @alice"));
+  carol.expect_line(S("366 carol #open :End of /NAMES list"));
+  carol.send_line("WHO #open");
+  carol.expect_line(S("352 carol #open alice parley parley.local alice H@ :0 alice"));
+  carol.expect_line(S("315 carol #open :End of WHO list"));
+  carol.send_line("NAMES #hidden"); // secret: only the end line, as for no channel at all
+  carol.expect_line(S("366 carol #hidden :End of /NAMES list"));
+  carol.send_line("WHO #hidden");
+  carol.expect_line(S("315 carol #hidden :End of WHO list"));
+  carol.send_line("NAMES #nowhere");
+  carol.expect_line(S("366 carol #nowhere :End of /NAMES list"));
+  carol.send_line("WHO #nowhere");
+  carol.expect_line(S("315 carol #nowhere :End of WHO list"));
+  eve.send_line("NAMES #hidden"); // a server operator sees secret channels too
+  eve.expect_line(S("353 eve @ #hidden @alice"));
+  eve.expect_line(S("366 eve #hidden :End of /NAMES list"));
 }
 
 TEST_CASE("mode b: 474 on JOIN, 404 for a banned member, 367/368 listing, -b", "[irc]") {
