@@ -78,7 +78,8 @@ caf::typed_response_promise<join_room_result> on_join(directory_self self, join_
   ++entry->joins_forwarded;
   // The room answers the connection directly: its reply then cannot be overtaken by the lines
   // the room fans out after the join.
-  rp.delegate(entry->handle, add_member{x.name, x.member, x.mask, x.key, x.account, x.route});
+  rp.delegate(entry->handle,
+              add_member{x.name, x.member, x.mask, x.key, x.account, x.route, x.invisible});
   return rp;
 }
 

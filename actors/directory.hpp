@@ -36,6 +36,7 @@ struct join_room {
   std::string key;     ///< the room key given, if any
   std::string account; ///< the member's account, empty for an anonymous IRC nick
   delivery_route route; ///< see add_member::route
+  bool invisible = false; ///< see add_member::invisible
 };
 
 /// Move a logged-in session from `name` to `new_name` (IRC NICK); fails if that is in use.
@@ -157,7 +158,7 @@ template <class F> typename F::result_type inspect(F& f, release_name& x) {
 }
 template <class F> typename F::result_type inspect(F& f, join_room& x) {
   return f(caf::meta::type_name("join_room"), x.room, x.name, x.member, x.mask, x.key, x.account,
-           x.route);
+           x.route, x.invisible);
 }
 template <class F> typename F::result_type inspect(F& f, rename_user& x) {
   return f(caf::meta::type_name("rename_user"), x.name, x.new_name);

@@ -161,7 +161,7 @@ void join_one(connection_self self, const std::string& channel, const std::strin
     return; // already there: nothing to do
   auto& st = self->state;
   join_room msg{*room, st.irc.nick, caf::actor_cast<member_actor>(self), my_mask(self), key,
-                st.irc.account, route_for(self)};
+                st.irc.account, route_for(self), st.irc.invisible};
   await_reply<join_room_result>(
     self, st.deps.directory, std::move(msg),
     [self, room = *room](join_room_result& r) {
@@ -438,10 +438,16 @@ void list_channel(connection_self self, const std::string& channel, const char* 
       self, handle, list_members{},
       [self, room, show, none](list_members_result& r) {
         const auto& irc = self->state.irc;
-        if (r.secret && !irc.oper && irc.channels.count(room) == 0)
+        bool outside = !irc.oper && irc.channels.count(room) == 0;
+        if (outside && r.secret) {
           none();
-        else
-          show(room, r);
+          return;
+        }
+        if (outside) // user mode +i: not shown to those outside the channel
+          r.members.erase(std::remove_if(r.members.begin(), r.members.end(),
+                                         [](const member_status& m) { return m.invisible; }),
+                          r.members.end());
+        show(room, r);
       },
       failed(self, command));
   };

@@ -568,6 +568,8 @@ void cmd_user_mode(connection_self self, const irc_message& m) {
     } else if (c == 'i' && st.invisible != add) {
       st.invisible = add;
       note(add, 'i');
+      for (const auto& [room, handle] : st.channels) // their NAMES and WHO from outside
+        self->send(handle, set_invisible{st.nick, add});
     } else if (c == 'o' && !add && st.oper) {
       st.oper = false;
       note(false, 'o');

@@ -31,6 +31,7 @@ struct member_entry {
   bool op = false;
   bool voice = false;
   bool away = false;
+  bool invisible = false; ///< IRC user mode +i (member_status::invisible)
   /// Where the room writes this member's events itself (add_member::route); a null transport:
   /// they go to the member as deliver_text.
   delivery_route route;
@@ -81,7 +82,7 @@ std::vector<member_status> member_list(const room_state& st) {
   std::vector<member_status> out;
   out.reserve(st.members.size());
   for (const auto& [name, m] : st.members)
-    out.push_back({name, m.op, m.voice, m.away});
+    out.push_back({name, m.op, m.voice, m.away, m.invisible});
   return out;
 }
 
@@ -318,6 +319,7 @@ join_room_result handle_add(room_self self, add_member& x) {
   entry.mask = std::move(x.mask);
   entry.account = std::move(x.account);
   entry.op = op;
+  entry.invisible = x.invisible;
   entry.route = std::move(x.route);
   st.members.emplace(x.name, std::move(entry));
   st.plans.clear();
@@ -604,6 +606,11 @@ rename_member_result handle_rename(room_self self, rename_member& x) {
   return {};
 }
 
+void handle_invisible(room_self self, const set_invisible& x) {
+  if (auto i = self->state.members.find(x.name); i != self->state.members.end())
+    i->second.invisible = x.invisible;
+}
+
 void handle_away(room_self self, set_away& x) {
   auto& st = self->state;
   auto i = st.members.find(x.name);
@@ -663,6 +670,7 @@ room_actor::behavior_type room_behavior(room_self self, std::string name,
     [self](invite_member& x) { return handle_invite(self, x); },
     [self](rename_member& x) { return handle_rename(self, x); },
     [self](set_away& x) { handle_away(self, x); },
+    [self](set_invisible& x) { handle_invisible(self, x); },
     [self](set_delivery_route& x) { handle_route(self, x); },
     [self](get_room_info&) -> get_room_info_result {
       return {self->state.modes, self->state.topic};

@@ -129,6 +129,7 @@ struct member_status {
   bool op = false;
   bool voice = false;
   bool away = false;
+  bool invisible = false; ///< IRC user mode +i: NAMES and WHO from outside leave it out
 };
 
 // --- Commands a room takes ---
@@ -144,6 +145,7 @@ struct add_member {
   /// room puts the connection on hold (hold_fan_out) before its answer, and the connection
   /// releases it once it has written the join's own lines.
   delivery_route route;
+  bool invisible = false; ///< IRC user mode +i (see member_status)
 };
 /// Answer to a join, sent by the room itself straight to the joining connection, so that it
 /// arrives before any line the room fans out after the join.
@@ -254,6 +256,12 @@ struct rename_member {
 };
 struct rename_member_result {};
 
+/// A member set or dropped IRC user mode +i (see member_status::invisible).
+struct set_invisible {
+  std::string name;
+  bool invisible;
+};
+
 /// A member went away (non-empty message) or came back; IRC members with away-notify see it.
 struct set_away {
   std::string name;
@@ -300,7 +308,8 @@ using room_actor =
                    caf::replies_to<invite_member>::with<invite_member_result>,
                    caf::replies_to<rename_member>::with<rename_member_result>,
                    caf::replies_to<get_room_info>::with<get_room_info_result>,
-                   caf::reacts_to<set_away>, caf::reacts_to<set_delivery_route>,
+                   caf::reacts_to<set_away>, caf::reacts_to<set_invisible>,
+                   caf::reacts_to<set_delivery_route>,
                    caf::reacts_to<close_room>>;
 
 struct join_room_result {
@@ -348,7 +357,7 @@ template <class F> typename F::result_type inspect(F& f, describe_member_result&
            x.oper, x.rooms, x.idle_s, x.signon_unix);
 }
 template <class F> typename F::result_type inspect(F& f, member_status& x) {
-  return f(caf::meta::type_name("member_status"), x.name, x.op, x.voice, x.away);
+  return f(caf::meta::type_name("member_status"), x.name, x.op, x.voice, x.away, x.invisible);
 }
 template <class F> typename F::result_type inspect(F& f, room_modes& x) {
   return f(caf::meta::type_name("room_modes"), x.no_outside, x.topic_lock, x.invite_only,
@@ -359,7 +368,7 @@ template <class F> typename F::result_type inspect(F& f, room_topic& x) {
 }
 template <class F> typename F::result_type inspect(F& f, add_member& x) {
   return f(caf::meta::type_name("add_member"), x.name, x.member, x.mask, x.key, x.account,
-           x.route);
+           x.route, x.invisible);
 }
 template <class F> typename F::result_type inspect(F& f, join_room_result& x) {
   auto why = static_cast<std::uint8_t>(x.refused);
@@ -409,6 +418,9 @@ template <class F> typename F::result_type inspect(F& f, rename_member& x) {
 }
 template <class F> typename F::result_type inspect(F& f, rename_member_result&) {
   return f(caf::meta::type_name("rename_member_result"));
+}
+template <class F> typename F::result_type inspect(F& f, set_invisible& x) {
+  return f(caf::meta::type_name("set_invisible"), x.name, x.invisible);
 }
 template <class F> typename F::result_type inspect(F& f, set_away& x) {
   return f(caf::meta::type_name("set_away"), x.name, x.message, x.once);

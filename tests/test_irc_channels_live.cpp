@@ -531,16 +531,43 @@ TEST_CASE("modes o and v: grants and removals, 441 for non-members", "[irc]") {
   carol.expect_line(S("366 carol #c :End of /NAMES list"));
 }
 
-TEST_CASE("NAMES and WHO of a channel you are not in list it unless it is secret", "[irc]") {
+TEST_CASE("NAMES and WHO of a channel you are not in list it unless it is secret, without its "
+          "invisible (+i) members", "[irc]") {
   live_server srv{with_operator()};
   srv.add_account("root", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, carol{srv.irc_port(), "carol"},
-    eve{srv.irc_port(), "eve"};
+  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
+    carol{srv.irc_port(), "carol"}, dave{srv.irc_port(), "dave"}, eve{srv.irc_port(), "eve"};
   irc_register(alice, "alice");
+  irc_register(bob, "bob");
   irc_register(carol, "carol");
+  irc_register(dave, "dave");
   irc_register(eve, "eve");
   become_operator(eve, "eve");
+  bob.send_line("MODE bob +i"); // invisible before the join
+  bob.expect_line(":bob MODE bob :+i");
   create(alice, "alice", "#open");
+  join_seen(bob, "bob", "#open", "@alice bob", {&alice});
+  join_seen(dave, "dave", "#open", "@alice bob dave", {&alice, &bob});
+  dave.send_line("MODE dave +i"); // and after it
+  dave.expect_line(":dave MODE dave :+i");
+  carol.send_line("NAMES #open"); // outside: no bob, no dave
+  carol.expect_line(S("353 carol = #open @alice"));
+  carol.expect_line(S("366 carol #open :End of /NAMES list"));
+  eve.send_line("NAMES #open"); // a server operator sees everyone
+  eve.expect_line(S("353 eve = #open :@alice bob dave"));
+  eve.expect_line(S("366 eve #open :End of /NAMES list"));
+  dave.send_line("MODE dave -i");
+  dave.expect_line(":dave MODE dave :-i");
+  carol.send_line("NAMES #open");
+  carol.expect_line(S("353 carol = #open :@alice dave"));
+  carol.expect_line(S("366 carol #open :End of /NAMES list"));
+  names(alice, "alice", "#open", "@alice bob dave"); // members see everyone
+  bob.send_line("PART #open");
+  for (auto* c : {&alice, &bob, &dave})
+    c->expect_line(M("bob") + " PART #open");
+  dave.send_line("PART #open");
+  for (auto* c : {&alice, &dave})
+    c->expect_line(M("dave") + " PART #open");
   create(alice, "alice", "#hidden");
   alice.send_line("MODE #hidden +s");
   alice.expect_line(M("alice") + " MODE #hidden +s");

@@ -51,7 +51,8 @@ room_actor::behavior_type front(room_actor::pointer self, room_actor real) {
       auto rp = self->make_response_promise<join_room_result>();
       auto via = self->system().spawn(relay, x.name, x.member);
       // No route: the real room sends this member deliver_text, through the relay.
-      rp.delegate(real, add_member{x.name, via, x.mask, x.key, x.account, delivery_route{}});
+      rp.delegate(real,
+                  add_member{x.name, via, x.mask, x.key, x.account, delivery_route{}, x.invisible});
       return rp;
     },
     pass_on<remove_member, remove_member_result>(self, real),
@@ -64,6 +65,7 @@ room_actor::behavior_type front(room_actor::pointer self, room_actor real) {
     pass_on<rename_member, rename_member_result>(self, real),
     pass_on<get_room_info, get_room_info_result>(self, real),
     [self, real](set_away& x) { self->send(real, x); },
+    [self, real](set_invisible& x) { self->send(real, x); },
     [self, real](close_room& x) { self->send(real, x); },
     // Members stay on the relays (deliver_text: add_member above carries no route), which is
     // where the loss happens; the real room never learns their connections.
