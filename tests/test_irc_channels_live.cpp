@@ -815,30 +815,25 @@ TEST_CASE("an operator may MODE, TOPIC and KICK in channels where it is no op", 
   bob.send_line("MODE #c +m");
   bob.expect_line(S("482 bob #c :You're not channel operator"));
   become_operator(bob, "bob");
-  bob.send_line("MODE #c +m");
-  bob.expect_line(M("bob") + " MODE #c +m");
-  alice.expect_line(M("bob") + " MODE #c +m");
-  bob.send_line("TOPIC #c :set by an operator");
-  bob.expect_line(M("bob") + " TOPIC #c :set by an operator");
-  alice.expect_line(M("bob") + " TOPIC #c :set by an operator");
-  bob.send_line("KICK #c alice :operator's decision");
-  bob.expect_line(M("bob") + " KICK #c alice :operator's decision");
-  alice.expect_line(M("bob") + " KICK #c alice :operator's decision");
+  // `by` sends `command`; it and `member` see it come from `nick`'s full mask.
+  auto change = [](tcp_client& by, const std::string& nick, tcp_client& member,
+                   const std::string& command) {
+    by.send_line(command);
+    by.expect_line(M(nick) + " " + command);
+    member.expect_line(M(nick) + " " + command);
+  };
+  change(bob, "bob", alice, "MODE #c +m");
+  change(bob, "bob", alice, "TOPIC #c :set by an operator");
+  change(bob, "bob", alice, "KICK #c alice :operator's decision");
   names(bob, "bob", "#c", "bob");
 
   // From outside the channel: the members see the operator's full mask, and so does it.
   tcp_client eve{srv.irc_port(), "eve"};
   irc_register(eve, "eve");
   become_operator(eve, "eve");
-  eve.send_line("TOPIC #c :from outside");
-  eve.expect_line(M("eve") + " TOPIC #c :from outside");
-  bob.expect_line(M("eve") + " TOPIC #c :from outside");
-  eve.send_line("MODE #c -m");
-  eve.expect_line(M("eve") + " MODE #c -m");
-  bob.expect_line(M("eve") + " MODE #c -m");
-  eve.send_line("KICK #c bob :outside decision");
-  eve.expect_line(M("eve") + " KICK #c bob :outside decision");
-  bob.expect_line(M("eve") + " KICK #c bob :outside decision");
+  change(eve, "eve", bob, "TOPIC #c :from outside");
+  change(eve, "eve", bob, "MODE #c -m");
+  change(eve, "eve", bob, "KICK #c bob :outside decision");
   sync(eve, "one-line-each");
 }
 

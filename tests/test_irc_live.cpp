@@ -728,14 +728,23 @@ TEST_CASE("LIST shows every room with its member count", "[irc]") {
   alice.expect_line(S("323 alice :End of /LIST"));
 }
 
-TEST_CASE("WHOIS: 311 (realname), 319, 312, 301, 330 and 317 for a present user, 401 and 318 "
-          "otherwise", "[irc]") {
+/// A server with carol logged in over the line protocol and alice and bob registered over IRC.
+struct line_and_irc_users {
   live_server srv;
   tcp_client carol{srv.line_port(), "carol"};
-  line_login(carol, "carol", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  tcp_client alice{srv.irc_port(), "alice"};
+  tcp_client bob{srv.irc_port(), "bob"};
+  line_and_irc_users() {
+    line_login(carol, "carol", pw);
+    irc_register(alice, "alice");
+    irc_register(bob, "bob");
+  }
+};
+
+TEST_CASE("WHOIS: 311 (realname), 319, 312, 301, 330 and 317 for a present user, 401 and 318 "
+          "otherwise", "[irc]") {
+  line_and_irc_users users;
+  auto& [srv, carol, alice, bob] = users;
   alice.send_line("WHOIS Bob");
   alice.expect_line(S("311 alice bob bob parley * :Real Name")); // USER's realname
   alice.expect_line(S("312 alice bob parley.local Parley"));     // no channels, no 319
@@ -786,12 +795,8 @@ TEST_CASE("AWAY sets (306) and clears (305) the away state", "[irc]") {
 
 TEST_CASE("a private message to an away user answers 301 (a NOTICE does not), after a NICK "
           "change too, and the line protocol's /msg says so as well", "[irc]") {
-  live_server srv;
-  tcp_client carol{srv.line_port(), "carol"};
-  line_login(carol, "carol", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  line_and_irc_users users;
+  auto& [srv, carol, alice, bob] = users;
   bob.send_line("AWAY :gone fishing");
   bob.expect_line(S("306 bob :You have been marked as being away"));
   alice.send_line("PRIVMSG bob :are you there?");
