@@ -129,7 +129,8 @@ void names_reply(connection_self self, const std::string& room,
   std::string list;
   for (const auto& m : members)
     list += (list.empty() ? "" : " ") + prefix_of(m, all) + m.name;
-  reply(self, numeric::RPL_NAMREPLY, {secret ? "@" : "=", irc::channel_of(room)}, list);
+  if (!list.empty()) // an outsider may see no one (+i members): only 366 then, as ircds send
+    reply(self, numeric::RPL_NAMREPLY, {secret ? "@" : "=", irc::channel_of(room)}, list);
   reply(self, numeric::RPL_ENDOFNAMES, {irc::channel_of(room)});
 }
 
@@ -506,9 +507,10 @@ void cmd_list(connection_self self, const irc_message&) {
     failed(self, "LIST"));
 }
 
-// A channel that does not exist is 403 for everyone. Outsiders may read the topic of a channel
-// that is not secret, as ngIRCd and InspIRCd let them; setting it is for members (442
-// otherwise) and server operators, and the room checks +t.
+// A channel that does not exist, or a secret one you are not in, is 403 (an outsider cannot
+// tell the two apart, as with NAMES, WHO and LIST; InspIRCd answers so). Outsiders may read the
+// topic of a channel that is not secret; setting it is for members (442 otherwise) and server
+// operators, and the room checks +t.
 void cmd_topic(connection_self self, const irc_message& m) {
   auto channel = m.params[0];
   if (m.params.size() == 1) {
@@ -518,7 +520,7 @@ void cmd_topic(connection_self self, const irc_message& m) {
         [self, room, channel](get_room_info_result& r) {
           const auto& irc = self->state.irc;
           if (r.modes.secret && !irc.oper && irc.channels.count(room) == 0)
-            reply(self, numeric::ERR_NOTONCHANNEL, {channel});
+            reply(self, numeric::ERR_NOSUCHCHANNEL, {channel});
           else
             topic_reply(self, room, r.topic, true);
         },

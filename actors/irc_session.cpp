@@ -555,6 +555,7 @@ void cmd_user_mode(connection_self self, const irc_message& m) {
     return;
   }
   bool add = true;
+  bool was_invisible = st.invisible;
   std::string done;
   char last = 0;
   auto note = [&](bool plus, char c) {
@@ -568,8 +569,6 @@ void cmd_user_mode(connection_self self, const irc_message& m) {
     } else if (c == 'i' && st.invisible != add) {
       st.invisible = add;
       note(add, 'i');
-      for (const auto& [room, handle] : st.channels) // their NAMES and WHO from outside
-        self->send(handle, set_invisible{st.nick, add});
     } else if (c == 'o' && !add && st.oper) {
       st.oper = false;
       note(false, 'o');
@@ -580,6 +579,9 @@ void cmd_user_mode(connection_self self, const irc_message& m) {
   }
   if (!done.empty())
     write_event(self, ":" + st.nick + " MODE " + st.nick + " :" + done + "\r\n");
+  if (st.invisible != was_invisible) // for NAMES and WHO from outside its channels
+    for (const auto& [room, handle] : st.channels)
+      self->send(handle, set_invisible{st.nick, st.invisible});
 }
 
 void cmd_mode(connection_self self, const irc_message& m) {

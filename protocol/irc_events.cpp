@@ -52,23 +52,42 @@ std::string_view fit_text(std::size_t fixed_bytes, std::string_view text) {
   auto keep = fixed_bytes >= max_body ? 0 : max_body - fixed_bytes;
   // Do not split a UTF-8 character: back off over at most three continuation bytes (text in
   // a legacy 8-bit encoding loses at most three more bytes).
-  for (int k = 0; k < 3 && keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80; ++k)
+  auto continuation = [&](std::size_t i) {
+    return (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
+  };
+  for (int k = 0; k < 3 && keep > 0 && continuation(keep); ++k)
     --keep;
   return text.substr(0, keep);
 }
 
+namespace {
+
+// ":" mask " PRIVMSG " target " :" text, the text cut to fit (fit_text). A CTCP message
+// (\x01...\x01, such as a private ACTION) keeps its closing \x01 when cut.
+std::string relayed(std::string_view mask, std::string_view command, std::string_view target,
+                    std::string_view text) {
+  auto fixed = 1 + mask.size() + 1 + command.size() + 1 + target.size() + 2;
+  bool ctcp = text.size() >= 2 && text.front() == '\x01' && text.back() == '\x01';
+  if (ctcp) {
+    auto inner = fit_text(fixed + 2, text.substr(1, text.size() - 2));
+    return cat({":", mask, " ", command, " ", target, " :\x01", inner, "\x01"});
+  }
+  return cat({":", mask, " ", command, " ", target, " :", fit_text(fixed, text)});
+}
+
+} // namespace
+
 std::string privmsg(std::string_view mask, std::string_view target, std::string_view text) {
-  auto fixed = 1 + mask.size() + 9 + target.size() + 2; // ":" mask " PRIVMSG " target " :"
-  return cat({":", mask, " PRIVMSG ", target, " :", fit_text(fixed, text)});
+  return relayed(mask, "PRIVMSG", target, text);
 }
 
 std::string notice(std::string_view mask, std::string_view target, std::string_view text) {
-  auto fixed = 1 + mask.size() + 8 + target.size() + 2; // ":" mask " NOTICE " target " :"
-  return cat({":", mask, " NOTICE ", target, " :", fit_text(fixed, text)});
+  return relayed(mask, "NOTICE", target, text);
 }
 
 std::string action(std::string_view mask, std::string_view target, std::string_view text) {
-  auto fixed = 1 + mask.size() + 9 + target.size() + 2 + 8 + 1; // and "\x01ACTION " ... "\x01"
+  constexpr std::string_view wrapper = "\x01" "ACTION \x01";
+  auto fixed = 1 + mask.size() + 9 + target.size() + 2 + wrapper.size(); // " PRIVMSG ", " :"
   return cat({":", mask, " PRIVMSG ", target, " :\x01" "ACTION ", fit_text(fixed, text), "\x01"});
 }
 

@@ -235,8 +235,8 @@ TEST_CASE("mode t: only ops set the topic under +t (482), any member under -t", 
     c->expect_line(M("alice") + " TOPIC #c :");
   carol.send_line("TOPIC #c");
   carol.expect_line(S("331 carol #c :No topic is set"));
-  // Off the channel: setting is 442, reading works unless the channel is secret (442 then); a
-  // channel that does not exist, or a name that is no channel: 403.
+  // Off the channel: setting is 442, reading works unless the channel is secret; a secret
+  // channel, one that does not exist, or a name that is no channel: 403 (all alike).
   carol.send_line("PART #c");
   for (auto* c : {&alice, &bob, &carol})
     c->expect_line(M("carol") + " PART #c");
@@ -252,7 +252,7 @@ TEST_CASE("mode t: only ops set the topic under +t (482), any member under -t", 
   alice.expect_line(M("alice") + " MODE #c +s");
   bob.expect_line(M("alice") + " MODE #c +s");
   carol.send_line("TOPIC #c");
-  carol.expect_line(S("442 carol #c :You're not on that channel"));
+  carol.expect_line(S("403 carol #c :No such channel"));
   carol.send_line("TOPIC #nowhere");
   carol.expect_line(S("403 carol #nowhere :No such channel"));
   carol.send_line("TOPIC c");
@@ -553,18 +553,27 @@ TEST_CASE("NAMES and WHO of a channel you are not in list it unless it is secret
   carol.send_line("NAMES #open"); // outside: no bob, no dave
   carol.expect_line(S("353 carol = #open @alice"));
   carol.expect_line(S("366 carol #open :End of /NAMES list"));
+  carol.send_line("WHO #open");
+  carol.expect_line(S("352 carol #open alice parley parley.local alice H@ :0 alice"));
+  carol.expect_line(S("315 carol #open :End of WHO list"));
+  bob.send_line("NICK robert"); // the flag goes with the new nick
+  for (auto* c : {&alice, &bob, &dave})
+    c->expect_line(M("bob") + " NICK robert");
+  carol.send_line("NAMES #open");
+  carol.expect_line(S("353 carol = #open @alice"));
+  carol.expect_line(S("366 carol #open :End of /NAMES list"));
   eve.send_line("NAMES #open"); // a server operator sees everyone
-  eve.expect_line(S("353 eve = #open :@alice bob dave"));
+  eve.expect_line(S("353 eve = #open :@alice dave robert"));
   eve.expect_line(S("366 eve #open :End of /NAMES list"));
   dave.send_line("MODE dave -i");
   dave.expect_line(":dave MODE dave :-i");
   carol.send_line("NAMES #open");
   carol.expect_line(S("353 carol = #open :@alice dave"));
   carol.expect_line(S("366 carol #open :End of /NAMES list"));
-  names(alice, "alice", "#open", "@alice bob dave"); // members see everyone
+  names(alice, "alice", "#open", "@alice dave robert"); // members see everyone
   bob.send_line("PART #open");
   for (auto* c : {&alice, &bob, &dave})
-    c->expect_line(M("bob") + " PART #open");
+    c->expect_line(M("robert") + " PART #open");
   dave.send_line("PART #open");
   for (auto* c : {&alice, &dave})
     c->expect_line(M("dave") + " PART #open");

@@ -592,15 +592,28 @@ TEST_CASE("relayed messages are cut to 512 bytes with CRLF, never inside a UTF-8
   CHECK(act.substr(act.size() - 3) == "\x01\r\n"); // the CTCP end survives the cut
   // A short message is untouched.
   CHECK(privmsg(mask, "bob", "hi") == ":alice!alice@parley PRIVMSG bob :hi\r\n");
-  // "é" is two bytes: a cut that would fall between them takes the whole character off.
-  std::string accents;
-  while (accents.size() < 600)
-    accents += "\xc3\xa9";
-  auto cut = privmsg(mask, "#lobby", accents);
-  CHECK(cut.size() <= max_irc_line_bytes);
-  CHECK(cut.size() >= max_irc_line_bytes - 1);
-  auto body = cut.substr(cut.find(" :") + 2);
-  body.resize(body.size() - 2); // CRLF
-  CHECK(body.size() % 2 == 0);
-  CHECK(static_cast<unsigned char>(body.back()) == 0xa9);
+  // A private CTCP message (as clients send /me to a nick) keeps its closing \x01.
+  auto ctcp = privmsg(mask, "bob", "\x01" "ACTION " + std::string(490, 'w') + "\x01");
+  CHECK(ctcp.size() == max_irc_line_bytes);
+  CHECK(ctcp.substr(ctcp.size() - 3) == "\x01\r\n");
+  // The cut never splits a UTF-8 character: with "#lobb" the 474-byte budget falls inside a
+  // two-byte "é" (after "x" and 236 of them), inside three-byte "€", and in a four-byte emoji.
+  auto text_of = [](const std::string& line) { // the text between " :" and CRLF
+    auto from = line.find(" :") + 2;
+    return line.substr(from, line.size() - 2 - from);
+  };
+  for (const std::string character : {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x99\x82"}) {
+    for (std::size_t lead = 0; lead < character.size(); ++lead) {
+      std::string text(lead + 1, 'x');
+      while (text.size() < 600)
+        text += character;
+      auto cut = text_of(privmsg(mask, "#lobb", text));
+      INFO("character of " << character.size() << " bytes, " << lead + 1 << " ASCII bytes before");
+      CHECK(cut.size() <= 510 - 35);
+      CHECK(cut.size() >= 510 - 35 - (character.size() - 1));
+      CHECK((cut.size() - (lead + 1)) % character.size() == 0); // whole characters only
+    }
+  }
+  // No room at all for text: an empty text, never a negative budget.
+  CHECK(text_of(privmsg(std::string(600, 'm'), "#lobby", "hello")).empty());
 }

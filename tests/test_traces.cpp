@@ -80,7 +80,8 @@ void exercise_irc_operator(world& w) {
   REQUIRE(boss.await_line(":parley.local PONG parley.local p9"));
   boss.send_line("OPER dave secret-d");
   REQUIRE(boss.await_line_starting(":parley.local 381 boss"));
-  for (auto line : {"JOIN #lobby", "MODE boss +i", "CAP REQ :server-time", "MODE #lobby +m", "MODE #lobby -m", "TOPIC #lobby :welcome",
+  for (auto line : {"JOIN #lobby", "MODE boss +i", "CAP REQ :server-time", "MODE #lobby +m",
+                    "MODE #lobby -m", "TOPIC #lobby :welcome",
                     "TOPIC #lobby", "INVITE eve #lobby", "KICK #lobby eve :out", "AWAY :gone",
                     "LUSERS", "WHOIS eve", "NICK boss2", "KILL eve :bye"})
     boss.send_line(line);
