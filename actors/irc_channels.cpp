@@ -528,7 +528,7 @@ void cmd_topic(connection_self self, const irc_message& m) {
     });
     return;
   }
-  auto text = m.params[1].substr(0, protocol::irc::isupport_config{}.topiclen);
+  auto text = std::string{irc::cut_utf8(m.params[1], irc::isupport_config{}.topiclen)};
   with_room(self, channel, [self, text, channel](const std::string& room, room_actor handle) {
     auto& st = self->state;
     if (!st.irc.oper && st.irc.channels.count(room) == 0) {

@@ -527,7 +527,8 @@ void cmd_whois(connection_self self, const irc_message& m) {
 void cmd_away(connection_self self, const irc_message& m) {
   auto& away = self->state.irc.away;
   auto was = away;
-  away = m.params.empty() ? std::string{} : m.params[0].substr(0, irc::isupport_config{}.awaylen);
+  away = m.params.empty() ? std::string{}
+                          : std::string{irc::cut_utf8(m.params[0], irc::isupport_config{}.awaylen)};
   // The directory answers 301 to those who message this user (send_private_result::away). It
   // is told first: a message sent by someone who has seen the 305/306 or the AWAY event
   // reaches the directory after this, so the 301 it gets is never stale.

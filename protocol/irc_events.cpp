@@ -37,6 +37,21 @@ std::string cat(std::initializer_list<std::string_view> parts) {
   s += "\r\n";
   return s;
 }
+
+// `head`, then " :" and `trailing` cut so that the line keeps to 512 bytes (fit_text).
+std::string cat_fitted(std::initializer_list<std::string_view> head, std::string_view trailing) {
+  std::size_t fixed = 2; // " :"
+  for (auto p : head)
+    fixed += p.size();
+  std::string s;
+  for (auto p : head)
+    s.append(p.data(), p.size());
+  s += " :";
+  auto text = fit_text(fixed, trailing);
+  s.append(text.data(), text.size());
+  s += "\r\n";
+  return s;
+}
 } // namespace
 
 std::string channel_of(std::string_view room) { return "#" + std::string{room}; }
@@ -45,11 +60,10 @@ std::string mask_of(std::string_view nick, std::string_view host) {
   return std::string{nick} + "!" + std::string{nick} + "@" + std::string{host};
 }
 
-std::string_view fit_text(std::size_t fixed_bytes, std::string_view text) {
-  constexpr auto max_body = max_irc_line_bytes - 2; // without CRLF
-  if (fixed_bytes + text.size() <= max_body)
+std::string_view cut_utf8(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes)
     return text;
-  auto keep = fixed_bytes >= max_body ? 0 : max_body - fixed_bytes;
+  auto keep = max_bytes;
   // Do not split a UTF-8 character: back off over at most three continuation bytes (text in
   // a legacy 8-bit encoding loses at most three more bytes).
   auto continuation = [&](std::size_t i) {
@@ -58,6 +72,11 @@ std::string_view fit_text(std::size_t fixed_bytes, std::string_view text) {
   for (int k = 0; k < 3 && keep > 0 && continuation(keep); ++k)
     --keep;
   return text.substr(0, keep);
+}
+
+std::string_view fit_text(std::size_t fixed_bytes, std::string_view text) {
+  constexpr auto max_body = max_irc_line_bytes - 2; // without CRLF
+  return cut_utf8(text, fixed_bytes >= max_body ? 0 : max_body - fixed_bytes);
 }
 
 namespace {
@@ -72,7 +91,7 @@ std::string relayed(std::string_view mask, std::string_view command, std::string
     auto inner = fit_text(fixed + 2, text.substr(1, text.size() - 2));
     return cat({":", mask, " ", command, " ", target, " :\x01", inner, "\x01"});
   }
-  return cat({":", mask, " ", command, " ", target, " :", fit_text(fixed, text)});
+  return cat_fitted({":", mask, " ", command, " ", target}, text);
 }
 
 } // namespace
@@ -98,11 +117,11 @@ std::string join(std::string_view mask, std::string_view room) {
 std::string part(std::string_view mask, std::string_view room, std::string_view reason) {
   if (reason.empty())
     return cat({":", mask, " PART ", channel_of(room)});
-  return cat({":", mask, " PART ", channel_of(room), " :", reason});
+  return cat_fitted({":", mask, " PART ", channel_of(room)}, reason);
 }
 
 std::string quit(std::string_view mask, std::string_view reason) {
-  return cat({":", mask, " QUIT :", reason.empty() ? std::string_view{"Quit"} : reason});
+  return cat_fitted({":", mask, " QUIT"}, reason.empty() ? std::string_view{"Quit"} : reason);
 }
 
 std::string mode(std::string_view mask, std::string_view channel, std::string_view letters,
@@ -115,12 +134,12 @@ std::string mode(std::string_view mask, std::string_view channel, std::string_vi
 }
 
 std::string topic(std::string_view mask, std::string_view channel, std::string_view text) {
-  return cat({":", mask, " TOPIC ", channel, " :", text});
+  return cat_fitted({":", mask, " TOPIC ", channel}, text);
 }
 
 std::string kick(std::string_view mask, std::string_view channel, std::string_view target,
                  std::string_view reason) {
-  return cat({":", mask, " KICK ", channel, " ", target, " :", reason});
+  return cat_fitted({":", mask, " KICK ", channel, " ", target}, reason);
 }
 
 std::string nick(std::string_view mask, std::string_view new_nick) {
@@ -130,7 +149,7 @@ std::string nick(std::string_view mask, std::string_view new_nick) {
 std::string away(std::string_view mask, std::string_view text) {
   if (text.empty())
     return cat({":", mask, " AWAY"});
-  return cat({":", mask, " AWAY :", text});
+  return cat_fitted({":", mask, " AWAY"}, text);
 }
 
 std::string invite(std::string_view mask, std::string_view target, std::string_view channel) {

@@ -25,6 +25,9 @@ std::string channel_of(std::string_view room);
 /// "nick!user@host" for a Parley user (the user part is the account name).
 std::string mask_of(std::string_view nick, std::string_view host);
 
+/// At most `max_bytes` of `text`, cut before a UTF-8 character rather than inside it (for the
+/// TOPICLEN and AWAYLEN limits).
+std::string_view cut_utf8(std::string_view text, std::size_t max_bytes);
 /// `text`, cut so that `fixed_bytes` of line around it, the text and CRLF fit
 /// max_irc_line_bytes (tags have their own budget): a client may send 510 bytes of its own, and
 /// the prefix the server adds must not make the relayed line longer than clients accept. The

@@ -617,3 +617,25 @@ TEST_CASE("relayed messages are cut to 512 bytes with CRLF, never inside a UTF-8
   // No room at all for text: an empty text, never a negative budget.
   CHECK(text_of(privmsg(std::string(600, 'm'), "#lobby", "hello")).empty());
 }
+
+TEST_CASE("PART, QUIT, KICK, TOPIC and AWAY lines keep to 512 bytes too") {
+  const std::string mask = "alice!alice@parley";
+  const std::string long_text(600, 'r');
+  for (const auto& line : {part(mask, "lobby", long_text), quit(mask, long_text),
+                           kick(mask, "#lobby", "bob", long_text),
+                           topic(mask, "#lobby", long_text), away(mask, long_text)}) {
+    INFO(line.substr(0, 40));
+    CHECK(line.size() == max_irc_line_bytes);
+    CHECK(line.substr(line.size() - 3) == "r\r\n");
+  }
+  CHECK(quit(mask, "") == ":alice!alice@parley QUIT :Quit\r\n"); // short lines are unchanged
+  CHECK(part(mask, "lobby", "") == ":alice!alice@parley PART #lobby\r\n");
+}
+
+TEST_CASE("cut_utf8 keeps whole characters within the limit (TOPICLEN, AWAYLEN)") {
+  CHECK(cut_utf8("abc", 5) == "abc");
+  CHECK(cut_utf8("abcdef", 3) == "abc");
+  CHECK(cut_utf8("ab\xc3\xa9", 3) == "ab");              // "é" would be split
+  CHECK(cut_utf8("ab\xe2\x82\xac", 4) == "ab");          // "€" too
+  CHECK(cut_utf8("ab\xe2\x82\xac", 5) == "ab\xe2\x82\xac"); // fits whole
+}
