@@ -536,7 +536,9 @@ void cmd_topic(connection_self self, const irc_message& m) {
       return;
     }
     await_reply<set_topic_result>(
-      self, handle, set_topic{st.irc.nick, st.irc.oper, text, wall_ms(self) / 1000, my_mask(self)},
+      self, handle,
+      set_topic{st.irc.nick,   st.irc.oper,   text, wall_ms(self) / 1000,
+                my_mask(self), st.irc.account},
       [self, channel](set_topic_result& r) {
         if (r.refused != refusal::none)
           reply(self, numeric_of(r.refused), {channel});
@@ -567,7 +569,7 @@ void cmd_channel_mode(connection_self self, const irc_message& m) {
   with_room(self, channel, [self, changes, channel, lists_bans](const std::string&, room_actor h) {
     auto& st = self->state;
     await_reply<change_modes_result>(
-      self, h, change_modes{st.irc.nick, st.irc.oper, changes, my_mask(self)},
+      self, h, change_modes{st.irc.nick, st.irc.oper, changes, my_mask(self), st.irc.account},
       [self, channel, lists_bans](change_modes_result& r) {
         report_mode_result(self, channel, r, lists_bans);
       },
@@ -588,7 +590,8 @@ void cmd_kick(connection_self self, const irc_message& m) {
       }
       auto& st = self->state;
       await_reply<kick_member_result>(
-        self, h, kick_member{st.irc.nick, st.irc.oper, *nick, reason, my_mask(self)},
+        self, h,
+        kick_member{st.irc.nick, st.irc.oper, *nick, reason, my_mask(self), st.irc.account},
         [self, channel, target](kick_member_result& r) {
           if (r.refused == refusal::no_such_member)
             reply(self, numeric::ERR_USERNOTINCHANNEL, {target, channel});

@@ -394,10 +394,10 @@ std::string source_of(const standing& s, const std::string& by, const std::strin
 /// A change made by `by` (MODE, TOPIC, KICK): every member sees it, and so does a server
 /// operator who made it from outside the room, as a member would (it is sent to the requester
 /// before the answer, so it comes first there too).
-void announce_change(room_self self, const standing& who, const std::string& by,
+void announce_change(room_self self, const standing& who, const std::string& account,
                      std::string line, std::string irc_text) {
   deliver_text out{shared_text{std::move(line)}, shared_text{std::move(irc_text)}};
-  out.account = account_of(self->state, by);
+  out.account = who.member != nullptr ? who.member->account : account;
   broadcast(self, out);
   if (who.member == nullptr)
     if (auto requester = caf::actor_cast<member_actor>(self->current_sender()))
@@ -527,7 +527,7 @@ change_modes_result handle_modes(room_self self, change_modes& x) {
     std::string shown = done.letters;
     for (const auto& a : done.args)
       shown += " " + a;
-    announce_change(self, who, x.by, text::room_notice(st.name, x.by + " sets mode " + shown),
+    announce_change(self, who, x.account, text::room_notice(st.name, x.by + " sets mode " + shown),
                     irc::mode(source_of(who, x.by, x.mask), irc::channel_of(st.name),
                               done.letters, done.args));
   }
@@ -544,7 +544,7 @@ set_topic_result handle_topic(room_self self, set_topic& x) {
   st.topic = {x.topic, x.by, x.time_s};
   report_population(self); // room lists show the topic
   auto said = x.topic.empty() ? x.by + " cleared the topic" : x.by + " set the topic: " + x.topic;
-  announce_change(self, who, x.by, text::room_notice(st.name, said),
+  announce_change(self, who, x.account, text::room_notice(st.name, said),
                   irc::topic(source_of(who, x.by, x.mask), irc::channel_of(st.name), x.topic));
   return {refusal::none};
 }
@@ -562,7 +562,7 @@ kick_member_result handle_kick(room_self self, kick_member& x) {
   auto reason = x.reason.empty() ? x.by : x.reason;
   // Everyone sees the kick, the kicked member too, before it is removed.
   announce_change(
-    self, who, x.by,
+    self, who, x.account,
     text::room_notice(st.name, x.target + " was kicked by " + x.by + " (" + reason + ")"),
     irc::kick(source_of(who, x.by, x.mask), irc::channel_of(st.name), x.target, reason));
   auto target = i->second.handle;

@@ -90,9 +90,10 @@ struct describe_member_result {
   std::int64_t signon_unix = 0;   ///< when it logged in or registered (wall clock, seconds)
 };
 
-using member_actor = caf::typed_actor<caf::reacts_to<deliver_text>, caf::reacts_to<member_removed>,
-                                      caf::reacts_to<end_session>,
-                                      caf::replies_to<describe_member>::with<describe_member_result>>;
+using member_actor =
+  caf::typed_actor<caf::reacts_to<deliver_text>, caf::reacts_to<member_removed>,
+                   caf::reacts_to<end_session>,
+                   caf::replies_to<describe_member>::with<describe_member_result>>;
 
 /// Why a room refuses a request. Protocol-neutral: the IRC session maps each to its numeric,
 /// the line protocol to a sentence.
@@ -202,6 +203,7 @@ struct change_modes {
   bool oper;
   std::vector<mode_change> changes;
   std::string mask; ///< the requester's IRC mask: the source a server operator from outside shows
+  std::string account; ///< the requester's account, for account-tag (same case)
 };
 struct mode_refusal {
   refusal why;
@@ -220,7 +222,8 @@ struct set_topic {
   bool oper;
   std::string topic;
   std::int64_t time_s;
-  std::string mask; ///< see change_modes::mask
+  std::string mask;    ///< see change_modes::mask
+  std::string account; ///< see change_modes::account
 };
 struct set_topic_result {
   refusal refused;
@@ -231,7 +234,8 @@ struct kick_member {
   bool oper;
   std::string target;
   std::string reason;
-  std::string mask; ///< see change_modes::mask
+  std::string mask;    ///< see change_modes::mask
+  std::string account; ///< see change_modes::account
 };
 struct kick_member_result {
   refusal refused;
@@ -383,7 +387,7 @@ template <class F> typename F::result_type inspect(F& f, mode_change& x) {
   return f(caf::meta::type_name("mode_change"), x.add, x.mode, x.arg);
 }
 template <class F> typename F::result_type inspect(F& f, change_modes& x) {
-  return f(caf::meta::type_name("change_modes"), x.by, x.oper, x.changes, x.mask);
+  return f(caf::meta::type_name("change_modes"), x.by, x.oper, x.changes, x.mask, x.account);
 }
 template <class F> typename F::result_type inspect(F& f, mode_refusal& x) {
   auto why = static_cast<std::uint8_t>(x.why);
@@ -393,14 +397,16 @@ template <class F> typename F::result_type inspect(F& f, change_modes_result& x)
   return f(caf::meta::type_name("change_modes_result"), x.refused, x.bans);
 }
 template <class F> typename F::result_type inspect(F& f, set_topic& x) {
-  return f(caf::meta::type_name("set_topic"), x.by, x.oper, x.topic, x.time_s, x.mask);
+  return f(caf::meta::type_name("set_topic"), x.by, x.oper, x.topic, x.time_s, x.mask,
+           x.account);
 }
 template <class F> typename F::result_type inspect(F& f, set_topic_result& x) {
   auto why = static_cast<std::uint8_t>(x.refused);
   return f(caf::meta::type_name("set_topic_result"), why);
 }
 template <class F> typename F::result_type inspect(F& f, kick_member& x) {
-  return f(caf::meta::type_name("kick_member"), x.by, x.oper, x.target, x.reason, x.mask);
+  return f(caf::meta::type_name("kick_member"), x.by, x.oper, x.target, x.reason, x.mask,
+           x.account);
 }
 template <class F> typename F::result_type inspect(F& f, kick_member_result& x) {
   auto why = static_cast<std::uint8_t>(x.refused);

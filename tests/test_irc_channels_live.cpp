@@ -1430,6 +1430,21 @@ TEST_CASE("account-tag: JOIN and PART of an authenticated user carry account= to
   alice.expect_line("@account=dave " + M("dave") + " PART #c", 2000ms);
 }
 
+TEST_CASE("account-tag: a server operator's change from outside the channel carries its "
+          "account", "[irc]") {
+  live_server srv{with_operator()};
+  srv.add_account("root", pw);
+  tcp_client alice{srv.irc_port(), "alice"}, root{srv.irc_port(), "root"};
+  register_with_caps(alice, "alice", "account-tag");
+  root.send_line("PASS " + pw); // logged in to account root
+  irc_register(root, "root");
+  become_operator(root, "root");
+  create(alice, "alice", "#c");
+  root.send_line("TOPIC #c :set from outside");
+  root.expect_line(M("root") + " TOPIC #c :set from outside");
+  alice.expect_line("@account=root " + M("root") + " TOPIC #c :set from outside", 2000ms);
+}
+
 // --- Slow readers ---
 
 namespace {
