@@ -91,11 +91,16 @@ numeric numeric_of(refusal why) {
 
 /// Runs `with` on the room behind `channel`: a joined channel's handle, or the directory's
 /// answer for another (an operator managing it, a message from outside); 403 if there is none.
+// Runs `with` on the room of `channel` (one of the client's own, or looked up). A name that is
+// no channel, or a channel that does not exist, gets 403, or runs `missing` if one is given.
 void with_room(connection_self self, const std::string& channel,
-               std::function<void(const std::string&, room_actor)> with) {
+               std::function<void(const std::string&, room_actor)> with,
+               std::function<void()> missing = nullptr) {
+  if (!missing)
+    missing = [self, channel] { reply(self, numeric::ERR_NOSUCHCHANNEL, {channel}); };
   auto room = room_of(channel);
   if (!room) {
-    reply(self, numeric::ERR_NOSUCHCHANNEL, {channel});
+    missing();
     return;
   }
   auto& chans = self->state.irc.channels;
@@ -105,13 +110,19 @@ void with_room(connection_self self, const std::string& channel,
   }
   await_reply<lookup_room_result>(
     self, self->state.deps.directory, lookup_room{*room},
-    [self, room = *room, channel, with](lookup_room_result& r) {
+    [room = *room, with, missing](lookup_room_result& r) {
       if (!r.found)
-        reply(self, numeric::ERR_NOSUCHCHANNEL, {channel});
+        missing();
       else
         with(room, r.room);
     },
     failed(self, "LOOKUP"));
+}
+
+/// Whether the client sees `room` from outside: neither in it nor a server operator.
+bool outside_of(connection_self self, const std::string& room) {
+  const auto& irc = self->state.irc;
+  return !irc.oper && irc.channels.count(room) == 0;
 }
 
 std::string prefix_of(const member_status& m, bool all) {
@@ -429,17 +440,11 @@ void cmd_notice(connection_self self, const irc_message& m) {
 void list_channel(connection_self self, const std::string& channel, const char* command,
                   std::function<void(const std::string&, list_members_result&)> show,
                   std::function<void()> none) {
-  auto room = room_of(channel);
-  if (!room) {
-    none();
-    return;
-  }
   auto ask = [self, command, show, none](const std::string& room, room_actor handle) {
     await_reply<list_members_result>(
       self, handle, list_members{},
       [self, room, show, none](list_members_result& r) {
-        const auto& irc = self->state.irc;
-        bool outside = !irc.oper && irc.channels.count(room) == 0;
+        bool outside = outside_of(self, room);
         if (outside && r.secret) {
           none();
           return;
@@ -452,20 +457,7 @@ void list_channel(connection_self self, const std::string& channel, const char* 
       },
       failed(self, command));
   };
-  auto& chans = self->state.irc.channels;
-  if (auto i = chans.find(*room); i != chans.end()) {
-    ask(*room, i->second);
-    return;
-  }
-  await_reply<lookup_room_result>(
-    self, self->state.deps.directory, lookup_room{*room},
-    [room = *room, ask, none](lookup_room_result& r) {
-      if (r.found)
-        ask(room, r.room);
-      else
-        none();
-    },
-    failed(self, command));
+  with_room(self, channel, ask, none);
 }
 
 void cmd_names(connection_self self, const irc_message& m) {
@@ -518,8 +510,7 @@ void cmd_topic(connection_self self, const irc_message& m) {
       await_reply<get_room_info_result>(
         self, handle, get_room_info{},
         [self, room, channel](get_room_info_result& r) {
-          const auto& irc = self->state.irc;
-          if (r.modes.secret && !irc.oper && irc.channels.count(room) == 0)
+          if (r.modes.secret && outside_of(self, room))
             reply(self, numeric::ERR_NOSUCHCHANNEL, {channel});
           else
             topic_reply(self, room, r.topic, true);
@@ -531,7 +522,7 @@ void cmd_topic(connection_self self, const irc_message& m) {
   auto text = std::string{irc::cut_utf8(m.params[1], irc::isupport_config{}.topiclen)};
   with_room(self, channel, [self, text, channel](const std::string& room, room_actor handle) {
     auto& st = self->state;
-    if (!st.irc.oper && st.irc.channels.count(room) == 0) {
+    if (outside_of(self, room)) {
       reply(self, numeric::ERR_NOTONCHANNEL, {channel});
       return;
     }

@@ -105,9 +105,7 @@ std::string notice(std::string_view mask, std::string_view target, std::string_v
 }
 
 std::string action(std::string_view mask, std::string_view target, std::string_view text) {
-  constexpr std::string_view wrapper = "\x01" "ACTION \x01";
-  auto fixed = 1 + mask.size() + 9 + target.size() + 2 + wrapper.size(); // " PRIVMSG ", " :"
-  return cat({":", mask, " PRIVMSG ", target, " :\x01" "ACTION ", fit_text(fixed, text), "\x01"});
+  return relayed(mask, "PRIVMSG", target, "\x01" "ACTION " + std::string{text} + "\x01");
 }
 
 std::string join(std::string_view mask, std::string_view room) {
