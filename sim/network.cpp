@@ -153,6 +153,7 @@ void network::client_close(net::connection_id id) {
   if (!l || l->view.closed_by_client)
     return;
   l->view.closed_by_client = true;
+  l->view.closed_at = now_();
   auto t = std::max(now_() + latency(), l->last_to_server);
   l->last_to_server = t;
   events_.at(t, [this, id] { lose_at_server(id); });
@@ -179,6 +180,7 @@ void network::client_reset(net::connection_id id) {
   if (tracer_)
     tracer_->fault("reset", "conn/" + std::to_string(id));
   l->view.closed_by_client = true;
+  l->view.closed_at = now_();
   ++l->epoch; // what is in flight either way is lost
   l->in_flight = 0;
   events_.at(now_() + latency(), [this, id] { lose_at_server(id); });
@@ -356,8 +358,10 @@ void network::server_close(net::connection_id id, bool discard_pending) {
   l->last_to_client = t;
   events_.at(t, [this, id] {
     auto& l = links_.at(id);
-    if (!l.view.closed_by_client)
+    if (!l.view.closed_by_client) {
       l.view.closed_by_server = true;
+      l.view.closed_at = now_();
+    }
   });
 }
 

@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ struct client_view {
   bool refused = false;         ///< the connect failed (no listener, or an injected refusal)
   bool closed_by_server = false;
   bool closed_by_client = false;
+  /// When the session ended as the client saw it: its own close or reset, or the server's
+  /// close reaching it. The oracle's progress rules measure from here (e.g. a name is free
+  /// again once its session has ended).
+  std::optional<vtime> closed_at;
 };
 
 class network {
