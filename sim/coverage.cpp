@@ -208,7 +208,7 @@ counts counter::result() const {
     const auto& t = d.types[type];
     auto kind_name = kind == impl::unknown ? std::string{"?"} : all[static_cast<std::size_t>(kind)].kind;
     c.messages[kind_name + " <- " + t.name] += n;
-    if (kind != impl::unknown && t.kind == kind)
+    if (kind != impl::unknown && t.kind == kind && all[static_cast<std::size_t>(kind)].server)
       c.handlers[kind_name + "." + t.name] += n;
   }
   c.commands = d.commands;

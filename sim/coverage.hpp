@@ -33,7 +33,8 @@ struct counts {
   /// interface no message has told yet (see counter).
   tally messages;
   /// "KIND.TYPE": messages of TYPE, one of KIND's interface's own message types, that an actor
-  /// of KIND handled; the universe is every such pair (handler_names()).
+  /// of KIND handled; the universe is every such pair of the server's interfaces
+  /// (handler_names()). The simulator's own actors (chaos) show under messages only.
   tally handlers;
   /// "line /join", "irc PRIVMSG": lines a session's command table handed to that command's
   /// handler (so not lines refused before it: an IRC command before registration or with too
@@ -50,7 +51,7 @@ struct interface_info {
   std::string kind;
   std::vector<std::string> inputs;  ///< the types its handlers take
   std::vector<std::string> replies; ///< the types its handlers answer with
-  bool server = true;               ///< false: the simulator's own (not required)
+  bool server = true;               ///< false: the simulator's own (no handler entries)
 };
 
 /// Every interface, derived at compile time from the typed actor handles.
