@@ -151,6 +151,8 @@ struct counter::impl {
   std::map<std::string, std::uint64_t> commands;
   std::string scratch;
 
+  // Each input type names its interface. (No type is an input of two interfaces today; one
+  // that were would count under the later.)
   impl() {
     const auto& all = interfaces();
     for (std::size_t k = 0; k < all.size(); ++k)
@@ -158,12 +160,14 @@ struct counter::impl {
         entry(t).kind = static_cast<int>(k);
   }
 
+  // Looked up first: emplace would build (and allocate) a node for every message.
   type_entry& entry(std::string_view name) {
     scratch.assign(name);
-    auto [i, added] = type_index.emplace(scratch, types.size());
-    if (added)
-      types.push_back({scratch, unknown});
-    return types[i->second];
+    if (auto i = type_index.find(scratch); i != type_index.end())
+      return types[i->second];
+    type_index.emplace(scratch, types.size());
+    types.push_back({scratch, unknown});
+    return types.back();
   }
   std::size_t index_of(const type_entry& e) const {
     return static_cast<std::size_t>(&e - types.data());
