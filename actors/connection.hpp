@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,7 +48,15 @@ struct connection_config {
   /// sign-on times). Live it is set at start-up; the simulator sets a fixed epoch so runs stay
   /// reproducible.
   std::int64_t wall_clock_offset_ms = 0;
+  /// Told the command's name ("join", "PRIVMSG": as in session_commands) each time a session's
+  /// command table hands a line to that command's handler. It observes only; the simulator's
+  /// coverage report (sim/coverage.hpp) counts with it. Empty: nothing is told.
+  std::function<void(wire_protocol, const char* command)> on_command;
 };
+
+/// The commands of a protocol's command table, in table order: the line protocol's without the
+/// slash ("join", "part", ...), IRC's upper case ("CAP", "JOIN", ...).
+std::vector<std::string> session_commands(wire_protocol protocol);
 
 /// The actors a connection talks to, handed over at spawn time.
 struct connection_deps {

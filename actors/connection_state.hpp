@@ -157,12 +157,14 @@ void await_reply(connection_self self, const Dest& dest, Msg msg, OnResult on_re
 
 // The line protocol's session (session.cpp).
 void start_session(connection_self self);
+std::vector<std::string> line_command_names(); ///< the line command table's names, in order
 void handle_line(connection_self self, std::string line);
 void login_delay_over(connection_self self);
 void room_failed(connection_self self, const caf::actor_addr& who);
 
 // The IRC session (irc_session.cpp).
 void irc_start(connection_self self);
+std::vector<std::string> irc_command_names(); ///< the IRC command table's names, in order
 void irc_handle_line(connection_self self, std::string line);
 void irc_line_too_long(connection_self self);
 void irc_leave_all(connection_self self, const std::string& reason);

@@ -766,6 +766,13 @@ namespace irc = protocol::irc;
 
 void irc_start(connection_self) {}
 
+std::vector<std::string> irc_command_names() {
+  std::vector<std::string> names;
+  for (const auto& c : irc_commands)
+    names.emplace_back(c.name);
+  return names;
+}
+
 void irc_line_too_long(connection_self self) { reply(self, numeric::ERR_INPUTTOOLONG); }
 
 void irc_handle_line(connection_self self, std::string line) {
@@ -791,8 +798,11 @@ void irc_handle_line(connection_self self, std::string line) {
       reply(self, numeric::ERR_NOTREGISTERED);
     else if (m->params.size() < c.min_params)
       reply(self, numeric::ERR_NEEDMOREPARAMS, {m->command});
-    else
+    else {
+      if (const auto& told = self->state.cfg->on_command)
+        told(wire_protocol::irc, c.name);
       c.handler(self, *m);
+    }
     return;
   }
   if (registered(self))

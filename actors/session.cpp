@@ -321,6 +321,8 @@ void on_command(connection_self self, const std::string& line) {
       write(self, text::error(std::string{"usage: "} + row.usage));
       return;
     }
+    if (const auto& told = self->state.cfg->on_command)
+      told(wire_protocol::line, row.name);
     row.handler(self, arg);
     return;
   }
@@ -340,6 +342,13 @@ void on_chat_line(connection_self self, std::string line) {
 }
 
 } // namespace
+
+std::vector<std::string> line_command_names() {
+  std::vector<std::string> names;
+  for (const auto& row : commands)
+    names.emplace_back(row.name);
+  return names;
+}
 
 void start_session(connection_self self) {
   if (self->state.cfg->protocol == wire_protocol::irc) {
@@ -397,3 +406,12 @@ void room_failed(connection_self self, const caf::actor_addr& who) {
 }
 
 } // namespace parley::detail
+
+namespace parley {
+
+std::vector<std::string> session_commands(wire_protocol protocol) {
+  return protocol == wire_protocol::irc ? detail::irc_command_names()
+                                        : detail::line_command_names();
+}
+
+} // namespace parley

@@ -26,6 +26,9 @@ struct sim_options {
   std::string scenario;
   bool check_determinism = false;
   std::string trace;       ///< write the run's trace here
+  bool coverage = false;     ///< report what the runs exercised (sim/coverage.hpp)
+  std::string coverage_json; ///< also write the report as JSON here
+  std::string coverage_allow; ///< fail unless the unexercised are on this allow-list
 };
 
 int run_sim(const sim_options& opts);

@@ -46,6 +46,15 @@ void add_sim_options(CLI::App& sim, sim_options& o) {
   sim.add_option("--trace", o.trace, "Write the run's trace (JSON Lines, docs/traces.md) to FILE");
   sim.add_flag("--check-determinism", o.check_determinism,
                "Run the seed twice and compare the full event logs");
+  sim.add_flag("--coverage", o.coverage,
+               "Report how often each message type, handler, session command and oracle rule "
+               "was exercised, and which never were");
+  sim.add_option("--coverage-json", o.coverage_json, "Write the coverage report as JSON to FILE "
+                                                     "(implies --coverage)");
+  sim.add_option("--coverage-allow", o.coverage_allow,
+                 "Fail unless every handler and session command was exercised or is on this "
+                 "allow-list FILE (implies --coverage)")
+    ->check(CLI::ExistingFile);
 }
 
 } // namespace

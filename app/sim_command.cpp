@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -74,21 +75,64 @@ int check_determinism(sim::run_options o) {
   return 1;
 }
 
-// A worker process runs every J-th seed and reports one line per seed on its pipe.
+// Prints the coverage report, writes its JSON and checks the allow-list, as asked; 1 if the
+// allow-list check failed (or a file could not be used), else 0.
+int finish_coverage(const sim::coverage::counts& c, const sim_options& so) {
+  std::printf("\n%s", sim::coverage::report(c).c_str());
+  int status = 0;
+  if (!so.coverage_json.empty()) {
+    std::ofstream out(so.coverage_json);
+    out << sim::coverage::report_json(c);
+    if (!out) {
+      std::fprintf(stderr, "parley: cannot write %s\n", so.coverage_json.c_str());
+      status = 1;
+    }
+  }
+  if (!so.coverage_allow.empty()) {
+    std::ifstream in(so.coverage_allow);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto problems = sim::coverage::check_allow_list(c, text.str());
+    std::printf("\ncoverage check against %s: %s\n", so.coverage_allow.c_str(),
+                problems.empty() ? "ok" : "FAILED");
+    for (const auto& p : problems)
+      std::printf("  %s\n", p.c_str());
+    if (!problems.empty())
+      status = 1;
+  }
+  std::fflush(stdout);
+  return status;
+}
+
+bool write_all(int fd, const std::string& s) {
+  for (std::size_t done = 0; done < s.size();) {
+    auto n = write(fd, s.data() + done, s.size() - done);
+    if (n < 0)
+      return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// A worker process runs every J-th seed and reports one line per seed on its pipe; with
+// coverage, its sums follow as a block of "cov ..." lines (sim::coverage::serialize) at the end.
 void swarm_worker(sim::run_options o, std::uint64_t first, std::uint64_t last, unsigned j,
                   unsigned jobs, int fd) {
+  sim::coverage::counts covered;
   for (auto seed = first + j; seed <= last; seed += jobs) {
     o.seed = seed;
     auto r = sim::run_simulation(o);
     if (!r.ok())
       trace_failing_seed(o);
+    covered.add(r.coverage);
     std::ostringstream line;
     line << seed << ' ' << (r.ok() ? "ok" : "fail") << ' '
          << (r.violations.empty() ? std::string{"-"} : r.violations.front()) << '\n';
-    auto s = line.str();
-    if (write(fd, s.data(), s.size()) < 0)
+    if (!write_all(fd, line.str()))
       _exit(2);
   }
+  if (o.coverage && !write_all(fd, sim::coverage::serialize(covered)))
+    _exit(2);
   _exit(0);
 }
 
@@ -106,7 +150,8 @@ struct swarm_progress {
   }
 };
 
-int run_swarm(sim::run_options o, std::uint64_t first, std::uint64_t last, unsigned jobs) {
+int run_swarm(sim::run_options o, std::uint64_t first, std::uint64_t last, unsigned jobs,
+              const sim_options& so) {
   std::fflush(stdout);
   std::vector<int> fds;
   std::vector<pid_t> pids;
@@ -127,6 +172,7 @@ int run_swarm(sim::run_options o, std::uint64_t first, std::uint64_t last, unsig
   prog.total = last - first + 1;
   bool tty = isatty(STDERR_FILENO);
   std::vector<std::string> partial(jobs);
+  sim::coverage::counts covered; // the workers' sums, summed
   std::size_t open_pipes = jobs;
   while (open_pipes > 0) {
     std::vector<pollfd> pfds;
@@ -147,8 +193,11 @@ int run_swarm(sim::run_options o, std::uint64_t first, std::uint64_t last, unsig
       partial[j].append(buf, static_cast<std::size_t>(n));
       std::size_t nl;
       while ((nl = partial[j].find('\n')) != std::string::npos) {
-        std::istringstream in(partial[j].substr(0, nl));
+        auto text = partial[j].substr(0, nl);
         partial[j].erase(0, nl + 1);
+        if (sim::coverage::parse_line(text, covered))
+          continue;
+        std::istringstream in(text);
         std::uint64_t seed;
         std::string status, first_violation;
         in >> seed >> status;
@@ -179,7 +228,10 @@ int run_swarm(sim::run_options o, std::uint64_t first, std::uint64_t last, unsig
     std::fprintf(stderr, "\n");
   std::printf("%llu seeds, %llu failed\n", static_cast<unsigned long long>(prog.done),
               static_cast<unsigned long long>(prog.failed));
-  return prog.failed == 0 && !worker_failed && prog.done == prog.total ? 0 : 1;
+  int coverage_status = o.coverage ? finish_coverage(covered, so) : 0;
+  return prog.failed == 0 && !worker_failed && prog.done == prog.total && coverage_status == 0
+           ? 0
+           : 1;
 }
 
 } // namespace
@@ -190,6 +242,7 @@ int run_sim(const sim_options& so) {
   o.faults = so.faults;
   o.activity_per_minute = so.activity;
   o.irc_share = so.irc_share;
+  o.coverage = so.coverage || !so.coverage_json.empty() || !so.coverage_allow.empty();
   auto d = sim::parse_duration(so.duration);
   if (!d) {
     std::cerr << "parley: bad duration '" << so.duration << "' (use e.g. 600s, 10m, 250ms)\n";
@@ -208,6 +261,10 @@ int run_sim(const sim_options& so) {
   }
   if (so.check_determinism && (!so.seeds.empty() || !so.scenario.empty())) {
     std::cerr << "parley: --check-determinism checks one seed: use it with --seed\n";
+    return 2;
+  }
+  if (o.coverage && (so.check_determinism || !so.scenario.empty())) {
+    std::cerr << "parley: --coverage counts random runs: use it with --seed or --seeds\n";
     return 2;
   }
   if (!so.scenario.empty())
@@ -233,7 +290,7 @@ int run_sim(const sim_options& so) {
       std::cerr << "parley: --seeds A..B needs A <= B\n";
       return 2;
     }
-    return run_swarm(o, first, last, so.jobs);
+    return run_swarm(o, first, last, so.jobs, so);
   }
   o.seed = so.seed == 0 ? 1 : so.seed;
   o.trace_path = so.trace;
@@ -241,7 +298,8 @@ int run_sim(const sim_options& so) {
     return check_determinism(o);
   auto r = sim::run_simulation(o);
   print_summary(o, r);
-  return r.ok() ? 0 : 1;
+  int coverage_status = o.coverage ? finish_coverage(r.coverage, so) : 0;
+  return r.ok() && coverage_status == 0 ? 0 : 1;
 }
 
 } // namespace parley::app

@@ -31,7 +31,13 @@ struct oracle_input {
   /// Accounts that exist from the start, with their passwords (scenario files). Any other
   /// account's password is random_client::password_for(name).
   std::map<std::string, std::string> accounts;
+  /// If set, each rule adds how many things it checked, by rule name (oracle_rules): the
+  /// coverage report's count of the rule (sim/coverage.hpp).
+  std::map<std::string, std::uint64_t>* rule_counts = nullptr;
 };
+
+/// The names of the rules check_invariants applies, as rule_counts names them.
+std::vector<std::string> oracle_rules();
 
 /// Every violation found, each a readable sentence with the virtual time it concerns.
 std::vector<std::string> check_invariants(const oracle_input& in);

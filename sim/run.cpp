@@ -21,6 +21,7 @@ struct event_log : world_observer {
   std::uint64_t hash = 1469598103934665603ull;
   bool keep = false;
   std::vector<std::string> lines;
+  world_observer* also = nullptr; ///< another observer (the coverage counter), if any
 
   void mix(const std::string& s) {
     for (unsigned char c : s)
@@ -34,6 +35,8 @@ struct event_log : world_observer {
     mix(static_cast<std::uint64_t>(t.count()));
     mix(receiver);
     mix(content);
+    if (also)
+      also->on_step(t, receiver, content);
     if (keep)
       lines.push_back(std::to_string(t.count()) + "ns actor " + std::to_string(receiver) + " " + content);
   }
@@ -146,6 +149,12 @@ run_result run_simulation(const run_options& opts) {
   res.fault_summary = plan.describe();
   event_log log;
   log.keep = opts.keep_event_log;
+  std::unique_ptr<coverage::counter> counted;
+  if (opts.coverage) {
+    counted = std::make_unique<coverage::counter>();
+    counted->observe_commands(wo.server);
+    log.also = counted.get();
+  }
   {
     world w{std::move(wo)};
     running = &w;
@@ -189,6 +198,8 @@ run_result run_simulation(const run_options& opts) {
     in.max_output_bytes = max_output;
     in.max_unflushed_seen = w.net().max_unflushed_seen();
     in.end_of_run = w.now();
+    if (counted)
+      in.rule_counts = &res.coverage.rules;
     if (const auto& stuck = w.livelock())
       res.violations = {livelock_violation(*stuck)}; // the transcripts stop there: no oracle
     else
@@ -198,6 +209,12 @@ run_result run_simulation(const run_options& opts) {
     w.shutdown();
     res.messages = w.messages_processed();
     running = nullptr; // the world's clock goes with it
+  }
+  if (counted) {
+    auto rules = std::move(res.coverage.rules);
+    res.coverage = counted->result();
+    res.coverage.rules = std::move(rules);
+    res.coverage.runs = 1;
   }
   res.event_hash = log.hash;
   res.event_log = std::move(log.lines);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/agenda.hpp"
+#include "sim/coverage.hpp"
 #include "sim/world.hpp"
 #include "actors/room.hpp"
 
@@ -27,6 +28,7 @@ struct run_options {
   bool keep_event_log = false;               ///< keep the lines, to show a divergence
   room_factory make_room;                    ///< empty: the real room
   std::string trace_path;                    ///< write the run's trace here (docs/traces.md)
+  bool coverage = false; ///< count what the run exercised (run_result::coverage)
 };
 
 struct run_result {
@@ -42,6 +44,7 @@ struct run_result {
   double wall_seconds = 0;
   std::uint64_t event_hash = 0;
   std::vector<std::string> event_log; ///< only with keep_event_log
+  coverage::counts coverage;          ///< only with run_options::coverage
 
   bool ok() const { return violations.empty(); }
 };
