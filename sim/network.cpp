@@ -220,8 +220,11 @@ void network::count_read(link& l, const std::string& bytes) {
   ++server_reads_;
   auto feeds = static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
   auto complete = feeds - (l.at_line_start || feeds == 0 ? 0 : 1);
-  if (complete >= 2)
+  lines_read_ += complete;
+  if (complete >= 2) {
     ++multi_line_reads_;
+    lines_in_multi_line_reads_ += complete;
+  }
   l.at_line_start = bytes.back() == '\n';
 }
 

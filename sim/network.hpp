@@ -44,8 +44,8 @@ struct network_options {
   bool nagle = false;
   /// When the server reads bytes that arrived in an empty socket buffer: at once with this
   /// chance, otherwise a seeded delay of up to `max_read_delay` later. Whatever arrives in
-  /// between is handed over in the same read. The defaults (always at once) give one read per
-  /// chunk, as before.
+  /// between (or at the same instant) is handed over in the same read. With `max_read_delay`
+  /// 0, the default, each chunk is read the moment it arrives: one read per chunk, as before.
   std::uint64_t read_at_once_per_mille = 1000;
   vtime max_read_delay{0};
   /// Client-to-server arrivals (connects, bytes, closes) are rounded up to a multiple of this,
@@ -105,6 +105,9 @@ public:
   std::uint64_t server_reads() const { return server_reads_; }
   /// ... of which carried two or more complete lines (begun and `\n`-terminated in that read).
   std::uint64_t multi_line_reads() const { return multi_line_reads_; }
+  /// Complete lines handed to the server, and how many of them shared their read with another.
+  std::uint64_t lines_read() const { return lines_read_; }
+  std::uint64_t lines_in_multi_line_reads() const { return lines_in_multi_line_reads_; }
   /// Records network events and the faults the network injects (null: none).
   void set_tracer(trace::tracer* t) { tracer_ = t; }
   network_options& options() { return opts_; }
@@ -171,6 +174,8 @@ private:
   std::uint64_t max_unflushed_ = 0;
   std::uint64_t server_reads_ = 0;
   std::uint64_t multi_line_reads_ = 0;
+  std::uint64_t lines_read_ = 0;
+  std::uint64_t lines_in_multi_line_reads_ = 0;
   trace::tracer* tracer_ = nullptr;
 };
 

