@@ -190,8 +190,10 @@ void network::schedule_read(link& l, vtime delay) {
   l.read_scheduled = true;
   events_.at(now_() + delay, [this, id = l.id, seq = l.read_seq] {
     auto* l = find(id);
-    if (l && l->read_scheduled && l->read_seq == seq)
-      deliver_to_server(*l);
+    if (!l || !l->read_scheduled || l->read_seq != seq)
+      return;
+    l->read_scheduled = false; // paused or closed meanwhile: what is buffered stays held
+    deliver_to_server(*l);
   });
 }
 
