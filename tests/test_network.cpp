@@ -1,9 +1,9 @@
 // The simulated network as unkind as TCP (docs/simulation.md, "The simulated network"): a busy
 // sender's writes coalesce (Nagle), the server's socket buffer merges what arrives before it
 // reads, input lands on coarse ticks. What a user would notice: pipelined lines all arrive, in
-// order, even when several share one read or the client closes right after them; swarm runs
-// really do hand the server multi-line reads; the default options keep one read per chunk; and
-// a seed still gives the same run.
+// order, even when several share one read, and a close still follows the bytes written before
+// it; swarm runs really do hand the server multi-line reads; the default options keep one read
+// per chunk; and a seed still gives the same run.
 #include <catch2/catch.hpp>
 
 #include <string>
