@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <deque>
 #include <stdexcept>
+#include <utility>
 
 #include "caf/all.hpp"
 
@@ -11,6 +12,18 @@
 
 namespace parley::sim {
 
+
+network_options unkind_network_options(prng rng, network_options base) {
+  using namespace std::chrono_literals;
+  base.nagle = rng.chance(800);
+  // "Sometimes at once, often a little later": chunks arriving meanwhile merge into one read.
+  base.read_at_once_per_mille = rng.between(100, 600);
+  const vtime read_delays[] = {500us, 2ms, 5ms};
+  base.max_read_delay = read_delays[rng.below(3)];
+  const vtime ticks[] = {0ms, 0ms, 1ms, 1ms, 10ms, 10ms, 100ms};
+  base.arrival_tick = ticks[rng.below(7)];
+  return base;
+}
 
 network::network(agenda& events, prng rng, network_options opts, std::function<vtime()> now)
   : events_(events), rng_(rng), opts_(opts), now_(std::move(now)) {}
@@ -64,7 +77,7 @@ std::vector<std::string> network::split(std::string bytes) {
 net::connection_id network::connect(const std::string& endpoint) {
   auto id = next_id_++;
   links_.emplace(id, link{}).first->second.id = id;
-  events_.at(now_() + latency(), [this, id, endpoint] {
+  events_.at(arrival_at_server(now_() + latency()), [this, id, endpoint] {
     const net::acceptor_actor* acceptor = nullptr;
     for (const auto& [ep, a] : acceptors_)
       if (!acceptor && (endpoint.empty() || ep == endpoint))
@@ -95,15 +108,66 @@ void network::client_send(net::connection_id id, std::string bytes) {
   auto* l = find(id);
   if (!l || l->view.closed_by_client || l->half_closed || l->view.refused || bytes.empty())
     return;
+  if (opts_.nagle && (l->segments_to_server > 0 || l->ack_pending)) {
+    l->nagle_buffer += bytes; // a busy sender: it leaves with the next segment
+    return;
+  }
+  send_segment(*l, std::move(bytes));
+}
+
+// One segment towards the server, cut into chunks that arrive in order.
+void network::send_segment(link& l, std::string bytes) {
   for (auto& chunk : split(std::move(bytes))) {
-    auto t = std::max(now_() + latency(), l->last_to_server);
-    l->last_to_server = t;
-    events_.at(t, [this, id, epoch = l->epoch, c = std::move(chunk)]() mutable {
+    auto t = arrival_at_server(std::max(now_() + latency(), l.last_to_server));
+    l.last_to_server = t;
+    ++l.segments_to_server;
+    events_.at(t, [this, id = l.id, epoch = l.epoch, c = std::move(chunk)]() mutable {
       auto* l = find(id);
-      if (l && l->epoch == epoch)
-        arrive_at_server(id, std::move(c));
+      if (!l || l->epoch != epoch)
+        return;
+      segment_arrived(*l);
+      arrive_at_server(id, std::move(c));
     });
   }
+}
+
+// With Nagle, the last segment's arrival sends an acknowledgement back; when it reaches the
+// client, what the client wrote meanwhile leaves as one segment.
+void network::segment_arrived(link& l) {
+  l.segments_to_server -= std::min<std::uint64_t>(l.segments_to_server, 1);
+  if (!opts_.nagle || l.segments_to_server > 0 || l.ack_pending)
+    return;
+  l.ack_pending = true;
+  events_.at(now_() + latency(), [this, id = l.id, epoch = l.epoch] {
+    auto* l = find(id);
+    if (!l || l->epoch != epoch)
+      return;
+    l->ack_pending = false;
+    flush_nagle(*l);
+  });
+}
+
+void network::flush_nagle(link& l) {
+  if (!l.nagle_buffer.empty())
+    send_segment(l, std::exchange(l.nagle_buffer, std::string{}));
+}
+
+// Rounds a client-to-server arrival up to the coarse tick (never earlier, so order is kept).
+vtime network::arrival_at_server(vtime t) const {
+  auto tick = opts_.arrival_tick.count();
+  if (tick <= 0)
+    return t;
+  return vtime{(t.count() + tick - 1) / tick * tick};
+}
+
+// How long after bytes land in an empty socket buffer the server reads it. No draw when reads
+// are always at once, so that the default options keep today's runs exactly.
+vtime network::read_delay() {
+  if (opts_.read_at_once_per_mille >= 1000 || opts_.max_read_delay.count() <= 0 ||
+      rng_.chance(opts_.read_at_once_per_mille))
+    return vtime{0};
+  auto max = static_cast<std::uint64_t>(opts_.max_read_delay.count());
+  return vtime{static_cast<vtime::rep>(rng_.between(1, max))};
 }
 
 void network::arrive_at_server(net::connection_id id, std::string chunk) {
@@ -111,12 +175,33 @@ void network::arrive_at_server(net::connection_id id, std::string chunk) {
   if (l.server_closed || !l.view.accepted)
     return;
   l.held.push_back(std::move(chunk));
-  deliver_to_server(l);
+  if (l.read_scheduled || !l.attached || !l.server_reading)
+    return; // merges into the coming read, or waits for attach / reading to resume
+  if (opts_.max_read_delay.count() <= 0) {
+    deliver_to_server(l); // the default: one read per chunk, at once
+    return;
+  }
+  // Even a read "at once" comes after everything else arriving at this instant (a coarse tick
+  // lands several chunks together), as the server cannot read between them.
+  schedule_read(l, read_delay());
+}
+
+void network::schedule_read(link& l, vtime delay) {
+  l.read_scheduled = true;
+  events_.at(now_() + delay, [this, id = l.id, seq = l.read_seq] {
+    auto* l = find(id);
+    if (!l || !l->read_scheduled || l->read_seq != seq)
+      return;
+    l->read_scheduled = false; // paused or closed meanwhile: what is buffered stays held
+    deliver_to_server(*l);
+  });
 }
 
 void network::deliver_to_server(link& l) {
   if (!l.attached || !l.server_reading || l.server_closed)
     return;
+  l.read_scheduled = false; // this read takes everything; a scheduled one has nothing left
+  ++l.read_seq;
   // Everything held arrives as one read, as a real socket buffer would hand it over.
   std::string bytes;
   for (auto& c : l.held)
@@ -124,11 +209,25 @@ void network::deliver_to_server(link& l) {
   l.held.clear();
   if (bytes.empty())
     return;
+  count_read(l, bytes);
   if (tracer_)
     tracer_->network("read", l.id, "\"bytes\":" + std::to_string(bytes.size()));
   caf::anon_send(l.sink, net::bytes_received{l.id, std::move(bytes)});
   if (tracer_)
     tracer_->handling_done();
+}
+
+// Counts a read, and whether it carried two or more lines that began and ended in it.
+void network::count_read(link& l, const std::string& bytes) {
+  ++server_reads_;
+  auto feeds = static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
+  auto complete = feeds - (l.at_line_start || feeds == 0 ? 0 : 1);
+  lines_read_ += complete;
+  if (complete >= 2) {
+    ++multi_line_reads_;
+    lines_in_multi_line_reads_ += complete;
+  }
+  l.at_line_start = bytes.back() == '\n';
 }
 
 void network::lose_at_server(net::connection_id id) {
@@ -139,6 +238,8 @@ void network::lose_at_server(net::connection_id id) {
     l.lost_pending = true;
     return;
   }
+  if (l.read_scheduled) // the end of the stream comes after the bytes before it
+    deliver_to_server(l);
   l.server_closed = true;
   l.held.clear();
   if (tracer_)
@@ -152,9 +253,10 @@ void network::client_close(net::connection_id id) {
   auto* l = find(id);
   if (!l || l->view.closed_by_client)
     return;
+  flush_nagle(*l); // the close follows the bytes written before it
   l->view.closed_by_client = true;
   l->view.closed_at = now_();
-  auto t = std::max(now_() + latency(), l->last_to_server);
+  auto t = arrival_at_server(std::max(now_() + latency(), l->last_to_server));
   l->last_to_server = t;
   events_.at(t, [this, id] { lose_at_server(id); });
 }
@@ -167,7 +269,8 @@ void network::client_half_close(net::connection_id id) {
   ++faults_;
   if (tracer_)
     tracer_->fault("half-close", "conn/" + std::to_string(id));
-  auto t = std::max(now_() + latency(), l->last_to_server);
+  flush_nagle(*l);
+  auto t = arrival_at_server(std::max(now_() + latency(), l->last_to_server));
   l->last_to_server = t;
   events_.at(t, [this, id] { lose_at_server(id); });
 }
@@ -183,7 +286,10 @@ void network::client_reset(net::connection_id id) {
   l->view.closed_at = now_();
   ++l->epoch; // what is in flight either way is lost
   l->in_flight = 0;
-  events_.at(now_() + latency(), [this, id] { lose_at_server(id); });
+  l->segments_to_server = 0;
+  l->ack_pending = false;
+  l->nagle_buffer.clear();
+  events_.at(arrival_at_server(now_() + latency()), [this, id] { lose_at_server(id); });
 }
 
 void network::client_set_reading(net::connection_id id, bool reading) {

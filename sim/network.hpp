@@ -3,6 +3,9 @@
 // cut into reads at seed-chosen points and delivered after seed-chosen latencies, in order per
 // connection and direction. Faults: resets, refused connects, stalled readers (a client that
 // stops reading, so the server's queue for it fills). The server's actors cannot tell it from TCP.
+// Optionally (on in swarm runs, off by default) it is as unkind as TCP: a busy sender's writes
+// coalesce (Nagle), the server's socket buffer merges what arrives before the server reads, and
+// client input arrives on coarse ticks, so that reads carry several lines and land together.
 #pragma once
 
 #include <deque>
@@ -35,7 +38,24 @@ struct network_options {
   std::uint64_t socket_buffer_bytes = 64 * 1024;
   /// Connection attempts refused outright (fault), per mille.
   std::uint64_t refuse_per_mille = 0;
+  /// Nagle's algorithm with a busy sender: a client write made while earlier bytes of its
+  /// connection are unacknowledged waits and leaves with the next ones as one segment, when the
+  /// acknowledgement comes back (one latency after the last segment arrived).
+  bool nagle = false;
+  /// When the server reads bytes that arrived in an empty socket buffer: at once with this
+  /// chance, otherwise a seeded delay of up to `max_read_delay` later. Whatever arrives in
+  /// between (or at the same instant) is handed over in the same read. With `max_read_delay`
+  /// 0, the default, each chunk is read the moment it arrives: one read per chunk, as before.
+  std::uint64_t read_at_once_per_mille = 1000;
+  vtime max_read_delay{0};
+  /// Client-to-server arrivals (connects, bytes, closes) are rounded up to a multiple of this,
+  /// so that input from several clients lands at the same virtual instant (0: no rounding).
+  vtime arrival_tick{0};
 };
+
+/// The network of a swarm run: today's cuts plus Nagle batching, merged reads and coarse
+/// arrival ticks, at intensities drawn from `rng` (each seed gets its own mix).
+network_options unkind_network_options(prng rng, network_options base = {});
 
 /// What a client endpoint has seen.
 struct client_view {
@@ -81,6 +101,13 @@ public:
   /// The most that was ever unflushed towards one client.
   std::uint64_t max_unflushed_seen() const { return max_unflushed_; }
   std::uint64_t faults_injected() const { return faults_; }
+  /// Reads handed to the server's connection actors (`bytes_received`).
+  std::uint64_t server_reads() const { return server_reads_; }
+  /// ... of which carried two or more complete lines (begun and `\n`-terminated in that read).
+  std::uint64_t multi_line_reads() const { return multi_line_reads_; }
+  /// Complete lines handed to the server, and how many of them shared their read with another.
+  std::uint64_t lines_read() const { return lines_read_; }
+  std::uint64_t lines_in_multi_line_reads() const { return lines_in_multi_line_reads_; }
   /// Records network events and the faults the network injects (null: none).
   void set_tracer(trace::tracer* t) { tracer_ = t; }
   network_options& options() { return opts_; }
@@ -107,6 +134,13 @@ private:
     std::uint64_t epoch = 0;           ///< bumped by a reset: bytes in flight are lost
     std::uint64_t max_output_bytes = 0; ///< unflushed bytes that drop the connection (0: none)
     net::output_gate gate; ///< once ids written here, fan-outs held during a join
+    // Client to server, for Nagle and merged reads:
+    std::uint64_t segments_to_server = 0; ///< sent by the client, not yet arrived (this epoch)
+    bool ack_pending = false;  ///< all arrived; the acknowledgement is on its way back
+    std::string nagle_buffer;  ///< written while the sender was busy, waiting for the ack
+    bool read_scheduled = false; ///< the server will read its socket buffer (`held`) soon
+    std::uint64_t read_seq = 0;  ///< tells a scheduled read from one made obsolete
+    bool at_line_start = true;   ///< the last read to the server ended with a line feed
   };
   void hold(link& l, const shared_text& data, std::uint64_t once);
   void overflow(link& l);
@@ -114,6 +148,13 @@ private:
   void queue_write(link& l, const shared_text& data);
   link* find(net::connection_id id);
   vtime latency();
+  vtime arrival_at_server(vtime t) const;
+  vtime read_delay();
+  void send_segment(link& l, std::string bytes);
+  void segment_arrived(link& l);
+  void flush_nagle(link& l);
+  void schedule_read(link& l, vtime delay);
+  void count_read(link& l, const std::string& bytes);
   void arrive_at_server(net::connection_id id, std::string chunk);
   void deliver_to_server(link& l);
   void arrive_at_client(link& l, std::string bytes);
@@ -131,6 +172,10 @@ private:
   std::map<net::connection_id, link> links_;
   std::uint64_t faults_ = 0;
   std::uint64_t max_unflushed_ = 0;
+  std::uint64_t server_reads_ = 0;
+  std::uint64_t multi_line_reads_ = 0;
+  std::uint64_t lines_read_ = 0;
+  std::uint64_t lines_in_multi_line_reads_ = 0;
   trace::tracer* tracer_ = nullptr;
 };
 

@@ -122,6 +122,7 @@ run_result run_simulation(const run_options& opts) {
   auto plan = make_fault_plan(rng, opts.faults);
   world_options wo;
   wo.seed = rng.next();
+  wo.network = unkind_network_options(rng.fork()); // merged reads, Nagle, coarse ticks
   wo.network.refuse_per_mille = plan.refuse_per_mille;
   if (opts.make_room)
     wo.server.directory.make_room = opts.make_room;
@@ -205,6 +206,10 @@ run_result run_simulation(const run_options& opts) {
     else
       res.violations = check_invariants(in);
     res.faults = w.net().faults_injected();
+    res.server_reads = w.net().server_reads();
+    res.multi_line_reads = w.net().multi_line_reads();
+    res.lines_read = w.net().lines_read();
+    res.lines_in_multi_line_reads = w.net().lines_in_multi_line_reads();
     caf::anon_send_exit(chaos, caf::exit_reason::user_shutdown);
     w.shutdown();
     res.messages = w.messages_processed();

@@ -40,6 +40,10 @@ struct run_result {
   std::uint64_t sessions = 0;
   std::uint64_t irc_clients = 0; ///< random clients that speak IRC
   std::uint64_t faults = 0;     ///< network faults injected
+  std::uint64_t server_reads = 0;     ///< reads the network handed to connection actors
+  std::uint64_t multi_line_reads = 0; ///< ... that carried two or more complete lines
+  std::uint64_t lines_read = 0;       ///< complete lines in those reads ...
+  std::uint64_t lines_in_multi_line_reads = 0; ///< ... and how many shared a read with another
   vtime virtual_time{0};
   double wall_seconds = 0;
   std::uint64_t event_hash = 0;
