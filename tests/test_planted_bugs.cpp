@@ -12,6 +12,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -34,20 +35,25 @@ struct planted_bug {
 // seconds, every client acting twice a second (activity 120), faults chosen by each seed.
 #define SEED_RANGE_LOAD "--clients 10 --duration 60s --activity 120"
 
-// Flip `expected_caught` as the simulator learns to catch a bug (docs/simulation.md keeps the
-// figures). Today only the echo is caught (see the docs' table for the baseline).
+#define HALF_IRC " --irc-share 0.5"
+
+// One row per hunt: a bug may have several (say, line-protocol clients only, and half IRC).
+// Flip `expected_caught` as the simulator learns to catch a bug, and keep docs/simulation.md's
+// table in step. On the code of this commit only the echo is caught, and only through IRC
+// clients with echo-message (two copies of their own line).
 const planted_bug planted_bugs[] = {
-  {"echo_to_sender", "echo to the sender", SEED_RANGE_LOAD, 1, 200, true},
+  {"echo_to_sender", "echo to the sender", SEED_RANGE_LOAD, 1, 200, false},
+  {"echo_to_sender", "echo to the sender", SEED_RANGE_LOAD HALF_IRC, 1, 200, true},
   {"name_never_freed", "progress: a name is free after its session ends", SEED_RANGE_LOAD, 1,
    200, false},
   {"multiline_read_loses_last", "a line lost from a multi-line read", SEED_RANGE_LOAD, 1, 200,
    false},
   {"hold_released_early", "a join hold released before the join's reply", SEED_RANGE_LOAD, 1,
    200, false},
-  {"rename_not_applied", "a rename not applied in rooms", SEED_RANGE_LOAD " --irc-share 0.5", 1,
-   200, false},
+  {"rename_not_applied", "a rename not applied in rooms", SEED_RANGE_LOAD HALF_IRC, 1, 200,
+   false},
   {"kicked_member_still_fanned", "a member left in a fan-out after a kick",
-   SEED_RANGE_LOAD " --irc-share 0.5", 1, 200, false},
+   SEED_RANGE_LOAD HALF_IRC, 1, 200, false},
 };
 
 std::string binary_of(const planted_bug& b) {
@@ -126,7 +132,7 @@ std::string first_violation_of(const std::string& output) {
 // The whole proof for one bug: caught in its range, replayed by the printed command, and
 // absent from the real build on that seed.
 void prove_caught(const planted_bug& b) {
-  INFO("planted bug " << b.name << " (" << b.bug_class << ")");
+  INFO("planted bug " << b.name << " (" << b.bug_class << "), hunt options: " << b.options);
   auto h = run_hunt(b, b.first_seed, b.last_seed);
   INFO(h.output);
   REQUIRE(h.status == 1);
@@ -150,8 +156,9 @@ TEST_CASE("the planted-bug table names every mutant built, and each binary runs"
   for (std::string name; std::getline(in, name, ',');)
     built.push_back(name);
   for (const auto& b : planted_bugs)
-    listed.push_back(b.name);
-  CHECK(listed == built);
+    if (std::find(listed.begin(), listed.end(), b.name) == listed.end())
+      listed.push_back(b.name);
+  CHECK(listed == built); // every mutant has a row, in the order of tests/mutants/CMakeLists.txt
   for (const auto& b : planted_bugs) {
     INFO(b.name);
     // A short run ends with its verdict; a bug may make it fail, never crash.
@@ -169,7 +176,8 @@ TEST_CASE("each planted bug expected caught is caught by its seed range and repl
   std::size_t proved = 0;
   for (const auto& b : planted_bugs) {
     if (!b.expected_caught) {
-      WARN("planted bug " << b.name << " (" << b.bug_class << "): not yet expected caught");
+      WARN("planted bug " << b.name << " (" << b.bug_class << ") with " << b.options
+                          << ": not yet expected caught");
       continue;
     }
     prove_caught(b);
@@ -192,7 +200,8 @@ TEST_CASE("planted-bug baseline: first failing seed and wall time of every row",
       auto at = h.replay.find("--seed ") + 7;
       seed = h.replay.substr(at, h.replay.find(' ', at) - at);
     }
-    std::printf("%-28s %-8s seeds %llu..%llu  first failure: %-6s  %s  (%.1fs)\n", b.name,
+    std::printf("%-28s %-44s %-7s seeds %llu..%llu  first failure: %-5s %s  (%.1fs)\n", b.name,
+                b.options,
                 h.status == 1 ? "CAUGHT" : h.status == 0 ? "missed" : "ERROR",
                 static_cast<unsigned long long>(b.first_seed),
                 static_cast<unsigned long long>(last), seed.c_str(), h.summary.c_str(),
