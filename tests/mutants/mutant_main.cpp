@@ -12,18 +12,23 @@
 //     --keep-going): each failure's violations, `seed N: FAILED` and `replay with: ...`, then
 //     a summary line with the seeds run, the seeds failed and the wall time; exit 1 if any
 //     seed failed.
+//   mutant_<name> --scenario FILE
+//     replays a scenario file (docs/scenarios.md) against the mutant, as `parley sim
+//     --scenario` does: shows that a bug is live where a hand-written scenario looks for it.
 //
 // An unknown option is an error (exit 2): a replay command with an option this main does not
 // know yet must fail loudly rather than replay a different run.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/run.hpp"
+#include "sim/scenario.hpp"
 
 namespace {
 
@@ -33,6 +38,7 @@ struct command {
   run_options run;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> seeds;
   bool keep_going = false;
+  std::string scenario;
 };
 
 std::vector<std::string> split_list(const std::string& value) {
@@ -63,6 +69,8 @@ bool apply_option(command& c, const std::string& key, const std::string& value) 
   } else if (key == "--seeds") {
     c.seeds = parse_range(value);
     return c.seeds.has_value();
+  } else if (key == "--scenario") {
+    c.scenario = value;
   } else if (key == "--clients") {
     o.clients = std::stoul(value);
   } else if (key == "--duration") {
@@ -139,6 +147,8 @@ int main(int argc, char** argv) {
     auto c = parse(argc, argv);
     if (!c)
       return 2;
+    if (!c->scenario.empty())
+      return parley::sim::replay_scenario_file(c->scenario, 0, std::cout, {}) ? 0 : 1;
     if (c->seeds)
       return run_range(*c);
     return run_and_report(c->run, false) ? 0 : 1;
