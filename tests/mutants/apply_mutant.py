@@ -53,7 +53,8 @@ def parse(mutant_path):
             elif marker.startswith("source:"):
                 source = marker[len("source:"):].strip()
             elif marker.strip() and not marker.startswith("#"):
-                fail(mutant_path, f"line {number}: expected '# comment', 'source:' or '@@@ original'")
+                fail(mutant_path,
+                     f"line {number}: expected '# comment', 'source:' or '@@@ original'")
     if section is not None:
         fail(mutant_path, "an edit is not closed with '@@@ end'")
     if not source:

@@ -115,7 +115,8 @@ bool run_and_report(const run_options& o, bool with_replay) {
   if (!with_replay) // compare with `parley sim`'s summary: a planted bug changes the run
     std::printf("  %llu actor messages, %llu lines delivered, event hash %s\n",
                 static_cast<unsigned long long>(r.messages),
-                static_cast<unsigned long long>(r.deliveries), parley::sim::hex(r.event_hash).c_str());
+                static_cast<unsigned long long>(r.deliveries),
+                parley::sim::hex(r.event_hash).c_str());
   if (!r.ok() && with_replay)
     std::printf("replay with: %s\n", parley::sim::replay_command(o).c_str());
   std::fflush(stdout);
