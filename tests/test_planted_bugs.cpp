@@ -49,6 +49,8 @@ const planted_bug planted_bugs[] = {
    200, false},
   {"multiline_read_loses_last", "a line lost from a multi-line read", SEED_RANGE_LOAD, 1, 200,
    false},
+  {"multiline_read_loses_last", "a line lost from a multi-line read", SEED_RANGE_LOAD HALF_IRC, 1,
+   200, false}, // today first caught at seed 609
   {"hold_released_early", "a join hold released before the join's reply", SEED_RANGE_LOAD, 1,
    200, false},
   {"rename_not_applied", "a rename not applied in rooms", SEED_RANGE_LOAD HALF_IRC, 1, 200,
