@@ -39,8 +39,10 @@ struct event_log : world_observer {
   }
 };
 
-client_mix make_mix(std::size_t clients, double activity_per_minute) {
+client_mix make_mix(std::size_t clients, double activity_per_minute, prng& rng) {
   client_mix mix;
+  auto weights = rng.fork(); // swarm testing: this run's mix of line-client actions
+  mix.line_weights = swarm_line_weights(weights);
   // Think times spread evenly around the mean interval between actions.
   auto mean = 60e9 / std::max(activity_per_minute, 0.01);
   mix.min_think = vtime{static_cast<vtime::rep>(mean * 0.2)};
@@ -150,7 +152,7 @@ run_result run_simulation(const run_options& opts) {
     world w{std::move(wo)};
     running = &w;
     w.set_observer(&log);
-    auto mix = make_mix(opts.clients, opts.activity_per_minute);
+    auto mix = make_mix(opts.clients, opts.activity_per_minute, rng);
     std::vector<std::unique_ptr<random_agent>> clients;
     auto irc_per_mille = static_cast<std::uint64_t>(std::clamp(opts.irc_share, 0.0, 1.0) * 1000 + 0.5);
     for (std::size_t i = 0; i < opts.clients; ++i) {
