@@ -25,13 +25,27 @@ namespace {
 class rule_counter {
 public:
   explicit rule_counter(std::map<std::string, std::uint64_t>* counts) : counts_(counts) {}
-  void add(const char* rule, std::uint64_t n = 1) {
-    if (counts_ && n > 0)
-      (*counts_)[rule] += n;
+  rule_counter(const rule_counter&) = delete;
+  rule_counter& operator=(const rule_counter&) = delete;
+  ~rule_counter() {
+    for (const auto& [rule, n] : pending_)
+      (*counts_)[std::string{rule}] += n;
+  }
+  // Cheap enough for the inner loops: a short list searched by name, merged into the map once.
+  void add(std::string_view rule, std::uint64_t n = 1) {
+    if (!counts_ || n == 0)
+      return;
+    for (auto& [r, c] : pending_)
+      if (r == rule) {
+        c += n;
+        return;
+      }
+    pending_.emplace_back(rule, n);
   }
 
 private:
   std::map<std::string, std::uint64_t>* counts_;
+  std::vector<std::pair<std::string_view, std::uint64_t>> pending_;
 };
 
 struct room_line {
@@ -896,15 +910,20 @@ void check_name_progress(const std::vector<session*>& sessions, const name_holde
 
 // --- membership agreement: a /who reply and the members' own transcripts agree ---
 
-// Whether the digest has the session in `room` at some moment of [from, to].
+// Whether the digest has the session in `room` at some moment of [from, to], or puts it there
+// with the first change after `to`: a client that stopped reading learns of its join late, and
+// the room lists it from the join on.
 bool in_room_during(const digest& d, const std::string& room, vtime from, vtime to) {
   auto after_from = std::upper_bound(d.membership.begin(), d.membership.end(), from,
                                      [](vtime t, const membership_change& m) { return t < m.t; });
   if (after_from != d.membership.begin() && std::prev(after_from)->rooms.count(room))
     return true;
-  for (auto i = after_from; i != d.membership.end() && i->t <= to; ++i)
+  for (auto i = after_from; i != d.membership.end(); ++i) {
     if (i->rooms.count(room))
       return true;
+    if (i->t > to)
+      break;
+  }
   return false;
 }
 
@@ -926,8 +945,9 @@ std::optional<std::string> listed_name(session& s, const digest& d) {
 
 // A listed name must belong to a session that may have been in the room while the room
 // answered: it had sent the name, had not ended before the probe (less the slack), and its
-// own transcript has it in the room in the window, or it ended in the window (its last lines
-// may never have reached it).
+// own transcript has it in the room then, or it ended later (a session that ended may never
+// have read its last lines: a stalled reader's transcript stops where it stopped reading; a
+// half-closed one has no end time of its own).
 bool may_be_listed(const name_holders& hs, const digests& ds, const std::string& name,
                    const std::string& room, vtime from, vtime to) {
   auto i = hs.find(name);
@@ -936,7 +956,7 @@ bool may_be_listed(const name_holders& hs, const digests& ds, const std::string&
   for (const auto& h : i->second) {
     if (h.from > to || (h.until && *h.until < from))
       continue;
-    if ((h.until && *h.until <= to) || in_room_during(ds.at(h.s), room, from, to))
+    if (h.until || h.s->reset || in_room_during(ds.at(h.s), room, from, to))
       return true;
   }
   return false;

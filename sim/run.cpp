@@ -191,6 +191,7 @@ run_result run_simulation(const run_options& opts) {
     in.max_output_bytes = max_output;
     in.max_unflushed_seen = w.net().max_unflushed_seen();
     in.end_of_run = w.now();
+    in.rule_checks = &res.rule_checks;
     if (const auto& stuck = w.livelock())
       res.violations = {livelock_violation(*stuck)}; // the transcripts stop there: no oracle
     else

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,8 @@ struct run_result {
   double wall_seconds = 0;
   std::uint64_t event_hash = 0;
   std::vector<std::string> event_log; ///< only with keep_event_log
+  /// How often each oracle rule checked something in this run (oracle_input::rule_checks).
+  std::map<std::string, std::uint64_t> rule_checks;
 
   bool ok() const { return violations.empty(); }
 };
