@@ -16,12 +16,14 @@ namespace parley::sim {
 
 struct run_options {
   std::uint64_t seed = 1;
-  std::size_t clients = 10;
+  /// 16 clients in 5 rooms: several sessions per room, so that joins, talk and departures
+  /// of different clients overlap (docs/simulation.md, Activity).
+  std::size_t clients = 16;
   vtime duration = std::chrono::seconds{60}; ///< of client activity; then faults stop
   std::vector<std::string> faults;           ///< empty: the seed chooses (swarm)
   /// How busy each client is: actions per minute on average (a chat line, a /who, a join...).
-  /// The default, 6, is a lively chat; the test suite uses 120 to pack more into each seed.
-  double activity_per_minute = 6;
+  /// The default, 8, is a busy chat; the test suite uses 120 to pack more into each seed.
+  double activity_per_minute = 8;
   /// The share of random clients that speak IRC (each client draws it from its own stream);
   /// above 0 the server opens its IRC listener too. 0 gives the line-protocol-only runs.
   double irc_share = 0; ///< share of random clients that speak IRC (0: line protocol only)
