@@ -797,8 +797,8 @@ void check_no_echo(const std::vector<session*>& sessions, const digests& ds, rul
       bool may_echo = s->irc && d.echo_requested && t >= *d.echo_requested;
       count.add("no-echo");
       if (n > 1 || (n == 1 && !may_echo))
-        out.push_back(who(*s) + " received its own line " + c.tag + " back " +
-                      (n > 1 ? std::to_string(n) + " times" : std::string{}) +
+        out.push_back(who(*s) + " received its own line " + c.tag + " back" +
+                      (n > 1 ? " " + std::to_string(n) + " times" : std::string{}) +
                       (may_echo ? " (echo-message gives one copy)" : "") + " (sent " + when(t) +
                       ")");
       if (s->irc)
