@@ -908,22 +908,42 @@ void check_name_progress(const std::vector<session*>& sessions, const name_holde
     }
 }
 
+// A line session still connected at the end whose last received line is a login prompt, and
+// that answered it, must have had an answer: every line at a login prompt gets one (a login,
+// an error, the next prompt), a wrong password after a pause of at most a few seconds.
+void check_login_answered(const std::vector<session*>& sessions, rule_counter& count,
+                          std::vector<std::string>& out) {
+  for (auto* s : sessions) {
+    if (s->irc || s->logged_in || ended(*s))
+      continue;
+    const auto& received = s->endpoint->received();
+    const auto& sent = s->endpoint->sent();
+    if (received.empty() || sent.empty())
+      continue;
+    const auto& [t, last] = received.back();
+    bool prompt = last == "*** Name?" || starts_with(last, "*** Password for ") ||
+                  starts_with(last, "*** New account ");
+    if (!prompt || sent.back().t <= t)
+      continue;
+    count.add("login-progress");
+    out.push_back(who(*s) + " answered the login prompt '" + last + "' " +
+                  when(sent.back().t) + " and never got an answer: " + sent.back().text);
+  }
+}
+
 // --- membership agreement: a /who reply and the members' own transcripts agree ---
 
-// Whether the digest has the session in `room` at some moment of [from, to], or puts it there
-// with the first change after `to`: a client that stopped reading learns of its join late, and
-// the room lists it from the join on.
-bool in_room_during(const digest& d, const std::string& room, vtime from, vtime to) {
+// Whether the digest has the session in `room` at some moment from `from` on. No upper bound:
+// a client that stopped reading learns of its joins late, all at once, while the room lists it
+// from each join on.
+bool in_room_from(const digest& d, const std::string& room, vtime from) {
   auto after_from = std::upper_bound(d.membership.begin(), d.membership.end(), from,
                                      [](vtime t, const membership_change& m) { return t < m.t; });
-  if (after_from != d.membership.begin() && std::prev(after_from)->rooms.count(room))
-    return true;
-  for (auto i = after_from; i != d.membership.end(); ++i) {
+  if (after_from != d.membership.begin())
+    --after_from; // the state in force at `from`
+  for (auto i = after_from; i != d.membership.end(); ++i)
     if (i->rooms.count(room))
       return true;
-    if (i->t > to)
-      break;
-  }
   return false;
 }
 
@@ -944,10 +964,10 @@ std::optional<std::string> listed_name(session& s, const digest& d) {
 }
 
 // A listed name must belong to a session that may have been in the room while the room
-// answered: it had sent the name, had not ended before the probe (less the slack), and its
-// own transcript has it in the room then, or it ended later (a session that ended may never
-// have read its last lines: a stalled reader's transcript stops where it stopped reading; a
-// half-closed one has no end time of its own).
+// answered: it had sent the name by then, had not ended before the probe (less the slack),
+// and its own transcript has it in the room at the probe or later, or it ended later (a
+// session that ended may never have read its last lines: a stalled reader's transcript stops
+// where it stopped reading; a half-closed one has no end time of its own).
 bool may_be_listed(const name_holders& hs, const digests& ds, const std::string& name,
                    const std::string& room, vtime from, vtime to) {
   auto i = hs.find(name);
@@ -956,7 +976,7 @@ bool may_be_listed(const name_holders& hs, const digests& ds, const std::string&
   for (const auto& h : i->second) {
     if (h.from > to || (h.until && *h.until < from))
       continue;
-    if (h.until || h.s->reset || in_room_during(ds.at(h.s), room, from, to))
+    if (h.until || h.s->reset || in_room_from(ds.at(h.s), room, from))
       return true;
   }
   return false;
@@ -1023,6 +1043,7 @@ std::vector<std::string> check_invariants(const oracle_input& in) {
   vtime slack = std::chrono::seconds{slow_auth ? 7 : 2};
   auto holders = find_name_holders(in.sessions);
   check_name_progress(in.sessions, holders, slack, count, out);
+  check_login_answered(in.sessions, count, out);
   // Room crashes make rooms forget members by design: delivery, liveness and membership
   // agreement are then not owed.
   bool rooms_crash = in.faults && in.faults->has("crash-room");

@@ -175,6 +175,24 @@ TEST_CASE("login progress: a name whose session ended long ago is not 'already l
   CHECK(all(just_left.check()).empty());
 }
 
+TEST_CASE("login progress: a password at the prompt gets an answer", "[oracle]") {
+  auto scene = [](transcripts& t, bool answered) {
+    std::vector<timed_line> received{{at(1.0), "*** Name?"}, {at(1.2), "*** Password for erin?"}};
+    if (answered)
+      received.push_back({at(1.4), "*** Logged in as erin."});
+    auto& s = t.add("c0.0", "erin", false, received, {{at(1.1), "erin"}, {at(1.3), "pw-erin-ok"}});
+    s.logged_in = answered;
+  };
+  transcripts hung;
+  scene(hung, false);
+  CHECK(mentions(hung.check(), "c0.0 (erin) answered the login prompt '*** Password for erin?'"));
+  CHECK(hung.counts["login-progress"] == 1);
+
+  transcripts answered;
+  scene(answered, true);
+  CHECK(all(answered.check()).empty());
+}
+
 TEST_CASE("names are freed: an IRC nick whose holder ended is not in use", "[oracle]") {
   auto scene = [](transcripts& t, std::optional<vtime> ended, const std::string& why) {
     t.add("i0.0", "dave", true, {{at(0.5), ":parley.local 001 dave :Welcome to Parley, dave"}},
@@ -223,6 +241,15 @@ TEST_CASE("membership agreement: /who lists exactly the sessions in the room", "
   transcripts ghost; // carol left at 5 s and is still listed at 10 s: never removed
   scene(ghost, "3): alice bob carol", at(5.0));
   CHECK(mentions(ghost.check(), "/who of lobby at 10.100s lists carol"));
+
+  transcripts parted; // bob left the lobby at 3 s, stays connected, and is still listed
+  scene(parted, "3): alice bob", at(5.0));
+  {
+    auto& bob = *parted.sessions[1];
+    bob.endpoint->set_transcript(line_welcome("bob") + std::vector<timed_line>{{at(3.1), "*** You left lobby. /join ROOM to enter another."}},
+                                 line_login("bob") + std::vector<timed_line>{{at(3.0), "/part"}});
+  }
+  CHECK(mentions(parted.check(), "/who of lobby at 10.100s lists bob"));
 
   transcripts leaving; // carol left at 9.5 s: the room may not have seen it yet
   scene(leaving, "3): alice bob carol", at(9.5));
