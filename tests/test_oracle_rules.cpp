@@ -122,7 +122,7 @@ TEST_CASE("no echo: a line session never gets its own chat line back", "[oracle]
   CHECK(mentions(v, "c0.0 (alice) received its own line m0.1 back"));
 }
 
-TEST_CASE("no echo: IRC gets its own line back once with echo-message, never without", "[oracle]") {
+TEST_CASE("no echo: IRC gets its own line back once with echo-message and never without", "[oracle]") {
   transcripts once;
   talking_bob(once, true, 1);
   CHECK(all(once.check()).empty());
@@ -271,7 +271,7 @@ TEST_CASE("every rule the oracle counts has a stable name", "[oracle]") {
   CHECK(t.counts.count("echo-once"));
 }
 
-TEST_CASE("the swarm exercises the rules for echo, progress and membership", "[oracle]") {
+TEST_CASE("the swarm exercises the rules for echo and progress and membership", "[oracle]") {
   // A rule the random clients never give anything to check is a blind spot.
   std::map<std::string, std::uint64_t> total;
   for (std::uint64_t seed = 1; seed <= 30; ++seed) {
