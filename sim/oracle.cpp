@@ -139,6 +139,8 @@ struct digest {
   std::vector<std::optional<room_line>> lines;   ///< per received line: a room line, if it is one
   std::vector<membership_change> membership;
   std::vector<std::optional<probe_reply>> answers; ///< per probe (s.probes), if it was answered
+  /// Line sessions: probes that got no answer at all (neither a reply nor an error).
+  std::size_t unanswered_probes = 0;
   std::vector<vtime> probe_sent;                   ///< send time of each probe
   /// Commands that may take the session out of a room: (send time, room; "*" = every room).
   std::vector<std::pair<vtime, std::string>> leave_commands;
@@ -170,15 +172,47 @@ probe_reply parse_who_reply(vtime t, std::size_t index, const std::string& line)
   return r;
 }
 
+// Whether a line answers a /who: its reply, or the error of a /who the server could not
+// answer (the session was removed from its room, e.g. kicked, or the room failed).
+bool answers_who(const std::string& line) {
+  return starts_with(line, "*** Members of ") ||
+         starts_with(line, "ERROR you are not in a room") ||
+         starts_with(line, "ERROR the server could not complete that");
+}
+
+// One /who in flight at a time, and lines are handled in order: a probe's answer is the first
+// line that answers a /who, arrived after the probe was sent and after the previous probe's
+// answer. (A chat line sent just before a /who by a session that was removed meanwhile gets
+// the same error; the /who's own error then arrives before the next probe is sent, so the
+// next probe skips it.)
+void pair_line_probes(session& s, digest& d) {
+  const auto& received = s.endpoint->received();
+  const auto& sent = s.endpoint->sent();
+  std::size_t next = 0; // the first received line not yet taken as an answer
+  for (const auto& p : s.probes) {
+    auto t_sent = sent[p.sent_index].t;
+    while (next < received.size() &&
+           (received[next].t < t_sent || !answers_who(received[next].text)))
+      ++next;
+    if (next == received.size()) {
+      d.answers.emplace_back();
+      ++d.unanswered_probes;
+      continue;
+    }
+    const auto& [t, line] = received[next];
+    d.answers.push_back(starts_with(line, "*** Members of ")
+                          ? std::optional<probe_reply>{parse_who_reply(t, next, line)}
+                          : std::nullopt);
+    ++next;
+  }
+}
+
 void digest_line_session(session& s, digest& d) {
   const auto& received = s.endpoint->received();
-  std::vector<probe_reply> replies;
   for (std::size_t k = 0; k < received.size(); ++k) {
     const auto& [t, line] = received[k];
     d.lines.push_back(parse_room_line(line));
-    if (starts_with(line, "*** Members of ")) {
-      replies.push_back(parse_who_reply(t, k, line));
-    } else if (is_membership_line(line)) {
+    if (is_membership_line(line)) {
       membership_change c{t, k, {}};
       if (starts_with(line, "*** You are in ") && !starts_with(line, removed_line)) {
         auto rest = line.substr(15);
@@ -187,9 +221,7 @@ void digest_line_session(session& s, digest& d) {
       d.membership.push_back(std::move(c));
     }
   }
-  // One /who in flight at a time: the k-th reply answers the k-th probe.
-  for (std::size_t k = 0; k < s.probes.size(); ++k)
-    d.answers.push_back(k < replies.size() ? std::optional<probe_reply>{replies[k]} : std::nullopt);
+  pair_line_probes(s, d);
   for (const auto& x : s.endpoint->sent())
     if (starts_with(x.text, "/join") || starts_with(x.text, "/part") || starts_with(x.text, "/quit"))
       d.leave_commands.emplace_back(x.t, "*");
@@ -668,10 +700,7 @@ void check_liveness(const std::vector<session*>& sessions, const digests& ds,
       for (const auto& a : ds.at(s).answers)
         missing += a ? 0 : 1;
     } else {
-      std::size_t replies = 0;
-      for (const auto& [t, line] : s->endpoint->received())
-        replies += starts_with(line, "*** Members of ") ? 1 : 0;
-      missing = replies < s->probes.size() ? s->probes.size() - replies : 0;
+      missing = ds.at(s).unanswered_probes; // an error answers a /who too (a kick)
     }
     if (missing > 0)
       out.push_back(who(*s) + ": " + std::to_string(missing) +

@@ -256,6 +256,29 @@ TEST_CASE("membership agreement: /who lists exactly the sessions in the room", "
   CHECK(all(leaving.check()).empty());
 }
 
+TEST_CASE("a /who answered by an error after a kick is answered and pairs no later reply",
+          "[oracle]") {
+  // alice is kicked while her /who is in flight; it is answered with an error. Her next /who,
+  // after she joined again, gets the members reply: each probe has its own answer.
+  transcripts t;
+  auto& alice = t.add(
+    "c0.0", "alice", false,
+    line_welcome("alice") + std::vector<timed_line>{
+                              {at(5.0), "[lobby] *** alice was kicked by bob (out)"},
+                              {at(5.0), "*** You are in no room now. /join ROOM to enter one."},
+                              {at(5.01), "ERROR you are not in a room; /join ROOM first"},
+                              {at(6.1), "*** You are in lobby (1 member: alice)."},
+                              {at(7.1), "*** Members of lobby (1): alice"}},
+    line_login("alice") + std::vector<timed_line>{
+                            {at(4.99), "/who"}, {at(6.0), "/join lobby"}, {at(7.0), "/who"}});
+  alice.probes.push_back({2, "lobby", 1, {}});
+  alice.probes.push_back({4, "lobby", 3, {}});
+  auto v = t.check();
+  INFO(all(v));
+  CHECK(v.empty());
+  CHECK(t.counts["membership-agreement"] == 1); // only the members reply is compared
+}
+
 TEST_CASE("every rule the oracle counts has a stable name", "[oracle]") {
   transcripts t;
   talking_alice(t, false);
