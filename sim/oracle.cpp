@@ -1011,14 +1011,40 @@ bool may_be_listed(const name_holders& hs, const digests& ds, const std::string&
   return false;
 }
 
+/// A live session, the name it is listed under, and when it learnt that others took it out
+/// of a room (sorted).
+struct live_member {
+  session* s;
+  std::string name;
+  std::vector<vtime> removals;
+};
+
+// When the session read that it was removed from a room without asking: a line session's
+// "*** You are in no room now." or room failure, an IRC KICK of its own nick. A stalled reader
+// reads that late, so the room may have dropped it long before its transcript shows it.
+std::vector<vtime> removals_of(session& s, const std::string& name) {
+  std::vector<vtime> out;
+  for (const auto& [t, line] : s.endpoint->received()) {
+    if (!s.irc) {
+      if (starts_with(line, removed_line) || starts_with(line, "ERROR room "))
+        out.push_back(t);
+    } else if (line.find(" KICK ") != std::string::npos) {
+      auto m = split_irc_line(line);
+      if (m.command == "KICK" && lower(m.param(1)) == name)
+        out.push_back(t);
+    }
+  }
+  return out;
+}
+
 void check_membership_agreement(const std::vector<session*>& sessions, const digests& ds,
                                 const name_holders& hs, vtime slack, rule_counter& count,
                                 std::vector<std::string>& out) {
-  std::vector<std::pair<session*, std::string>> live; // live sessions and their listed names
+  std::vector<live_member> live;
   for (auto* q : sessions)
     if (!ended(*q))
       if (auto n = listed_name(*q, ds.at(q)))
-        live.emplace_back(q, *n);
+        live.push_back({q, *n, removals_of(*q, *n)});
   for (auto* s : sessions) {
     if (s->irc)
       continue;
@@ -1032,10 +1058,15 @@ void check_membership_agreement(const std::vector<session*>& sessions, const dig
       for (const auto& m : reply.members)
         listed.insert(lower(m));
       count.add("membership-agreement");
-      for (const auto& [q, name] : live)
-        if (!listed.count(name) && member_throughout(ds.at(q), reply.room, asked, reply.t))
+      for (const auto& q : live) {
+        // Removed by others after the probe: the room may have done it before answering.
+        bool removed = std::lower_bound(q.removals.begin(), q.removals.end(), asked) !=
+                       q.removals.end();
+        if (!listed.count(q.name) && !removed &&
+            member_throughout(ds.at(q.s), reply.room, asked, reply.t))
           out.push_back(who(*s) + ": /who of " + reply.room + " " + when(reply.t) +
-                        " does not list " + who(*q) + ", which was in it throughout");
+                        " does not list " + who(*q.s) + ", which was in it throughout");
+      }
       for (const auto& name : listed)
         if (!may_be_listed(hs, ds, name, reply.room, asked - slack, reply.t + slack))
           out.push_back(who(*s) + ": /who of " + reply.room + " " + when(reply.t) + " lists " +

@@ -251,6 +251,19 @@ TEST_CASE("membership agreement: /who lists exactly the sessions in the room", "
   }
   CHECK(mentions(parted.check(), "/who of lobby at 10.100s lists bob"));
 
+  transcripts kicked; // bob was kicked before the /who, and (stalled) reads it only at 12 s
+  scene(kicked, "1): alice", at(5.0));
+  {
+    auto& bob = *kicked.sessions[1];
+    bob.endpoint->set_transcript(line_welcome("bob") + std::vector<timed_line>{
+                                   {at(12.0), "[lobby] *** bob was kicked by carol (out)"},
+                                   {at(12.0), "*** You are in no room now. /join ROOM to enter one."}},
+                                 line_login("bob"));
+  }
+  auto kv = kicked.check();
+  INFO(all(kv));
+  CHECK(kv.empty());
+
   transcripts leaving; // carol left at 9.5 s: the room may not have seen it yet
   scene(leaving, "3): alice bob carol", at(9.5));
   CHECK(all(leaving.check()).empty());
