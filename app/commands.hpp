@@ -17,10 +17,10 @@ int run_user(const common_options& common, user_action action, const std::string
 struct sim_options {
   std::uint64_t seed = 0; ///< 0: 1, or a scenario file's own seed
   std::string seeds;       ///< "A..B": a swarm
-  std::size_t clients = 10;
+  std::size_t clients = 16;      ///< run_options' default
   std::vector<std::string> faults; ///< empty: the seed chooses
   std::string duration = "60s";
-  double activity = 6;
+  double activity = 8;           ///< run_options' default
   double irc_share = 0; ///< share of random clients that speak IRC
   unsigned jobs = 2;
   std::string scenario;

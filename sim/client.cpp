@@ -42,6 +42,8 @@ std::vector<std::string> client::take_new_lines() {
 }
 
 bool client::connected() const {
+  if (scripted_)
+    return !scripted_closed_at_;
   if (id_ == 0)
     return false;
   const auto& v = w_.net().view(id_);

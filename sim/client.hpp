@@ -47,6 +47,23 @@ public:
   bool connected() const;
   bool closed_by_server() const { return id_ != 0 && w_.net().view(id_).closed_by_server; }
   bool refused() const { return id_ != 0 && w_.net().view(id_).refused; }
+  /// When the session ended as this client saw it (network client_view::closed_at); empty
+  /// while it lasts. A scripted transcript's own end (set_transcript).
+  std::optional<vtime> closed_at() const {
+    if (scripted_)
+      return scripted_closed_at_;
+    return id_ != 0 ? w_.net().view(id_).closed_at : std::nullopt;
+  }
+
+  /// For oracle tests: a transcript made by hand, with no network behind it (the client never
+  /// connects). It counts as connected until `closed_at`, if that is set.
+  void set_transcript(std::vector<timed_line> received, std::vector<timed_line> sent,
+                      std::optional<vtime> closed_at = std::nullopt) {
+    scripted_ = true;
+    received_ = std::move(received);
+    sent_ = std::move(sent);
+    scripted_closed_at_ = closed_at;
+  }
   net::connection_id id() const { return id_; }
 
   /// Whether some received line equals `line` / starts with `prefix`.
@@ -71,6 +88,8 @@ private:
   std::vector<std::string> lines_;
   std::vector<timed_line> received_;
   std::vector<timed_line> sent_;
+  bool scripted_ = false;
+  std::optional<vtime> scripted_closed_at_;
 };
 
 } // namespace parley::sim

@@ -113,7 +113,7 @@ std::vector<std::string> command_names() {
 }
 
 std::vector<std::string> rule_names() {
-  auto names = oracle_rules();
+  auto names = oracle_rule_names();
   std::sort(names.begin(), names.end());
   return names;
 }

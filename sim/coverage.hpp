@@ -40,7 +40,7 @@ struct counts {
   /// handler (so not lines refused before it: an IRC command before registration or with too
   /// few parameters, a line-protocol command given an argument it does not take).
   tally commands;
-  /// Oracle rule name -> how many things the rule checked (oracle_input::rule_counts).
+  /// Oracle rule name -> how many things the rule checked (oracle_input::rule_checks).
   tally rules;
 
   void add(const counts& other);

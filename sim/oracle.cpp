@@ -7,6 +7,7 @@
 #include "protocol/base64.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -18,6 +19,34 @@
 namespace parley::sim {
 
 namespace {
+
+// --- rule counts (oracle_input::rule_checks) ---
+
+class rule_counter {
+public:
+  explicit rule_counter(std::map<std::string, std::uint64_t>* counts) : counts_(counts) {}
+  rule_counter(const rule_counter&) = delete;
+  rule_counter& operator=(const rule_counter&) = delete;
+  ~rule_counter() {
+    for (const auto& [rule, n] : pending_)
+      (*counts_)[std::string{rule}] += n;
+  }
+  // Cheap enough for the inner loops: a short list searched by name, merged into the map once.
+  void add(std::string_view rule, std::uint64_t n = 1) {
+    if (!counts_ || n == 0)
+      return;
+    for (auto& [r, c] : pending_)
+      if (r == rule) {
+        c += n;
+        return;
+      }
+    pending_.emplace_back(rule, n);
+  }
+
+private:
+  std::map<std::string, std::uint64_t>* counts_;
+  std::vector<std::pair<std::string_view, std::uint64_t>> pending_;
+};
 
 struct room_line {
   std::string room;   ///< empty with any_room
@@ -81,6 +110,9 @@ std::string room_of_channel(const std::string& channel) {
   return channel.size() > 1 && channel[0] == '#' ? channel.substr(1) : channel;
 }
 
+/// What a line session reads when a room removed it without a command of its own (a kick).
+constexpr std::string_view removed_line = "*** You are in no room now.";
+
 bool is_membership_line(const std::string& l) {
   return starts_with(l, "*** You are in ") || starts_with(l, "*** You left ") ||
          (starts_with(l, "ERROR room ") && l.find(" failed;") != std::string::npos);
@@ -107,6 +139,8 @@ struct digest {
   std::vector<std::optional<room_line>> lines;   ///< per received line: a room line, if it is one
   std::vector<membership_change> membership;
   std::vector<std::optional<probe_reply>> answers; ///< per probe (s.probes), if it was answered
+  /// Line sessions: probes that got no answer at all (neither a reply nor an error).
+  std::size_t unanswered_probes = 0;
   std::vector<vtime> probe_sent;                   ///< send time of each probe
   /// Commands that may take the session out of a room: (send time, room; "*" = every room).
   std::vector<std::pair<vtime, std::string>> leave_commands;
@@ -115,6 +149,10 @@ struct digest {
   std::unordered_map<std::string, std::pair<std::string, std::size_t>> got;
   std::string nick;                        ///< IRC: the nick of the 001 welcome
   std::optional<std::size_t> welcome;      ///< IRC: position of 001
+  /// IRC echo-message: when the session first asked for it (CAP REQ sent) and when the
+  /// server ACKed it; chat lines sent after the ACK come back once, before the request never.
+  std::optional<vtime> echo_requested;
+  std::optional<vtime> echo_acked;
 };
 
 using digests = std::map<session*, digest>;
@@ -134,26 +172,56 @@ probe_reply parse_who_reply(vtime t, std::size_t index, const std::string& line)
   return r;
 }
 
+// Whether a line answers a /who: its reply, or the error of a /who the server could not
+// answer (the session was removed from its room, e.g. kicked, or the room failed).
+bool answers_who(const std::string& line) {
+  return starts_with(line, "*** Members of ") ||
+         starts_with(line, "ERROR you are not in a room") ||
+         starts_with(line, "ERROR the server could not complete that");
+}
+
+// One /who in flight at a time, and lines are handled in order: a probe's answer is the first
+// line that answers a /who, arrived after the probe was sent and after the previous probe's
+// answer. (A chat line sent just before a /who by a session that was removed meanwhile gets
+// the same error; the /who's own error then arrives before the next probe is sent, so the
+// next probe skips it.)
+void pair_line_probes(session& s, digest& d) {
+  const auto& received = s.endpoint->received();
+  const auto& sent = s.endpoint->sent();
+  std::size_t next = 0; // the first received line not yet taken as an answer
+  for (const auto& p : s.probes) {
+    auto t_sent = sent[p.sent_index].t;
+    while (next < received.size() &&
+           (received[next].t < t_sent || !answers_who(received[next].text)))
+      ++next;
+    if (next == received.size()) {
+      d.answers.emplace_back();
+      ++d.unanswered_probes;
+      continue;
+    }
+    const auto& [t, line] = received[next];
+    d.answers.push_back(starts_with(line, "*** Members of ")
+                          ? std::optional<probe_reply>{parse_who_reply(t, next, line)}
+                          : std::nullopt);
+    ++next;
+  }
+}
+
 void digest_line_session(session& s, digest& d) {
   const auto& received = s.endpoint->received();
-  std::vector<probe_reply> replies;
   for (std::size_t k = 0; k < received.size(); ++k) {
     const auto& [t, line] = received[k];
     d.lines.push_back(parse_room_line(line));
-    if (starts_with(line, "*** Members of ")) {
-      replies.push_back(parse_who_reply(t, k, line));
-    } else if (is_membership_line(line)) {
+    if (is_membership_line(line)) {
       membership_change c{t, k, {}};
-      if (starts_with(line, "*** You are in ")) {
+      if (starts_with(line, "*** You are in ") && !starts_with(line, removed_line)) {
         auto rest = line.substr(15);
         c.rooms.insert(rest.substr(0, rest.find(' ')));
       }
       d.membership.push_back(std::move(c));
     }
   }
-  // One /who in flight at a time: the k-th reply answers the k-th probe.
-  for (std::size_t k = 0; k < s.probes.size(); ++k)
-    d.answers.push_back(k < replies.size() ? std::optional<probe_reply>{replies[k]} : std::nullopt);
+  pair_line_probes(s, d);
   for (const auto& x : s.endpoint->sent())
     if (starts_with(x.text, "/join") || starts_with(x.text, "/part") || starts_with(x.text, "/quit"))
       d.leave_commands.emplace_back(x.t, "*");
@@ -237,12 +305,15 @@ void digest_irc_session(session& s, digest& d) {
   }
 }
 
+void digest_irc_echo(session& s, digest& d);
+
 digest make_digest(session& s) {
   digest d;
   d.lines.reserve(s.endpoint->received().size());
-  if (s.irc)
+  if (s.irc) {
     digest_irc_session(s, d);
-  else
+    digest_irc_echo(s, d);
+  } else
     digest_line_session(s, d);
   const auto& sent = s.endpoint->sent();
   for (const auto& p : s.probes)
@@ -548,10 +619,12 @@ const probe_reply* first_probe_reply_after(const digest& q, vtime t) {
 }
 
 void check_line_reached(session& s, const sent_record& chat, const probe_reply& sync,
-                        session& q, const digest& dq, std::vector<std::string>& out) {
+                        session& q, const digest& dq, rule_counter& count,
+                        std::vector<std::string>& out) {
   auto t_send = s.endpoint->sent()[chat.sent_index].t;
   if (!q.logged_in || !member_throughout(dq, chat.room, t_send, sync.t))
     return;
+  count.add("no-loss");
   auto i = dq.got.find(chat.tag);
   std::optional<std::size_t> got; // position of the line among q's received lines
   if (i != dq.got.end() && i->second.first == chat.room)
@@ -560,6 +633,8 @@ void check_line_reached(session& s, const sent_record& chat, const probe_reply& 
     out.push_back(who(q) + " never received " + chat.tag + " sent to " + chat.room + " by " +
                   s.name + " " + when(t_send));
   auto next_reply = first_probe_reply_after(dq, sync.t);
+  if (next_reply)
+    count.add("sync-order");
   if (next_reply && (!got || *got > next_reply->index))
     out.push_back("ordering guarantee broken: " + who(q) + " got the reply to a " +
                   (q.irc ? "PING" : "/who") + " sent after " + s.name +
@@ -568,7 +643,7 @@ void check_line_reached(session& s, const sent_record& chat, const probe_reply& 
 }
 
 void check_delivery(const std::vector<session*>& sessions, const digests& ds,
-                    std::vector<std::string>& out) {
+                    rule_counter& count, std::vector<std::string>& out) {
   std::map<std::string, std::vector<session*>> by_name;
   std::vector<session*> logged_in;
   for (auto* s : sessions)
@@ -601,7 +676,7 @@ void check_delivery(const std::vector<session*>& sessions, const digests& ds,
             continue;
           for (auto* q : by_name[name])
             if (q != s)
-              check_line_reached(*s, chat, sync, *q, ds.at(q), out);
+              check_line_reached(*s, chat, sync, *q, ds.at(q), count, out);
         }
         continue;
       }
@@ -609,7 +684,7 @@ void check_delivery(const std::vector<session*>& sessions, const digests& ds,
       // the send to the PONG is a member the line is owed to.
       for (auto* q : logged_in)
         if (q != s && q->name != s->name)
-          check_line_reached(*s, chat, sync, *q, ds.at(q), out);
+          check_line_reached(*s, chat, sync, *q, ds.at(q), count, out);
     }
   }
 }
@@ -625,10 +700,7 @@ void check_liveness(const std::vector<session*>& sessions, const digests& ds,
       for (const auto& a : ds.at(s).answers)
         missing += a ? 0 : 1;
     } else {
-      std::size_t replies = 0;
-      for (const auto& [t, line] : s->endpoint->received())
-        replies += starts_with(line, "*** Members of ") ? 1 : 0;
-      missing = replies < s->probes.size() ? s->probes.size() - replies : 0;
+      missing = ds.at(s).unanswered_probes; // an error answers a /who too (a kick)
     }
     if (missing > 0)
       out.push_back(who(*s) + ": " + std::to_string(missing) +
@@ -637,40 +709,380 @@ void check_liveness(const std::vector<session*>& sessions, const digests& ds,
   }
 }
 
-// What each rule checked in one run, for the coverage report: room lines for the rules that read
-// every room line, registrations for IRC auth, chat lines with an answered sync probe for the
-// delivery rules, probes for liveness, and the run itself for the queue bound.
-void count_rule_checks(const oracle_input& in, const digests& ds, bool delivery_owed,
-                       std::map<std::string, std::uint64_t>& counts) {
-  for (auto* s : in.sessions) {
+
+// The rules that existing checks carry out, counted from the digests they read: how many room
+// lines were placed, tagged lines ordered, senders checked, sessions welcomed, probes due.
+void count_digest_rules(const std::vector<session*>& sessions, const digests& ds, bool rooms_crash,
+                        rule_counter& count) {
+  for (auto* s : sessions) {
     const auto& d = ds.at(s);
+    std::uint64_t room_lines = 0, tagged = 0, senders = 0;
     for (const auto& r : d.lines) {
-      counts["no strays"] += r ? 1 : 0;
-      counts["room order"] += r && !r->tag.empty() ? 1 : 0;
-      counts["logins"] += r && !r->sender.empty() ? 1 : 0;
+      if (!r)
+        continue;
+      ++room_lines;
+      tagged += r->tag.empty() ? 0 : 1;
+      senders += r->sender.empty() ? 0 : 1;
     }
-    counts["irc auth"] += s->irc && d.welcome ? 1 : 0;
-    if (!delivery_owed)
-      continue;
-    for (const auto& chat : s->chats) {
-      auto k = static_cast<std::size_t>(
-        std::upper_bound(s->probes.begin(), s->probes.end(), chat.sent_index,
-                         [](std::size_t i, const sent_record& p) { return i < p.sent_index; }) -
-        s->probes.begin());
-      bool synced = k < s->probes.size() && d.answers[k];
-      counts["no loss"] += synced ? 1 : 0;
-      counts["sync order"] += synced ? 1 : 0;
-    }
-    counts["liveness"] += ended(*s) ? 0 : s->probes.size();
+    count.add("no-strays", room_lines);
+    count.add("no-duplicates", tagged);
+    count.add("room-order", tagged);
+    count.add("logins", senders);
+    if (s->irc && d.welcome)
+      count.add("irc-auth");
+    if (!rooms_crash && !ended(*s))
+      count.add("liveness", s->probes.size());
   }
-  counts["queue bound"] += 1;
+  count.add("queue-bound");
+}
+
+// --- no echo: a session never gets its own chat line back (IRC echo-message: exactly once) ---
+
+bool names_cap(const std::string& list, std::string_view cap) {
+  std::size_t pos = 0;
+  while (pos < list.size()) {
+    auto sp = std::min(list.find(' ', pos), list.size());
+    if (std::string_view{list}.substr(pos, sp - pos) == cap)
+      return true;
+    pos = sp + 1;
+  }
+  return false;
+}
+
+// When the IRC session first asked for echo-message, and when the server first ACKed it.
+void digest_irc_echo(session& s, digest& d) {
+  for (const auto& x : s.endpoint->sent()) {
+    auto m = split_irc_line(x.text);
+    if (lower(m.command) == "cap" && lower(m.param(0)) == "req" &&
+        names_cap(m.param(1), "echo-message")) {
+      d.echo_requested = x.t;
+      break;
+    }
+  }
+  if (!d.echo_requested)
+    return;
+  for (const auto& [t, line] : s.endpoint->received()) {
+    if (line.find(" CAP ") == std::string::npos)
+      continue;
+    auto m = split_irc_line(line);
+    if (m.command == "CAP" && m.param(1) == "ACK" && !m.params.empty() &&
+        names_cap(m.params.back(), "echo-message")) {
+      d.echo_acked = t;
+      return;
+    }
+  }
+}
+
+// Arrival times of IRC error numerics (4xx) and FAILs: the server may have refused a line.
+std::vector<vtime> irc_error_times(session& s) {
+  std::vector<vtime> out;
+  for (const auto& [t, line] : s.endpoint->received()) {
+    auto m = split_irc_line(line);
+    if (m.command == "FAIL" || (m.command.size() == 3 && m.command[0] == '4'))
+      out.push_back(t);
+  }
+  return out;
+}
+
+// An IRC chat line sent after echo-message was ACKed must come back before the answer to the
+// session's next PING, unless an error came in between (a refused or failed line has none).
+void check_echo_owed(session& s, const digest& d, const sent_record& chat, std::size_t copies,
+                     const std::vector<vtime>& errors, rule_counter& count,
+                     std::vector<std::string>& out) {
+  const auto& x = s.endpoint->sent()[chat.sent_index];
+  if (!d.echo_acked || x.t < *d.echo_acked || !starts_with(x.text, "PRIVMSG"))
+    return;
+  auto reply = first_probe_reply_after(d, x.t);
+  if (!reply)
+    return;
+  auto err = std::lower_bound(errors.begin(), errors.end(), x.t);
+  if (err != errors.end() && *err <= reply->t)
+    return;
+  count.add("echo-once");
+  if (copies == 0)
+    out.push_back(who(s) + " has echo-message but never got its own " + chat.tag + " back " +
+                when(reply->t));
+}
+
+void check_no_echo(const std::vector<session*>& sessions, const digests& ds, rule_counter& count,
+                   std::vector<std::string>& out) {
+  for (auto* s : sessions) {
+    if (s->chats.empty())
+      continue;
+    const auto& d = ds.at(s);
+    std::unordered_map<std::string, std::size_t> copies; // own tag -> copies received
+    for (const auto& c : s->chats)
+      copies.emplace(c.tag, 0);
+    for (const auto& r : d.lines)
+      if (r && !r->tag.empty())
+        if (auto i = copies.find(r->tag); i != copies.end())
+          ++i->second;
+    std::vector<vtime> errors;
+    if (s->irc && d.echo_acked)
+      errors = irc_error_times(*s);
+    for (const auto& c : s->chats) {
+      auto t = s->endpoint->sent()[c.sent_index].t;
+      auto n = copies[c.tag];
+      bool may_echo = s->irc && d.echo_requested && t >= *d.echo_requested;
+      count.add("no-echo");
+      if (n > 1 || (n == 1 && !may_echo))
+        out.push_back(who(*s) + " received its own line " + c.tag + " back" +
+                      (n > 1 ? " " + std::to_string(n) + " times" : std::string{}) +
+                      (may_echo ? " (echo-message gives one copy)" : "") + " (sent " + when(t) +
+                      ")");
+      if (s->irc)
+        check_echo_owed(*s, d, c, n, errors, count, out);
+    }
+  }
+}
+
+// --- progress for logins and names ---
+
+/// A session that may hold a name in the directory: from when it first sent the name (a line
+/// session at the name prompt, an IRC session in a NICK) until it ended, if it did. Sending
+/// the name comes before any claim, so every real holder is among these.
+struct name_holder {
+  session* s;
+  vtime from;
+  std::optional<vtime> until;
+};
+
+using name_holders = std::map<std::string, std::vector<name_holder>>;
+
+name_holders find_name_holders(const std::vector<session*>& sessions) {
+  name_holders out;
+  for (auto* s : sessions) {
+    std::map<std::string, vtime> first; // name -> when this session first sent it
+    for (const auto& x : s->endpoint->sent()) {
+      auto name = lower(s->irc ? (lower(split_irc_line(x.text).command) == "nick"
+                                    ? split_irc_line(x.text).param(0)
+                                    : std::string{})
+                               : x.text);
+      if (valid_name(name))
+        first.emplace(name, x.t);
+    }
+    for (const auto& [name, t] : first)
+      out[name].push_back({s, t, s->endpoint->closed_at()});
+  }
+  return out;
+}
+
+// Whether a session other than `asker` may have held `name` at some moment in [from, to]:
+// it had sent the name by `to`, and it had not ended `slack` before `from` (the server frees a
+// name once it sees the connection end, a little after the client does).
+bool held_by_other(const name_holders& hs, const std::string& name, const session* asker,
+                   vtime from, vtime to, vtime slack) {
+  auto i = hs.find(name);
+  if (i == hs.end())
+    return false;
+  for (const auto& h : i->second)
+    if (h.s != asker && h.from <= to && (!h.until || *h.until + slack >= from))
+      return true;
+  return false;
+}
+
+// The last time `s` sent `name` (IRC: NICK name) at or before `t`.
+std::optional<vtime> last_asked_for(session& s, const std::string& name, vtime t) {
+  std::optional<vtime> asked;
+  for (const auto& x : s.endpoint->sent()) {
+    if (x.t > t)
+      break;
+    auto sent_name = s.irc ? (lower(split_irc_line(x.text).command) == "nick"
+                                ? split_irc_line(x.text).param(0)
+                                : std::string{})
+                           : x.text;
+    if (lower(sent_name) == name)
+      asked = x.t;
+  }
+  return asked;
+}
+
+// The name a refusal names: line "ERROR NAME is already logged in", IRC 433 with the default
+// text (a 433 for a nick reserved by an account says so and is not about sessions).
+std::optional<std::string> refused_name(session& s, const std::string& line) {
+  static const std::string in_use = " is already logged in";
+  if (!s.irc) {
+    if (starts_with(line, "ERROR ") && line.size() > 6 + in_use.size() &&
+        line.compare(line.size() - in_use.size(), in_use.size(), in_use) == 0)
+      return lower(line.substr(6, line.size() - 6 - in_use.size()));
+    return std::nullopt;
+  }
+  if (line.find(" 433 ") == std::string::npos)
+    return std::nullopt;
+  auto m = split_irc_line(line);
+  if (m.command != "433" || m.params.back() != "Nickname is already in use")
+    return std::nullopt;
+  return lower(m.param(1));
+}
+
+// A line session told NAME is already logged in, or an IRC session told its nick is in use,
+// must have asked while some other session held the name: one that had sent it and had not
+// ended (plus `slack` for the release to reach the directory) when this one asked.
+void check_name_progress(const std::vector<session*>& sessions, const name_holders& hs,
+                         vtime slack, rule_counter& count, std::vector<std::string>& out) {
+  for (auto* s : sessions)
+    for (const auto& [t, line] : s->endpoint->received()) {
+      auto name = refused_name(*s, line);
+      if (!name)
+        continue;
+      auto asked = last_asked_for(*s, *name, t);
+      if (!asked)
+        continue;
+      count.add(s->irc ? "name-freed" : "login-progress");
+      if (held_by_other(hs, *name, s, *asked, t, slack))
+        continue;
+      out.push_back(who(*s) + " was refused " + *name + " as in use " + when(t) +
+                    " although no other session held that name when it asked (" +
+                    format_vtime(*asked) + "): " + line);
+    }
+}
+
+// A line session still connected at the end whose last received line is a login prompt, and
+// that answered it, must have had an answer: every line at a login prompt gets one (a login,
+// an error, the next prompt), a wrong password after a pause of at most a few seconds.
+void check_login_answered(const std::vector<session*>& sessions, rule_counter& count,
+                          std::vector<std::string>& out) {
+  for (auto* s : sessions) {
+    if (s->irc || s->logged_in || ended(*s))
+      continue;
+    const auto& received = s->endpoint->received();
+    const auto& sent = s->endpoint->sent();
+    if (received.empty() || sent.empty())
+      continue;
+    const auto& [t, last] = received.back();
+    bool prompt = last == "*** Name?" || starts_with(last, "*** Password for ") ||
+                  starts_with(last, "*** New account ");
+    if (!prompt || sent.back().t <= t)
+      continue;
+    count.add("login-progress");
+    out.push_back(who(*s) + " answered the login prompt '" + last + "' " +
+                  when(sent.back().t) + " and never got an answer: " + sent.back().text);
+  }
+}
+
+// --- membership agreement: a /who reply and the members' own transcripts agree ---
+
+// Whether the digest has the session in `room` at some moment from `from` on. No upper bound:
+// a client that stopped reading learns of its joins late, all at once, while the room lists it
+// from each join on.
+bool in_room_from(const digest& d, const std::string& room, vtime from) {
+  auto after_from = std::upper_bound(d.membership.begin(), d.membership.end(), from,
+                                     [](vtime t, const membership_change& m) { return t < m.t; });
+  if (after_from != d.membership.begin())
+    --after_from; // the state in force at `from`
+  for (auto i = after_from; i != d.membership.end(); ++i)
+    if (i->rooms.count(room))
+      return true;
+  return false;
+}
+
+// The name a live session is listed under: its login name; for IRC the welcome's nick, unless
+// it sent a NICK after the welcome (a rename the oracle does not place in time): then none.
+std::optional<std::string> listed_name(session& s, const digest& d) {
+  if (!s.logged_in || s.name.empty())
+    return std::nullopt;
+  if (!s.irc)
+    return lower(s.name);
+  if (!d.welcome)
+    return std::nullopt;
+  auto welcomed = s.endpoint->received()[*d.welcome].t;
+  for (const auto& x : s.endpoint->sent())
+    if (x.t > welcomed && lower(split_irc_line(x.text).command) == "nick")
+      return std::nullopt;
+  return lower(d.nick);
+}
+
+// A listed name must belong to a session that may have been in the room while the room
+// answered: it had sent the name by then, had not ended before the probe (less the slack),
+// and its own transcript has it in the room at the probe or later, or it ended later (a
+// session that ended may never have read its last lines: a stalled reader's transcript stops
+// where it stopped reading; a half-closed one has no end time of its own).
+bool may_be_listed(const name_holders& hs, const digests& ds, const std::string& name,
+                   const std::string& room, vtime from, vtime to) {
+  auto i = hs.find(name);
+  if (i == hs.end())
+    return false;
+  for (const auto& h : i->second) {
+    if (h.from > to || (h.until && *h.until < from))
+      continue;
+    if (h.until || h.s->reset || in_room_from(ds.at(h.s), room, from))
+      return true;
+  }
+  return false;
+}
+
+/// A live session, the name it is listed under, and when it learnt that others took it out
+/// of a room (sorted).
+struct live_member {
+  session* s;
+  std::string name;
+  std::vector<vtime> removals;
+};
+
+// When the session read that it was removed from a room without asking: a line session's
+// "*** You are in no room now." or room failure, an IRC KICK of its own nick. A stalled reader
+// reads that late, so the room may have dropped it long before its transcript shows it.
+std::vector<vtime> removals_of(session& s, const std::string& name) {
+  std::vector<vtime> out;
+  for (const auto& [t, line] : s.endpoint->received()) {
+    if (!s.irc) {
+      if (starts_with(line, removed_line) || starts_with(line, "ERROR room "))
+        out.push_back(t);
+    } else if (line.find(" KICK ") != std::string::npos) {
+      auto m = split_irc_line(line);
+      if (m.command == "KICK" && lower(m.param(1)) == name)
+        out.push_back(t);
+    }
+  }
+  return out;
+}
+
+void check_membership_agreement(const std::vector<session*>& sessions, const digests& ds,
+                                const name_holders& hs, vtime slack, rule_counter& count,
+                                std::vector<std::string>& out) {
+  std::vector<live_member> live;
+  for (auto* q : sessions)
+    if (!ended(*q))
+      if (auto n = listed_name(*q, ds.at(q)))
+        live.push_back({q, *n, removals_of(*q, *n)});
+  for (auto* s : sessions) {
+    if (s->irc)
+      continue;
+    const auto& d = ds.at(s);
+    for (std::size_t k = 0; k < d.answers.size(); ++k) {
+      if (!d.answers[k] || d.answers[k]->room.empty())
+        continue;
+      const auto& reply = *d.answers[k];
+      auto asked = d.probe_sent[k];
+      std::set<std::string> listed;
+      for (const auto& m : reply.members)
+        listed.insert(lower(m));
+      count.add("membership-agreement");
+      for (const auto& q : live) {
+        // Removed by others after the probe: the room may have done it before answering.
+        bool removed = std::lower_bound(q.removals.begin(), q.removals.end(), asked) !=
+                       q.removals.end();
+        if (!listed.count(q.name) && !removed &&
+            member_throughout(ds.at(q.s), reply.room, asked, reply.t))
+          out.push_back(who(*s) + ": /who of " + reply.room + " " + when(reply.t) +
+                        " does not list " + who(*q.s) + ", which was in it throughout");
+      }
+      for (const auto& name : listed)
+        if (!may_be_listed(hs, ds, name, reply.room, asked - slack, reply.t + slack))
+          out.push_back(who(*s) + ": /who of " + reply.room + " " + when(reply.t) + " lists " +
+                        name + ", whom no session had in that room then");
+    }
+  }
 }
 
 } // namespace
 
-std::vector<std::string> oracle_rules() {
-  return {"room order", "no strays", "no loss", "sync order", "logins", "irc auth",
-          "queue bound", "liveness"};
+const std::vector<std::string>& oracle_rule_names() {
+  static const std::vector<std::string> names{
+    "no-strays",  "no-duplicates",  "room-order",  "logins",     "irc-auth",
+    "no-loss",    "sync-order",     "liveness",    "queue-bound", "no-echo",
+    "echo-once",  "login-progress", "name-freed",  "membership-agreement"};
+  return names;
 }
 
 std::vector<std::string> check_invariants(const oracle_input& in) {
@@ -683,14 +1095,24 @@ std::vector<std::string> check_invariants(const oracle_input& in) {
   check_room_order(in.sessions, ds, out);
   check_logins(in.sessions, ds, out);
   check_irc_auth(in, ds, out);
-  // Room crashes make rooms forget members by design: delivery and liveness are then not owed.
+  rule_counter count{in.rule_checks};
+  check_no_echo(in.sessions, ds, count, out);
+  // A name is free once the server has seen its session end: a little after the client did,
+  // and up to a delayed authenticator answer later (a login in flight when the client left).
+  bool slow_auth = in.faults && in.faults->has("slow-auth");
+  vtime slack = std::chrono::seconds{slow_auth ? 7 : 2};
+  auto holders = find_name_holders(in.sessions);
+  check_name_progress(in.sessions, holders, slack, count, out);
+  check_login_answered(in.sessions, count, out);
+  // Room crashes make rooms forget members by design: delivery, liveness and membership
+  // agreement are then not owed.
   bool rooms_crash = in.faults && in.faults->has("crash-room");
+  count_digest_rules(in.sessions, ds, rooms_crash, count);
   if (!rooms_crash) {
-    check_delivery(in.sessions, ds, out);
+    check_delivery(in.sessions, ds, count, out);
     check_liveness(in.sessions, ds, out);
+    check_membership_agreement(in.sessions, ds, holders, std::chrono::seconds{2}, count, out);
   }
-  if (in.rule_counts)
-    count_rule_checks(in, ds, !rooms_crash, *in.rule_counts);
   if (in.max_unflushed_seen > in.max_output_bytes + 4096)
     out.push_back("output queue bound exceeded: " + std::to_string(in.max_unflushed_seen) +
                   " bytes unflushed towards one client (bound " +

@@ -10,9 +10,17 @@
 //                an account is registered only with its password (SASL or PASS)
 //   queue bound  what waits for a slow reader never exceeds its bound
 //   liveness     once faults stop, every final /who probe (IRC: PING) is answered
+//   no echo      a session never gets its own chat line back (IRC echo-message: exactly once)
+//   login / name progress
+//                a right password for a name no live session holds logs in; a nick whose
+//                holder ended is free again (no "already logged in" / 433 without a holder)
+//   membership agreement
+//                a /who reply lists every live session that believes it is in the room
+//                throughout, and only names whose session was (or may have been) there
 // Line-protocol and IRC sessions are checked by the same rules (docs/simulation.md).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -31,13 +39,13 @@ struct oracle_input {
   /// Accounts that exist from the start, with their passwords (scenario files). Any other
   /// account's password is random_client::password_for(name).
   std::map<std::string, std::string> accounts;
-  /// If set, each rule adds how many things it checked, by rule name (oracle_rules): the
-  /// coverage report's count of the rule (sim/coverage.hpp).
-  std::map<std::string, std::uint64_t>* rule_counts = nullptr;
+  /// If set, how often each rule checked something, by the rule's stable name ("no-echo",
+  /// "login-progress", "room-order", ...; docs/simulation.md lists them). Added to, not reset.
+  std::map<std::string, std::uint64_t>* rule_checks = nullptr;
 };
 
-/// The names of the rules check_invariants applies, as rule_counts names them.
-std::vector<std::string> oracle_rules();
+/// The stable names of every rule check_invariants counts in oracle_input::rule_checks.
+const std::vector<std::string>& oracle_rule_names();
 
 /// Every violation found, each a readable sentence with the virtual time it concerns.
 std::vector<std::string> check_invariants(const oracle_input& in);

@@ -1,6 +1,8 @@
 // Random clients (see random_client.hpp).
 #include "sim/random_client.hpp"
 
+#include <algorithm>
+
 namespace parley::sim {
 
 const std::vector<std::string>& chat_words() {
@@ -13,7 +15,8 @@ const std::vector<std::string>& chat_words() {
 
 random_client::random_client(world& w, int index, prng rng, const client_mix& mix,
                              fault_plan& faults)
-  : w_(w), index_(index), rng_(rng), mix_(mix), faults_(faults) {}
+  : w_(w), index_(index), rng_(rng), mix_(mix), faults_(faults),
+    weights_(mix.line_weights.empty() ? default_line_weights() : mix.line_weights) {}
 
 void random_client::start(vtime at, vtime until) {
   until_ = until;
@@ -69,6 +72,7 @@ void random_client::read_lines() {
 void random_client::on_line(const std::string& line) {
   auto& s = current();
   auto starts = [&](const char* p) { return line.rfind(p, 0) == 0; };
+  learn_names(line);
   if (line == "*** Name?") {
     // Mostly a name from the pool; now and then an invalid one.
     s.name = mix_.names[rng_.below(mix_.names.size())];
@@ -80,6 +84,9 @@ void random_client::on_line(const std::string& line) {
   } else if (starts("*** Logged in as ")) {
     logged_in_ = s.logged_in = true;
     awaiting_membership_ = true; // the lobby join follows
+  } else if (starts("*** You are in no room now.")) {
+    room_.clear(); // removed without asking (kicked): no reply is awaited
+    ++room_epoch_;
   } else if (starts("*** You are in ")) {
     auto rest = line.substr(15);
     room_ = rest.substr(0, rest.find(' '));
@@ -161,39 +168,145 @@ void random_client::bad_input() {
   }
 }
 
-void random_client::act() {
+action_weights default_line_weights() {
+  action_weights w(static_cast<std::size_t>(line_action::count_), 0);
+  auto set = [&w](line_action a, std::uint32_t v) { w[static_cast<std::size_t>(a)] = v; };
+  set(line_action::chat, 40);
+  set(line_action::me, 4);
+  set(line_action::who, 14);
+  set(line_action::join, 8);
+  set(line_action::part, 3);
+  set(line_action::msg, 8);
+  set(line_action::rooms, 3);
+  set(line_action::bad_input, 4);
+  set(line_action::burst, 8);
+  set(line_action::help, 1);
+  set(line_action::quit, 1);
+  set(line_action::disconnect, 1);
+  set(line_action::idle, 5);
+  return w;
+}
+
+action_weights swarm_line_weights(prng& rng) {
+  action_weights w(static_cast<std::size_t>(line_action::count_), 0);
+  for (auto& x : w)
+    x = rng.chance(800) ? static_cast<std::uint32_t>(rng.between(1, 10)) : 0;
+  return w;
+}
+
+namespace {
+
+bool needs_room(line_action a) {
+  return a == line_action::chat || a == line_action::me || a == line_action::who ||
+         a == line_action::part || a == line_action::burst;
+}
+
+} // namespace
+
+line_action random_client::draw_action(bool in_room) {
+  std::uint64_t total = 0;
+  for (std::size_t k = 0; k < weights_.size(); ++k)
+    if (in_room || !needs_room(static_cast<line_action>(k)))
+      total += weights_[k];
+  if (total == 0)
+    return line_action::idle;
+  auto roll = rng_.below(total);
+  for (std::size_t k = 0; k < weights_.size(); ++k) {
+    if (!in_room && needs_room(static_cast<line_action>(k)))
+      continue;
+    if (roll < weights_[k])
+      return static_cast<line_action>(k);
+    roll -= weights_[k];
+  }
+  return line_action::idle;
+}
+
+void random_client::learn_names(const std::string& line) {
+  auto add = [this](const std::string& name) {
+    auto i = std::lower_bound(seen_names_.begin(), seen_names_.end(), name);
+    if (!name.empty() && (i == seen_names_.end() || *i != name))
+      seen_names_.insert(i, name);
+  };
+  if (line.rfind("*** Members of ", 0) == 0) {
+    auto colon = line.find("): ");
+    for (std::size_t pos = colon == std::string::npos ? line.size() : colon + 3;
+         pos < line.size();) {
+      auto sp = std::min(line.find(' ', pos), line.size());
+      add(line.substr(pos, sp - pos));
+      pos = sp + 1;
+    }
+  } else if (line.size() > 3 && line[0] == '[' && line.find("] *** ") != std::string::npos &&
+             line.compare(line.size() - 7, 7, " joined") == 0) {
+    auto from = line.find("] *** ") + 6;
+    add(line.substr(from, line.find(' ', from) - from));
+  }
+}
+
+void random_client::message_live_name() {
+  auto& s = current();
+  std::vector<const std::string*> others;
+  for (const auto& n : seen_names_)
+    if (n != s.name)
+      others.push_back(&n);
+  auto to = others.empty() ? mix_.names[rng_.below(mix_.names.size())]
+                           : *others[rng_.below(others.size())];
+  s.endpoint->send_line("/msg " + to + " hi " + std::to_string(next_tag_++));
+}
+
+// Several commands back to back without waiting, as a person pasting or a fast client does:
+// talk, private messages and queries, then maybe one command that waits (a /who or a
+// membership change), which comes last so that the client's view of its room stays exact.
+void random_client::pipeline() {
+  bool in_room = !room_.empty();
   auto& ep = *current().endpoint;
+  for (auto n = rng_.between(2, 5); n > 0; --n) {
+    switch (rng_.below(in_room ? 5 : 3)) {
+      case 0: message_live_name(); break;
+      case 1: ep.send_line("/rooms"); break;
+      case 2: ep.send_line("/help"); break;
+      case 3: chat(false); break;
+      default: chat(true); break;
+    }
+  }
+  switch (rng_.below(4)) {
+    case 0: if (in_room) probe(); break;
+    case 1: membership("/join " + mix_.rooms[rng_.below(mix_.rooms.size())]); break;
+    case 2: if (in_room) membership("/part"); break;
+    default: break;
+  }
+}
+
+void random_client::perform(line_action a) {
+  auto& ep = *current().endpoint;
+  switch (a) {
+    case line_action::chat: chat(false); break;
+    case line_action::me: chat(true); break;
+    case line_action::who: probe(); break;
+    case line_action::join: membership("/join " + mix_.rooms[rng_.below(mix_.rooms.size())]); break;
+    case line_action::part: membership("/part"); break;
+    case line_action::msg:
+      ep.send_line("/msg " + mix_.names[rng_.below(mix_.names.size())] + " psst " +
+                   std::to_string(next_tag_++));
+      break;
+    case line_action::msg_live: message_live_name(); break;
+    case line_action::rooms: ep.send_line("/rooms"); break;
+    case line_action::bad_input: bad_input(); break;
+    case line_action::burst:
+      for (auto n = rng_.between(2, 8); n > 0; --n) // a burst of chat, pipelined
+        chat(false);
+      break;
+    case line_action::pipeline: pipeline(); break;
+    case line_action::help: ep.send_line("/help"); break;
+    case line_action::quit: ep.send_line("/quit bye"); break;
+    case line_action::disconnect: ep.disconnect(); break;
+    default: break; // stay quiet this time
+  }
+}
+
+void random_client::act() {
   if (!logged_in_)
     return;
-  bool in_room = !room_.empty();
-  auto roll = rng_.below(100);
-  if (roll < 40 && in_room)
-    chat(false);
-  else if (roll < 44 && in_room)
-    chat(true);
-  else if (roll < 58 && in_room)
-    probe();
-  else if (roll < 66)
-    membership("/join " + mix_.rooms[rng_.below(mix_.rooms.size())]);
-  else if (roll < 69 && in_room)
-    membership("/part");
-  else if (roll < 77)
-    ep.send_line("/msg " + mix_.names[rng_.below(mix_.names.size())] + " psst " +
-                 std::to_string(next_tag_++));
-  else if (roll < 80)
-    ep.send_line("/rooms");
-  else if (roll < 84)
-    bad_input();
-  else if (roll < 92 && in_room)
-    for (auto n = rng_.between(2, 8); n > 0; --n) // a burst, pipelined
-      chat(false);
-  else if (roll < 93)
-    ep.send_line("/help");
-  else if (roll < 94)
-    ep.send_line("/quit bye");
-  else if (roll < 95)
-    ep.disconnect();
-  // else: stay quiet this time
+  perform(draw_action(!room_.empty()));
 }
 
 void random_client::finish() {

@@ -1,7 +1,8 @@
 // A random client of a simulated run: everything it does is drawn from its own seeded stream.
 // It registers or logs in (sometimes with a wrong password or a name in use), joins and parts
 // rooms, talks, sends private messages and bad input (long lines, binary, NUL, bare CRs),
-// probes with /who, reads slowly, disconnects and comes back. Each connection is a session with
+// probes with /who, pipelines several commands, reads slowly, disconnects and comes back. Each
+// run weights the kinds of action differently (swarm testing: client_mix::line_weights). Each connection is a session with
 // its own transcript, which the oracle checks afterwards. The IRC counterpart, which speaks IRC
 // on the same rooms, is in random_irc_client.hpp; both are `random_agent`s.
 #pragma once
@@ -37,11 +38,30 @@ struct session {
   bool irc = false;         ///< speaks IRC: its name is its nick, its probes are PINGs
 };
 
+/// The kinds of action a line-protocol random client draws from (docs/simulation.md).
+enum class line_action : std::size_t {
+  chat, me, who, join, part, msg, msg_live, rooms, bad_input, burst, pipeline, help, quit,
+  disconnect, idle,
+  count_ // the number of kinds
+};
+
+/// The weight of each line_action; 0 switches the kind off for the run.
+using action_weights = std::vector<std::uint32_t>;
+
+/// The fixed table of a run without swarm weights (the shares of docs/simulation.md).
+action_weights default_line_weights();
+
+/// Swarm testing: each kind is on with probability 0.8 and gets a weight from 1 to 10, drawn
+/// once per run and shared by all its line clients, so that each seed stresses a different mix.
+action_weights swarm_line_weights(prng& rng);
+
 struct client_mix {
   std::vector<std::string> names; ///< shared pool: collisions give "already logged in"
   std::vector<std::string> rooms; ///< rooms to join besides the lobby
   vtime min_think = std::chrono::milliseconds{20};
   vtime max_think = std::chrono::milliseconds{800};
+  /// Line clients' action weights, indexed by line_action; empty: default_line_weights().
+  action_weights line_weights;
 };
 
 /// What a run needs of a random client, whichever protocol it speaks.
@@ -90,6 +110,11 @@ private:
   void bad_input();
   void new_session();
   void probe();
+  line_action draw_action(bool in_room);
+  void perform(line_action a);
+  void pipeline();
+  void message_live_name();
+  void learn_names(const std::string& line);
 
   world& w_;
   int index_;
@@ -110,6 +135,10 @@ private:
   bool gone_ = false; ///< this session ended and no new one is wanted
   std::uint64_t chat_lines_ = 0;
   std::uint64_t next_tag_ = 0;
+  action_weights weights_;
+  /// Names this client saw in rooms (/who replies, joined notices): whom it sends private
+  /// messages to, as a person writes to someone present. Sorted, for determinism.
+  std::vector<std::string> seen_names_;
 };
 
 } // namespace parley::sim

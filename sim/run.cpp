@@ -42,8 +42,10 @@ struct event_log : world_observer {
   }
 };
 
-client_mix make_mix(std::size_t clients, double activity_per_minute) {
+client_mix make_mix(std::size_t clients, double activity_per_minute, prng& rng) {
   client_mix mix;
+  auto weights = rng.fork(); // swarm testing: this run's mix of line-client actions
+  mix.line_weights = swarm_line_weights(weights);
   // Think times spread evenly around the mean interval between actions.
   auto mean = 60e9 / std::max(activity_per_minute, 0.01);
   mix.min_think = vtime{static_cast<vtime::rep>(mean * 0.2)};
@@ -160,7 +162,7 @@ run_result run_simulation(const run_options& opts) {
     world w{std::move(wo)};
     running = &w;
     w.set_observer(&log);
-    auto mix = make_mix(opts.clients, opts.activity_per_minute);
+    auto mix = make_mix(opts.clients, opts.activity_per_minute, rng);
     std::vector<std::unique_ptr<random_agent>> clients;
     auto irc_per_mille = static_cast<std::uint64_t>(std::clamp(opts.irc_share, 0.0, 1.0) * 1000 + 0.5);
     for (std::size_t i = 0; i < opts.clients; ++i) {
@@ -199,8 +201,7 @@ run_result run_simulation(const run_options& opts) {
     in.max_output_bytes = max_output;
     in.max_unflushed_seen = w.net().max_unflushed_seen();
     in.end_of_run = w.now();
-    if (counted)
-      in.rule_counts = &res.coverage.rules;
+    in.rule_checks = &res.rule_checks;
     if (const auto& stuck = w.livelock())
       res.violations = {livelock_violation(*stuck)}; // the transcripts stop there: no oracle
     else
@@ -216,9 +217,8 @@ run_result run_simulation(const run_options& opts) {
     running = nullptr; // the world's clock goes with it
   }
   if (counted) {
-    auto rules = std::move(res.coverage.rules);
     res.coverage = counted->result();
-    res.coverage.rules = std::move(rules);
+    res.coverage.rules = res.rule_checks;
     res.coverage.runs = 1;
   }
   res.event_hash = log.hash;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,12 +17,14 @@ namespace parley::sim {
 
 struct run_options {
   std::uint64_t seed = 1;
-  std::size_t clients = 10;
+  /// 16 clients in 5 rooms: several sessions per room, so that joins, talk and departures
+  /// of different clients overlap (docs/simulation.md, Activity).
+  std::size_t clients = 16;
   vtime duration = std::chrono::seconds{60}; ///< of client activity; then faults stop
   std::vector<std::string> faults;           ///< empty: the seed chooses (swarm)
   /// How busy each client is: actions per minute on average (a chat line, a /who, a join...).
-  /// The default, 6, is a lively chat; the test suite uses 120 to pack more into each seed.
-  double activity_per_minute = 6;
+  /// The default, 8, is a busy chat; the test suite uses 120 to pack more into each seed.
+  double activity_per_minute = 8;
   /// The share of random clients that speak IRC (each client draws it from its own stream);
   /// above 0 the server opens its IRC listener too. 0 gives the line-protocol-only runs.
   double irc_share = 0; ///< share of random clients that speak IRC (0: line protocol only)
@@ -49,6 +52,8 @@ struct run_result {
   std::uint64_t event_hash = 0;
   std::vector<std::string> event_log; ///< only with keep_event_log
   coverage::counts coverage;          ///< only with run_options::coverage
+  /// How often each oracle rule checked something in this run (oracle_input::rule_checks).
+  std::map<std::string, std::uint64_t> rule_checks;
 
   bool ok() const { return violations.empty(); }
 };
