@@ -26,6 +26,7 @@ struct sim_options {
   std::string scenario;
   bool check_determinism = false;
   std::string trace;       ///< write the run's trace here
+  std::string strategy = "swarm"; ///< scheduling strategy (sim/strategy.hpp)
 };
 
 int run_sim(const sim_options& opts);

@@ -81,6 +81,8 @@ public:
   /// The most that was ever unflushed towards one client.
   std::uint64_t max_unflushed_seen() const { return max_unflushed_; }
   std::uint64_t faults_injected() const { return faults_; }
+  /// Fan-out parts that reached a connection while it was on hold (the join race happened).
+  std::uint64_t fan_outs_held() const { return fan_outs_held_; }
   /// Records network events and the faults the network injects (null: none).
   void set_tracer(trace::tracer* t) { tracer_ = t; }
   network_options& options() { return opts_; }
@@ -131,6 +133,7 @@ private:
   std::map<net::connection_id, link> links_;
   std::uint64_t faults_ = 0;
   std::uint64_t max_unflushed_ = 0;
+  std::uint64_t fan_outs_held_ = 0;
   trace::tracer* tracer_ = nullptr;
 };
 

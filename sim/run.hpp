@@ -27,6 +27,9 @@ struct run_options {
   bool keep_event_log = false;               ///< keep the lines, to show a divergence
   room_factory make_room;                    ///< empty: the real room
   std::string trace_path;                    ///< write the run's trace here (docs/traces.md)
+  /// How the world schedules actors (sim/strategy.hpp): uniform, delay, pct, pct-delay, fifo,
+  /// or swarm, where the seed chooses among uniform, delay, pct and pct-delay.
+  std::string strategy = "swarm";
 };
 
 struct run_result {
@@ -38,6 +41,9 @@ struct run_result {
   std::uint64_t sessions = 0;
   std::uint64_t irc_clients = 0; ///< random clients that speak IRC
   std::uint64_t faults = 0;     ///< network faults injected
+  std::string strategy;         ///< the strategy the run used (what swarm chose)
+  /// Fan-out parts that reached a connection on hold (a room's line racing a join's reply).
+  std::uint64_t fan_outs_held = 0;
   vtime virtual_time{0};
   double wall_seconds = 0;
   std::uint64_t event_hash = 0;
@@ -46,6 +52,7 @@ struct run_result {
   bool ok() const { return violations.empty(); }
 };
 
+/// Throws std::invalid_argument for an unknown opts.strategy.
 run_result run_simulation(const run_options& opts);
 
 /// The `parley sim` command that replays `opts`.
