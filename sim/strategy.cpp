@@ -89,24 +89,32 @@ message_delays message_delays::draw_profile(prng& rng) {
   using std::chrono::milliseconds;
   static constexpr std::uint64_t zero[] = {100, 300, 600};
   static const vtime short_max[] = {microseconds{20}, microseconds{200}, milliseconds{2}};
-  static constexpr std::uint64_t long_pm[] = {0, 20, 80};
+  static constexpr std::uint64_t long_pm[] = {0, 30, 100};
   static const vtime long_max[] = {milliseconds{10}, milliseconds{50}};
+  static constexpr std::uint64_t slow_pm[] = {0, 50, 200};
   message_delays d;
   d.zero_per_mille = zero[rng.below(3)];
   d.short_max = short_max[rng.below(3)];
   d.long_per_mille = long_pm[rng.below(3)];
   d.long_max = long_max[rng.below(2)];
   d.backlog_max = vtime{rng.chance(500) ? 0 : 5000};
+  d.slow_per_mille = slow_pm[rng.below(3)];
   return d;
 }
 
-vtime message_delays::arrival(prng& rng) const {
+vtime message_delays::arrival(prng& rng, bool slow_actor) const {
+  if (slow_actor)
+    return long_delay(rng);
   auto roll = rng.below(1000);
   if (roll < zero_per_mille)
     return vtime{0};
   if (roll < zero_per_mille + long_per_mille)
-    return uniform_up_to(rng, long_max);
+    return long_delay(rng);
   return uniform_up_to(rng, short_max);
+}
+
+vtime message_delays::long_delay(prng& rng) const {
+  return uniform_up_to(rng, long_max);
 }
 
 vtime message_delays::backlog(prng& rng) const {

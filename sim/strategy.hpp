@@ -60,10 +60,13 @@ struct message_delays {
   std::uint64_t long_per_mille = 30;  ///< arrivals that wait up to long_max
   vtime long_max{std::chrono::milliseconds{20}};
   vtime backlog_max{std::chrono::microseconds{5}};
+  /// Actors that are slow (chosen when first seen): every arrival waits up to long_max.
+  std::uint64_t slow_per_mille = 0;
 
   /// A profile for one run: the spread varies per seed (swarm testing of the timing).
   static message_delays draw_profile(prng& rng);
-  vtime arrival(prng& rng) const;
+  vtime arrival(prng& rng, bool slow_actor) const;
+  vtime long_delay(prng& rng) const;
   vtime backlog(prng& rng) const;
 };
 

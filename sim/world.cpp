@@ -28,6 +28,7 @@ struct world::impl {
   message_delays delays;
   std::optional<pct_priorities> pct;
   bool delayed = false;
+  std::vector<std::uint8_t> slow; ///< by actor id: 0 not seen yet, 1 normal, 2 slow
 
   impl() {
     cfg.set("scheduler.policy", caf::atom("testing"));
@@ -50,9 +51,19 @@ struct world::impl {
     while (pending.size() < jobs.size()) {
       auto* job = jobs[pending.size()];
       auto* actor = dynamic_cast<caf::scheduled_actor*>(job);
-      auto wait = delayed ? delays.arrival(rng) : vtime{0};
-      pending.push_back({job, actor, actor ? actor->id() : 0, now + wait});
+      auto id = actor ? actor->id() : 0;
+      auto wait = delayed ? delays.arrival(rng, is_slow(id)) : vtime{0};
+      pending.push_back({job, actor, id, now + wait});
     }
+  }
+
+  /// Whether this actor is one of the run's slow ones, drawn when it is first seen.
+  bool is_slow(std::uint64_t id) {
+    if (id >= slow.size())
+      slow.resize(std::max<std::size_t>(id + 1, slow.size() * 2), 0);
+    if (slow[id] == 0)
+      slow[id] = rng.chance(delays.slow_per_mille) ? 2 : 1;
+    return slow[id] == 2;
   }
 
   /// The position of the job to run now, if any is due.
@@ -87,8 +98,13 @@ struct world::impl {
 
   std::optional<std::size_t> pick_by_priority(vtime now, std::uint64_t step) {
     auto best = highest_due(now);
-    if (best && pct->change_point(step, pending[*best].id))
-      best = highest_due(now); // the actor about to run just dropped below all others
+    if (best && pct->change_point(step, pending[*best].id)) {
+      // The actor about to run drops below all others; with delays it is also preempted for
+      // a while, so that the rest of the world (inputs, timers) overtakes it.
+      if (delayed)
+        pending[*best].ready_at = now + delays.long_delay(rng);
+      best = highest_due(now);
+    }
     return best;
   }
 
