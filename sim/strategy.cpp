@@ -72,10 +72,12 @@ schedule_strategy swarm_strategy(std::uint64_t seed) {
   // no other draw: a swarm seed that picks uniform is exactly the run `--strategy uniform` makes.
   prng rng{seed ^ 0x5c4ed01e57a7e9ull};
   rng.next();
+  // The strategies with message delays weigh double: only they make the chain of messages one
+  // input causes overlap with other inputs and timers (docs/simulation.md, "The run loop").
   static constexpr schedule_strategy choices[] = {
-    schedule_strategy::uniform, schedule_strategy::delay, schedule_strategy::pct,
-    schedule_strategy::pct_delay};
-  return choices[rng.below(4)];
+    schedule_strategy::uniform, schedule_strategy::delay,     schedule_strategy::delay,
+    schedule_strategy::pct,     schedule_strategy::pct_delay, schedule_strategy::pct_delay};
+  return choices[rng.below(6)];
 }
 
 std::optional<schedule_strategy> resolve_strategy(const std::string& name, std::uint64_t seed) {
@@ -90,8 +92,8 @@ message_delays message_delays::draw_profile(prng& rng) {
   static constexpr std::uint64_t zero[] = {100, 300, 600};
   static const vtime short_max[] = {microseconds{20}, microseconds{200}, milliseconds{2}};
   static constexpr std::uint64_t long_pm[] = {0, 30, 100};
-  static const vtime long_max[] = {milliseconds{10}, milliseconds{50}};
-  static constexpr std::uint64_t slow_pm[] = {0, 50, 200};
+  static const vtime long_max[] = {milliseconds{20}, milliseconds{100}};
+  static constexpr std::uint64_t slow_pm[] = {0, 100, 300};
   message_delays d;
   d.zero_per_mille = zero[rng.below(3)];
   d.short_max = short_max[rng.below(3)];

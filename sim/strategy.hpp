@@ -34,8 +34,9 @@ std::optional<schedule_strategy> parse_strategy(const std::string& name);
 /// What `--strategy` accepts: every strategy's name and "swarm".
 const std::vector<std::string>& strategy_choices();
 
-/// The strategy a swarm run with this seed uses: uniform, delay, pct or pct-delay, drawn from a
-/// stream of its own so that the run's other draws are the same whatever is chosen.
+/// The strategy a swarm run with this seed uses: uniform, delay, pct or pct-delay (the two with
+/// delays twice as often as the others), drawn from a stream of its own so that the run's other
+/// draws are the same whatever is chosen.
 schedule_strategy swarm_strategy(std::uint64_t seed);
 
 /// "swarm" resolves to swarm_strategy(seed); any other name to its strategy (nothing if unknown).

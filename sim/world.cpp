@@ -5,6 +5,7 @@
 #include "caf/scheduler/test_coordinator.hpp"
 
 #include <deque>
+#include <map>
 
 namespace parley::sim {
 
@@ -22,12 +23,17 @@ struct world::impl {
     caf::scheduled_actor* actor; ///< null for a job that is not an actor
     std::uint64_t id;            ///< the actor's id (0: not an actor)
     vtime ready_at;              ///< not run before this virtual time
+    /// The livelock guard's instant: when the timer or agenda event that started the chain of
+    /// messages this job belongs to moved time (time moved by message delays does not count).
+    vtime origin;
   };
   std::deque<pending_job> pending;
   prng rng{0};                   ///< delays and the delay strategy's picks
   message_delays delays;
   std::optional<pct_priorities> pct;
   bool delayed = false;
+  vtime origin_now{0};                   ///< the origin of jobs that become ready now
+  std::map<vtime, std::uint64_t> per_origin; ///< messages handled per origin (livelock guard)
   std::vector<std::uint8_t> slow; ///< by actor id: 0 not seen yet, 1 normal, 2 slow
 
   impl() {
@@ -45,15 +51,16 @@ struct world::impl {
     return std::chrono::duration_cast<vtime>(timers.begin()->first - start);
   }
 
-  /// Appends the jobs that became ready since the last step, each with its arrival delay.
-  void sync(vtime now) {
+  /// Appends the jobs that became ready since the last step, each with its arrival delay; jobs
+  /// made ready by a timer have none (a timer message is local to its actor, not in transit).
+  void sync(vtime now, bool by_timer = false) {
     auto& jobs = sched->jobs;
     while (pending.size() < jobs.size()) {
       auto* job = jobs[pending.size()];
       auto* actor = dynamic_cast<caf::scheduled_actor*>(job);
       auto id = actor ? actor->id() : 0;
-      auto wait = delayed ? delays.arrival(rng, is_slow(id)) : vtime{0};
-      pending.push_back({job, actor, id, now + wait});
+      auto wait = delayed && !by_timer ? delays.arrival(rng, is_slow(id)) : vtime{0};
+      pending.push_back({job, actor, id, now + wait, origin_now});
     }
   }
 
@@ -124,6 +131,24 @@ struct world::impl {
       pending.front().ready_at = now + (delayed ? delays.backlog(rng) : vtime{0});
     else
       pending.pop_front();
+  }
+
+  /// Counts a message of `origin`; true when that origin has had more than `limit`.
+  bool count_message(vtime origin, std::uint64_t limit) {
+    if (per_origin.size() > 64)
+      forget_finished_origins();
+    return ++per_origin[origin] > limit;
+  }
+
+  /// Origins no pending job carries any more have finished their chain of messages.
+  void forget_finished_origins() {
+    std::map<vtime, std::uint64_t> live;
+    for (const auto& p : pending)
+      live.emplace(p.origin, 0);
+    live.emplace(origin_now, 0);
+    for (auto& [origin, n] : live)
+      n = per_origin[origin];
+    per_origin.swap(live);
   }
 
   std::optional<vtime> earliest_ready() const {
@@ -207,9 +232,8 @@ bool world::step_until(std::optional<vtime> limit) {
   return step_explore(limit);
 }
 
-bool world::before_message() {
+bool world::before_message(bool stuck) {
   auto& sched = *impl_->sched;
-  bool stuck = ++instant_messages_ > livelock_limit;
   if (observer_ || stuck) {
     auto* actor = dynamic_cast<caf::scheduled_actor*>(sched.jobs.front());
     auto* element = actor ? actor->mailbox().peek() : nullptr;
@@ -235,7 +259,7 @@ bool world::step_uniform(std::optional<vtime> limit) {
       instant_ = now();
       instant_messages_ = 0;
     }
-    if (!before_message())
+    if (!before_message(++instant_messages_ > livelock_limit))
       return false;
     sched.run_once();
     ++messages_;
@@ -260,11 +284,17 @@ bool world::step_explore(std::optional<vtime> limit) {
   s.sync(now());
   if (auto i = s.pick(now(), messages_ + 1)) {
     s.to_front(*i);
-    if (!before_message())
+    // The livelock guard counts the messages caused by one instant of the world outside the
+    // actors, as the uniform strategy does: a loop that needs no timer or input to go on is
+    // caught even though message delays let time move on.
+    auto origin = s.pending.front().origin;
+    if (!before_message(s.count_message(origin, livelock_limit)))
       return false;
     auto* ran = s.sched->jobs.front();
+    s.origin_now = origin; // what the message causes belongs to its instant
     s.sched->run_once();
     s.after_run(ran, now());
+    s.sync(now());
     ++messages_;
     return true;
   }
@@ -278,16 +308,16 @@ bool world::step_explore(std::optional<vtime> limit) {
   if (!next || (limit && *next > *limit))
     return false;
   if (*next > now()) {
-    // The livelock guard counts the messages of one instant of the world outside the actors:
-    // time that only a message delay moved is still the same instant.
-    if (outside && *outside <= *next) {
-      instant_ = *next;
-      instant_messages_ = 0;
-    }
+    // Time moved by a timer or an agenda event starts a new instant for the livelock guard;
+    // time moved only by a message delay does not. A zero-delay timer keeps the instant of the
+    // message that armed it.
+    if (outside && *outside <= *next)
+      s.origin_now = *next;
     s.sched->clock().advance_time(*next - now());
   } else {
     s.sched->clock().advance_time(vtime{0}); // a timer due now (a zero delay) fires now
   }
+  s.sync(now(), true);
   events_.run_due(now());
   return true;
 }

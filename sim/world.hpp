@@ -95,7 +95,7 @@ private:
   bool step_explore(std::optional<vtime> limit); ///< delay, pct and pct-delay
   /// Reports the message about to be handled; false (and the livelock is recorded) when the
   /// livelock guard trips instead.
-  bool before_message();
+  bool before_message(bool stuck);
 
   struct impl;
   std::unique_ptr<impl> impl_;
@@ -108,9 +108,7 @@ private:
   bool stopped_ = false;
   std::uint64_t messages_ = 0;
   world_observer* observer_ = nullptr;
-  /// The virtual time of the messages being counted. With message delays, time moved by a
-  /// delay alone does not start a new instant: only time moved by a timer or an agenda event.
-  vtime instant_{-1};
+  vtime instant_{-1};                ///< the virtual time of the messages being counted
   std::uint64_t instant_messages_ = 0;
   std::optional<livelock_report> livelock_;
 };

@@ -6,8 +6,11 @@
 
 #include <map>
 
+#include "caf/all.hpp"
+
 #include "sim/run.hpp"
 #include "sim/strategy.hpp"
+#include "sim/world.hpp"
 
 using namespace parley::sim;
 using namespace std::chrono_literals;
@@ -25,6 +28,19 @@ run_options busy_run(std::uint64_t seed, const std::string& strategy) {
   o.activity_per_minute = 120;
   o.irc_share = 0.5;
   return o;
+}
+
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+/// An actor that re-arms a zero-delay timer forever (the IRC idle check's old bug) or, with
+/// `to_self`, sends itself a message forever: time never has to move for it.
+caf::behavior forever(caf::event_based_actor* self, bool to_self) {
+  return {[self, to_self](tick_atom) {
+    if (to_self)
+      self->send(self, tick_atom::value);
+    else
+      self->delayed_send(self, std::chrono::nanoseconds{0}, tick_atom::value);
+  }};
 }
 
 } // namespace
@@ -120,5 +136,29 @@ TEST_CASE("a seed range keeps every invariant under each strategy", "[sim][strat
     }
     INFO("strategy " << name);
     CHECK(failed == 0);
+  }
+}
+
+TEST_CASE("the livelock guard stops a run under every strategy", "[sim][strategy]") {
+  // With message delays, virtual time moves while the loop spins; the guard counts the messages
+  // of one instant of the world outside the actors (timers and agenda events), so it still trips.
+  for (auto strategy : {schedule_strategy::uniform, schedule_strategy::fifo,
+                        schedule_strategy::delay, schedule_strategy::pct,
+                        schedule_strategy::pct_delay}) {
+    for (bool to_self : {false, true}) {
+      world_options wo;
+      wo.seed = 3;
+      wo.strategy = strategy;
+      world w{wo};
+      auto spinner = w.system().spawn(forever, to_self);
+      caf::anon_send(spinner, tick_atom::value);
+      w.run_until(std::chrono::seconds{10});
+      INFO(strategy_name(strategy) << (to_self ? ", sending to itself" : ", zero-delay timer"));
+      caf::anon_send_exit(spinner, caf::exit_reason::kill); // the world's shutdown drains it
+      CHECK(w.now() < std::chrono::seconds{10});
+      CHECK(w.livelock());
+      if (w.livelock())
+        CHECK(w.livelock()->sample.find("tick") != std::string::npos);
+    }
   }
 }
