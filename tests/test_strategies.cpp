@@ -139,7 +139,7 @@ TEST_CASE("a seed range keeps every invariant under each strategy", "[sim][strat
   }
 }
 
-TEST_CASE("the livelock guard stops a run under every strategy", "[sim][strategy]") {
+TEST_CASE("an endless loop of actor messages is stopped under every strategy", "[sim][strategy]") {
   // With message delays, virtual time moves while the loop spins; the guard counts the messages
   // of one instant of the world outside the actors (timers and agenda events), so it still trips.
   for (auto strategy : {schedule_strategy::uniform, schedule_strategy::fifo,
