@@ -243,8 +243,7 @@ void network::server_fan_out(const net::fan_out_bytes& x) {
       if (l->gate.holding()) {
         ++fan_outs_held_;
         hold(*l, part.data, x.once);
-      }
-      else if (!l->gate.seen_once(x.once))
+      } else if (!l->gate.seen_once(x.once))
         queue_write(*l, part.data);
     });
   }

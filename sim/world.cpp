@@ -20,8 +20,7 @@ struct world::impl {
   /// run loop moves the job it runs to the front of both. Keyed by position, never by address.
   struct pending_job {
     caf::resumable* job;
-    caf::scheduled_actor* actor; ///< null for a job that is not an actor
-    std::uint64_t id;            ///< the actor's id (0: not an actor)
+    std::uint64_t id;            ///< the actor's id (0: a job that is not an actor)
     vtime ready_at;              ///< not run before this virtual time
     /// The livelock guard's instant: when the timer or agenda event that started the chain of
     /// messages this job belongs to moved time (time moved by message delays does not count).
@@ -60,7 +59,7 @@ struct world::impl {
       auto* actor = dynamic_cast<caf::scheduled_actor*>(job);
       auto id = actor ? actor->id() : 0;
       auto wait = delayed && !by_timer ? delays.arrival(rng, is_slow(id)) : vtime{0};
-      pending.push_back({job, actor, id, now + wait, origin_now});
+      pending.push_back({job, id, now + wait, origin_now});
     }
   }
 
