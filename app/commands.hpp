@@ -29,6 +29,7 @@ struct sim_options {
   bool coverage = false;     ///< report what the runs exercised (sim/coverage.hpp)
   std::string coverage_json; ///< also write the report as JSON here
   std::string coverage_allow; ///< fail unless the unexercised are on this allow-list
+  std::string strategy = "swarm"; ///< scheduling strategy (sim/strategy.hpp)
 };
 
 int run_sim(const sim_options& opts);

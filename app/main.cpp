@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
+#include "sim/strategy.hpp"
 #include "trace/inspect/trace_cli.hpp"
 
 using namespace parley::app;
@@ -38,6 +39,10 @@ void add_sim_options(CLI::App& sim, sim_options& o) {
     ->capture_default_str();
   sim.add_option("--irc-share", o.irc_share, "Share of random clients that speak IRC (0 to 1)")
     ->check(CLI::Range(0.0, 1.0))
+    ->capture_default_str();
+  sim.add_option("--strategy", o.strategy,
+                 "Scheduling: uniform, delay, pct, pct-delay, fifo, or swarm (the seed chooses)")
+    ->check(CLI::IsMember(parley::sim::strategy_choices()))
     ->capture_default_str();
   sim.add_option("--jobs", o.jobs, "Worker processes for a swarm")
     ->check(CLI::Range(1, 64))

@@ -34,6 +34,9 @@ void print_summary(const sim::run_options& o, const sim::run_result& r) {
   std::printf("seed %llu: %s\n", static_cast<unsigned long long>(o.seed), r.ok() ? "ok" : "FAILED");
   std::printf("  faults       %s (%llu network faults injected)\n", r.fault_summary.c_str(),
               static_cast<unsigned long long>(r.faults));
+  std::printf("  strategy     %s%s (%llu fan-out parts met a join's hold)\n", r.strategy.c_str(),
+              o.strategy == "swarm" ? ", the seed's choice" : "",
+              static_cast<unsigned long long>(r.fan_outs_held));
   std::printf("  clients      %zu (%llu sessions)\n", o.clients,
               static_cast<unsigned long long>(r.sessions));
   std::printf("  messages     %llu actor messages, %llu chat lines sent, %llu lines delivered\n",
@@ -243,6 +246,7 @@ int run_sim(const sim_options& so) {
   o.activity_per_minute = so.activity;
   o.irc_share = so.irc_share;
   o.coverage = so.coverage || !so.coverage_json.empty() || !so.coverage_allow.empty();
+  o.strategy = so.strategy;
   auto d = sim::parse_duration(so.duration);
   if (!d) {
     std::cerr << "parley: bad duration '" << so.duration << "' (use e.g. 600s, 10m, 250ms)\n";

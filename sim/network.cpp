@@ -346,9 +346,10 @@ void network::server_fan_out(const net::fan_out_bytes& x) {
       auto* l = find(id);
       if (!l || l->server_closed || l->discard)
         return;
-      if (l->gate.holding())
+      if (l->gate.holding()) {
+        ++fan_outs_held_;
         hold(*l, part.data, x.once);
-      else if (!l->gate.seen_once(x.once))
+      } else if (!l->gate.seen_once(x.once))
         queue_write(*l, part.data);
     });
   }

@@ -108,6 +108,8 @@ public:
   /// Complete lines handed to the server, and how many of them shared their read with another.
   std::uint64_t lines_read() const { return lines_read_; }
   std::uint64_t lines_in_multi_line_reads() const { return lines_in_multi_line_reads_; }
+  /// Fan-out parts that reached a connection while it was on hold (the join race happened).
+  std::uint64_t fan_outs_held() const { return fan_outs_held_; }
   /// Records network events and the faults the network injects (null: none).
   void set_tracer(trace::tracer* t) { tracer_ = t; }
   network_options& options() { return opts_; }
@@ -176,6 +178,7 @@ private:
   std::uint64_t multi_line_reads_ = 0;
   std::uint64_t lines_read_ = 0;
   std::uint64_t lines_in_multi_line_reads_ = 0;
+  std::uint64_t fan_outs_held_ = 0;
   trace::tracer* tracer_ = nullptr;
 };
 

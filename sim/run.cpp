@@ -4,6 +4,7 @@
 #include <chrono>
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 
 #include "caf/all.hpp"
 
@@ -115,16 +116,21 @@ std::string replay_command(const run_options& o) {
       list += (list.empty() ? "" : ",") + f;
     cmd += " --faults " + list;
   }
+  cmd += " --strategy " + o.strategy; // swarm: the same seed chooses the same strategy
   return cmd;
 }
 
 run_result run_simulation(const run_options& opts) {
   auto wall_start = std::chrono::steady_clock::now(); // reporting only; never steers the run
+  auto strategy = resolve_strategy(opts.strategy, opts.seed);
+  if (!strategy)
+    throw std::invalid_argument{"unknown scheduling strategy '" + opts.strategy + "'"};
   prng rng{opts.seed};
   auto plan = make_fault_plan(rng, opts.faults);
   world_options wo;
   wo.seed = rng.next();
   wo.network = unkind_network_options(rng.fork()); // merged reads, Nagle, coarse ticks
+  wo.strategy = *strategy;
   wo.network.refuse_per_mille = plan.refuse_per_mille;
   if (opts.make_room)
     wo.server.directory.make_room = opts.make_room;
@@ -150,6 +156,7 @@ run_result run_simulation(const run_options& opts) {
     };
   run_result res;
   res.fault_summary = plan.describe();
+  res.strategy = strategy_name(*strategy);
   event_log log;
   log.keep = opts.keep_event_log;
   std::unique_ptr<coverage::counter> counted;
@@ -211,6 +218,7 @@ run_result run_simulation(const run_options& opts) {
     res.multi_line_reads = w.net().multi_line_reads();
     res.lines_read = w.net().lines_read();
     res.lines_in_multi_line_reads = w.net().lines_in_multi_line_reads();
+    res.fan_outs_held = w.net().fan_outs_held();
     caf::anon_send_exit(chaos, caf::exit_reason::user_shutdown);
     w.shutdown();
     res.messages = w.messages_processed();

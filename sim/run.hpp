@@ -32,6 +32,9 @@ struct run_options {
   room_factory make_room;                    ///< empty: the real room
   std::string trace_path;                    ///< write the run's trace here (docs/traces.md)
   bool coverage = false; ///< count what the run exercised (run_result::coverage)
+  /// How the world schedules actors (sim/strategy.hpp): uniform, delay, pct, pct-delay, fifo,
+  /// or swarm, where the seed chooses among uniform, delay, pct and pct-delay.
+  std::string strategy = "swarm";
 };
 
 struct run_result {
@@ -47,6 +50,9 @@ struct run_result {
   std::uint64_t multi_line_reads = 0; ///< ... that carried two or more complete lines
   std::uint64_t lines_read = 0;       ///< complete lines in those reads ...
   std::uint64_t lines_in_multi_line_reads = 0; ///< ... and how many shared a read with another
+  std::string strategy;         ///< the strategy the run used (what swarm chose)
+  /// Fan-out parts that reached a connection on hold (a room's line racing a join's reply).
+  std::uint64_t fan_outs_held = 0;
   vtime virtual_time{0};
   double wall_seconds = 0;
   std::uint64_t event_hash = 0;
@@ -58,6 +64,7 @@ struct run_result {
   bool ok() const { return violations.empty(); }
 };
 
+/// Throws std::invalid_argument for an unknown opts.strategy.
 run_result run_simulation(const run_options& opts);
 
 /// The `parley sim` command that replays `opts`.

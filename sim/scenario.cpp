@@ -451,6 +451,12 @@ void parse_directive(scenario& sc, tokens& tk, int line) {
   auto d = tk.word("directive");
   if (d == "seed") {
     sc.seed = number_of(tk.word("seed"));
+  } else if (d == "strategy") {
+    auto name = tk.word("strategy");
+    auto s = parse_strategy(name); // swarm is for seed ranges: a scenario names its strategy
+    if (!s)
+      throw parse_error("unknown strategy '" + name + "' (uniform, fifo, delay, pct, pct-delay)");
+    sc.world.strategy = *s;
   } else if (d == "option") {
     parse_option(sc, tk);
   } else if (d == "network") {

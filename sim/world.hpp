@@ -1,6 +1,8 @@
 // A simulated world: one actor system on CAF's test coordinator, the unchanged server actors over
 // the simulated network, and a run loop that owns time. The loop runs ready actors in an order
-// the seed chooses; when none is ready it jumps virtual time to the next timer or network event.
+// the seed and the scheduling strategy choose (sim/strategy.hpp); when none is ready (or, with
+// message delays, none is due yet) it jumps virtual time to the next timer, network event or
+// delayed actor.
 // Nothing here reads a wall clock, starts a thread or draws unseeded randomness.
 #pragma once
 
@@ -11,6 +13,7 @@
 
 #include "actors/server.hpp"
 #include "sim/network.hpp"
+#include "sim/strategy.hpp"
 
 namespace parley::sim {
 
@@ -22,7 +25,13 @@ struct world_options {
   std::uint64_t seed = 1;
   server_config server;        ///< its auth store and hasher are replaced by simulated ones
   network_options network;
-  bool shuffle_actors = true;  ///< false: plain FIFO order of ready actors
+  /// uniform (the default, as before strategies existed), fifo (plain FIFO order of ready
+  /// actors), delay, pct or pct-delay. Scenario files and scripted tests keep the default.
+  schedule_strategy strategy = schedule_strategy::uniform;
+  /// PCT: how many change points, spread log-uniformly over steps pct_first..pct_horizon.
+  std::size_t pct_depth = 12;
+  std::uint64_t pct_first = 100;
+  std::uint64_t pct_horizon = 1'000'000;
 };
 
 /// Observes every step of the run loop (the event log and the invariant oracle hook in here).
@@ -54,6 +63,8 @@ public:
   /// Runs one step: one actor message, or a jump to the next due event. False when idle.
   bool step();
 
+  schedule_strategy strategy() const { return strategy_; }
+
   /// Runs until nothing is left to do or virtual time would pass `until`.
   void run_until(vtime until);
 
@@ -78,6 +89,14 @@ public:
   void set_observer(world_observer* obs) { observer_ = obs; }
 
 private:
+  /// step(), but no jump past `limit`: false when idle or the next thing is later than it.
+  bool step_until(std::optional<vtime> limit);
+  bool step_uniform(std::optional<vtime> limit); ///< uniform and fifo, exactly as before
+  bool step_explore(std::optional<vtime> limit); ///< delay, pct and pct-delay
+  /// Reports the message about to be handled; false (and the livelock is recorded) when the
+  /// livelock guard trips instead.
+  bool before_message(bool stuck);
+
   struct impl;
   std::unique_ptr<impl> impl_;
   agenda events_;
@@ -85,7 +104,7 @@ private:
   std::shared_ptr<store::memory_accounts> accounts_;
   std::unique_ptr<network> net_;
   server_handles server_;
-  bool shuffle_;
+  schedule_strategy strategy_;
   bool stopped_ = false;
   std::uint64_t messages_ = 0;
   world_observer* observer_ = nullptr;

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
       o.clients = std::stoul(value);
     else if (key == "--duration")
       o.duration = parley::sim::parse_duration(value).value_or(o.duration);
+    else if (key == "--strategy")
+      o.strategy = value;
     else if (key == "--activity")
       o.activity_per_minute = std::stod(value);
     else if (key == "--faults")

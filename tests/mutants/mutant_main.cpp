@@ -84,6 +84,8 @@ bool apply_option(command& c, const std::string& key, const std::string& value) 
     o.irc_share = std::stod(value);
   } else if (key == "--faults") {
     o.faults = split_list(value); // as `parley sim` passes it on ("none" included)
+  } else if (key == "--strategy") {
+    o.strategy = value; // run_simulation rejects an unknown name
   } else {
     return false;
   }
