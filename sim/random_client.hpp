@@ -42,6 +42,9 @@ struct client_mix {
   std::vector<std::string> rooms; ///< rooms to join besides the lobby
   vtime min_think = std::chrono::milliseconds{20};
   vtime max_think = std::chrono::milliseconds{800};
+  /// IRC clients' action weights, one per irc_action (random_irc_client.hpp), drawn once per
+  /// run from its seed (swarm testing); empty: the default shares.
+  std::vector<unsigned> irc_weights;
 };
 
 /// What a run needs of a random client, whichever protocol it speaks.
