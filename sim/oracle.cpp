@@ -12,6 +12,7 @@
 #include <set>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "sim/random_irc_client.hpp"
 
@@ -102,6 +103,13 @@ struct membership_change {
   std::set<std::string> rooms; ///< a line-protocol session is in at most one
 };
 
+/// An IRC session's nick from a point of its transcript on.
+struct name_change {
+  vtime t;
+  std::size_t index; ///< position among the session's received lines
+  std::string nick;
+};
+
 // One pass over a session's transcript, indexed for the checks.
 struct digest {
   std::vector<std::optional<room_line>> lines;   ///< per received line: a room line, if it is one
@@ -115,6 +123,17 @@ struct digest {
   std::unordered_map<std::string, std::pair<std::string, std::size_t>> got;
   std::string nick;                        ///< IRC: the nick of the 001 welcome
   std::optional<std::size_t> welcome;      ///< IRC: position of 001
+  /// IRC: the session's nick from each point on (the 001 welcome, then each of its own NICK
+  /// echoes), in transcript order. Empty for the line protocol (its name is session::name).
+  std::vector<name_change> names;
+  /// IRC: other users' renames it saw: (arrival time, new nick).
+  std::vector<std::pair<vtime, std::string>> others_renamed;
+  /// Positions of the membership changes that were kicks of the session itself.
+  std::set<std::size_t> kicked;
+  /// (position, room): answers that say a post may not have reached the room's members: IRC
+  /// 404, line "ERROR you cannot post in R" (a moderated room, a ban), and what takes the
+  /// session out behind its back (a kick; "*" = whatever room).
+  std::vector<std::pair<std::size_t, std::string>> refusals;
 };
 
 using digests = std::map<session*, digest>;
@@ -134,13 +153,52 @@ probe_reply parse_who_reply(vtime t, std::size_t index, const std::string& line)
   return r;
 }
 
+// The k-th /who's reply is the first "*** Members of" that arrives after it was sent and no later
+// than the next /who: the client sends one only once the previous one was answered. (A /who that
+// raced a kick gets "ERROR you are not in a room" instead, and no reply of its own.)
+std::vector<std::optional<probe_reply>> pair_who_replies(session& s,
+                                                        const std::vector<probe_reply>& replies) {
+  std::vector<std::optional<probe_reply>> answers;
+  const auto& sent = s.endpoint->sent();
+  std::size_t j = 0;
+  for (std::size_t k = 0; k < s.probes.size(); ++k) {
+    auto from = sent[s.probes[k].sent_index].t;
+    while (j < replies.size() && replies[j].t <= from)
+      ++j;
+    bool in_window = j < replies.size() &&
+                     (k + 1 == s.probes.size() || replies[j].t <= sent[s.probes[k + 1].sent_index].t);
+    answers.push_back(in_window ? std::optional<probe_reply>{replies[j++]} : std::nullopt);
+  }
+  return answers;
+}
+
+// Line protocol: what a kick or a refused post looks like ("*** You are in no room now." after
+// an IRC operator's KICK; "ERROR you cannot post in R now ..."; "ERROR you are not in a room").
+bool note_line_refusal(std::size_t k, const std::string& line, digest& d) {
+  if (starts_with(line, "*** You are in no room now")) {
+    d.kicked.insert(k);
+    d.refusals.emplace_back(k, "*");
+    d.membership.push_back({vtime{0}, k, {}}); // the time is filled in by the caller
+    return true;
+  }
+  if (starts_with(line, "ERROR you cannot post in ")) {
+    auto room = line.substr(25);
+    d.refusals.emplace_back(k, room.substr(0, room.find(' ')));
+  } else if (starts_with(line, "ERROR you are not in a room")) {
+    d.refusals.emplace_back(k, "*");
+  }
+  return false;
+}
+
 void digest_line_session(session& s, digest& d) {
   const auto& received = s.endpoint->received();
   std::vector<probe_reply> replies;
   for (std::size_t k = 0; k < received.size(); ++k) {
     const auto& [t, line] = received[k];
     d.lines.push_back(parse_room_line(line));
-    if (starts_with(line, "*** Members of ")) {
+    if (note_line_refusal(k, line, d)) {
+      d.membership.back().t = t;
+    } else if (starts_with(line, "*** Members of ")) {
       replies.push_back(parse_who_reply(t, k, line));
     } else if (is_membership_line(line)) {
       membership_change c{t, k, {}};
@@ -151,21 +209,96 @@ void digest_line_session(session& s, digest& d) {
       d.membership.push_back(std::move(c));
     }
   }
-  // One /who in flight at a time: the k-th reply answers the k-th probe.
-  for (std::size_t k = 0; k < s.probes.size(); ++k)
-    d.answers.push_back(k < replies.size() ? std::optional<probe_reply>{replies[k]} : std::nullopt);
+  d.answers = pair_who_replies(s, replies);
   for (const auto& x : s.endpoint->sent())
     if (starts_with(x.text, "/join") || starts_with(x.text, "/part") || starts_with(x.text, "/quit"))
       d.leave_commands.emplace_back(x.t, "*");
 }
 
 // IRC: room lines are ":nick!user@host PRIVMSG|NOTICE #room :text" (a CTCP ACTION inside),
-// other users' JOIN and PART of a channel, and QUIT (no channel). The session's own JOIN and
-// PART echoes (the prefix is its own nick) are its membership changes; PONG answers its PINGs
-// by token.
+// and notices: other users' JOIN and PART of a channel, their KICKs, MODE and TOPIC changes
+// there, and QUIT and NICK (which name no channel: they come from one the user shares). The
+// session's own JOIN and PART echoes (the prefix is its nick at the time) and a KICK of itself
+// are its membership changes; its own NICK echo renames it from that line on. PONG answers its
+// PINGs by token; 404 says a post to a channel was refused. INVITE and AWAY are no room's.
+struct irc_reader {
+  digest& d;
+  std::set<std::string> rooms;
+  std::string nick; ///< the session's nick at this point of the transcript
+
+  void own_membership(vtime t, std::size_t k, const std::string& c, const std::string& room) {
+    if (c == "JOIN")
+      rooms.insert(room);
+    else
+      rooms.erase(room);
+    d.membership.push_back({t, k, rooms});
+  }
+
+  void notice(const std::string& room, const std::string& sender, bool any_room = false) {
+    room_line r;
+    r.room = room;
+    r.sender = sender;
+    r.notice = true;
+    r.any_room = any_room;
+    d.lines.back() = r;
+  }
+
+  void chat(const irc_line& m, const std::string& sender) {
+    room_line r;
+    r.room = room_of_channel(m.param(0));
+    r.sender = sender;
+    auto text = m.param(1);
+    if (starts_with(text, "\x01" "ACTION ")) {
+      text = text.substr(8);
+      if (!text.empty() && text.back() == '\x01')
+        text.pop_back();
+    }
+    r.tag = tag_of(text);
+    d.lines.back() = r;
+  }
+
+  void read(vtime t, std::size_t k, const irc_line& m) {
+    const auto& c = m.command;
+    auto sender = m.nick();
+    auto room = room_of_channel(m.param(0));
+    bool channel = starts_with(m.param(0), "#");
+    if (c == "001" && !d.welcome) {
+      d.welcome = k;
+      d.nick = nick = m.param(0);
+      d.names.push_back({t, k, nick});
+    } else if (c == "404" && sender.empty() && !nick.empty()) {
+      d.refusals.emplace_back(k, room_of_channel(m.param(1)));
+    } else if (sender.empty() || nick.empty()) {
+      return; // a server line, or anything before registration
+    } else if (c == "NICK" && sender == nick) {
+      nick = m.param(0);
+      d.names.push_back({t, k, nick});
+    } else if (c == "KICK" && m.param(1) == nick) {
+      own_membership(t, k, "PART", room);
+      d.kicked.insert(k);
+      d.refusals.emplace_back(k, room);
+    } else if ((c == "JOIN" || c == "PART") && sender == nick) {
+      own_membership(t, k, c, room);
+    } else if (c == "JOIN" || c == "PART") {
+      notice(room, sender);
+    } else if ((c == "KICK" || c == "MODE" || c == "TOPIC") && channel && sender != nick) {
+      notice(room, sender); // its own changes it may see from outside (a server operator)
+    } else if (c == "QUIT" || (c == "NICK" && sender != nick)) {
+      notice({}, sender, true);
+      if (c == "NICK")
+        d.others_renamed.emplace_back(t, m.param(0));
+    } else if ((c == "PRIVMSG" || c == "NOTICE") && channel &&
+               (sender != nick || rooms.count(room))) {
+      // (Its own echo-message copy of a line to a channel it is not in, e.g. just kicked from,
+      // comes from its connection, not the room: no room line.)
+      chat(m, sender);
+    }
+  }
+};
+
 void digest_irc_session(session& s, digest& d) {
   const auto& received = s.endpoint->received();
-  std::set<std::string> rooms;
+  irc_reader reader{d, {}, {}};
   std::unordered_map<std::string, probe_reply> pongs;
   for (std::size_t k = 0; k < received.size(); ++k) {
     const auto& [t, line] = received[k];
@@ -173,46 +306,10 @@ void digest_irc_session(session& s, digest& d) {
     if (line.empty() || line[0] != ':')
       continue;
     auto m = split_irc_line(line);
-    const auto& c = m.command;
-    auto sender = m.nick();
-    if (c == "001" && !d.welcome) {
-      d.welcome = k;
-      d.nick = m.param(0);
-    } else if (c == "PONG" && sender.empty() && m.params.size() > 1) {
+    if (m.command == "PONG" && m.nick().empty() && m.params.size() > 1)
       pongs.emplace(m.params.back(), probe_reply{t, k, {}, {}});
-    } else if (sender.empty() || d.nick.empty()) {
-      continue; // a server line, or anything before registration
-    } else if ((c == "JOIN" || c == "PART") && sender == d.nick) {
-      auto room = room_of_channel(m.param(0));
-      if (c == "JOIN")
-        rooms.insert(room);
-      else
-        rooms.erase(room);
-      d.membership.push_back({t, k, rooms});
-    } else if (c == "JOIN" || c == "PART") {
-      room_line r;
-      r.room = room_of_channel(m.param(0));
-      r.sender = sender;
-      r.notice = true;
-      d.lines.back() = r;
-    } else if (c == "QUIT") {
-      room_line r;
-      r.sender = sender;
-      r.notice = r.any_room = true;
-      d.lines.back() = r;
-    } else if ((c == "PRIVMSG" || c == "NOTICE") && starts_with(m.param(0), "#")) {
-      room_line r;
-      r.room = room_of_channel(m.param(0));
-      r.sender = sender;
-      auto text = m.param(1);
-      if (starts_with(text, "\x01" "ACTION ")) {
-        text = text.substr(8);
-        if (!text.empty() && text.back() == '\x01')
-          text.pop_back();
-      }
-      r.tag = tag_of(text);
-      d.lines.back() = r;
-    }
+    else
+      reader.read(t, k, m);
   }
   for (const auto& p : s.probes) {
     auto i = pongs.find(p.tag);
@@ -254,6 +351,40 @@ digest make_digest(session& s) {
 }
 
 std::string who(session& s) { return s.endpoint->label() + " (" + s.name + ")"; }
+
+// The session's name for what it sent at `t`: an IRC session's nick from its last NICK echo
+// (or 001) received by then. Nothing is sent between a NICK and its echo (the client waits for
+// the NICK's sentinel), so this is the name the server had for it when it handled the line.
+const std::string& name_at(const session& s, const digest& d, vtime t) {
+  if (!s.irc || d.names.empty())
+    return s.name;
+  auto i = std::upper_bound(d.names.begin(), d.names.end(), t,
+                            [](vtime x, const name_change& n) { return x < n.t; });
+  return i == d.names.begin() ? d.names.front().nick : std::prev(i)->nick;
+}
+
+// --- sender attribution: every copy of a line names its sender as it was called then ---
+void check_sender_attribution(const std::vector<session*>& sessions, const digests& ds,
+                              std::vector<std::string>& out) {
+  std::unordered_map<std::string, std::string> sender_of; // tag -> name at send; looked up only
+  for (auto* s : sessions)
+    for (const auto& chat : s->chats)
+      sender_of.emplace(chat.tag, name_at(*s, ds.at(s), s->endpoint->sent()[chat.sent_index].t));
+  for (auto* q : sessions) {
+    const auto& lines = ds.at(q).lines;
+    const auto& received = q->endpoint->received();
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+      const auto& r = lines[k];
+      if (!r || r->tag.empty())
+        continue;
+      auto i = sender_of.find(r->tag);
+      if (i != sender_of.end() && i->second != r->sender)
+        out.push_back(who(*q) + " received " + r->tag + " from " + r->sender + ", but its sender was " +
+                      i->second + " when it sent it " + when(received[k].t) + ": " +
+                      received[k].text);
+    }
+  }
+}
 
 // --- no strays: room lines only while a member, never twice ---
 void check_strays(session& s, const digest& d, std::vector<std::string>& out) {
@@ -344,6 +475,24 @@ vtime last_sent_by(session& s, vtime t) {
   return last;
 }
 
+// Notes the send time of each NICK the session sent after its welcome whose new nick someone
+// saw it rename to (in `renamed`, with the earliest arrival of such a NICK line) by then.
+template <class Note>
+void note_confirmed_renames(session& s, const digest& d, const std::map<std::string, vtime>& renamed,
+                            Note&& note) {
+  if (!d.welcome)
+    return;
+  auto welcomed = s.endpoint->received()[*d.welcome].t;
+  for (const auto& x : s.endpoint->sent()) {
+    if (x.t < welcomed || lower(x.text.substr(0, 5)) != "nick ")
+      continue;
+    auto nick = lower(split_irc_line(x.text).param(0));
+    auto i = renamed.find(nick);
+    if (i != renamed.end() && x.t <= i->second)
+      note(nick, x.t);
+  }
+}
+
 void check_logins(const std::vector<session*>& sessions, const digests& ds,
                   std::vector<std::string>& out) {
   // The earliest moment each name could have logged in: a session sent the name and then its
@@ -358,12 +507,20 @@ void check_logins(const std::vector<session*>& sessions, const digests& ds,
     if (i == first_login.end() || t < i->second)
       first_login[name] = t;
   };
+  // A rename others saw (":old NICK new") may never reach the renamer (its connection reset
+  // with the echo in flight): the NICK command it sent counts as the new name's login.
+  std::map<std::string, vtime> renamed; // new nick -> the earliest arrival of a NICK line
+  for (auto* s : sessions)
+    for (const auto& [t, nick] : ds.at(s).others_renamed)
+      if (!renamed.count(nick) || t < renamed[nick])
+        renamed[nick] = t;
   for (auto* s : sessions) {
     const auto& received = s->endpoint->received();
     if (s->irc) {
-      const auto& d = ds.at(s);
-      if (d.welcome)
-        note(d.nick, last_sent_by(*s, received[*d.welcome].t));
+      // The 001 nick, and each nick it renamed itself to, from the line that brought it.
+      for (const auto& n : ds.at(s).names)
+        note(n.nick, last_sent_by(*s, received[n.index].t));
+      note_confirmed_renames(*s, ds.at(s), renamed, note);
       continue;
     }
     std::string name;
@@ -547,6 +704,35 @@ const probe_reply* first_probe_reply_after(const digest& q, vtime t) {
   return k < q.answers.size() && q.answers[k] ? &*q.answers[k] : nullptr;
 }
 
+// Whether the session's first way out of `room` after `t` was a kick of it. A member kicked
+// after a line was sent may have been kicked before the room handled the line (its KICK can
+// come late, on its own connection): then the line is not owed to it.
+bool kicked_out_after(const digest& q, const std::string& room, vtime t) {
+  auto i = std::upper_bound(q.membership.begin(), q.membership.end(), t,
+                            [](vtime x, const membership_change& m) { return x < m.t; });
+  for (; i != q.membership.end(); ++i)
+    if (!i->rooms.count(room))
+      return q.kicked.count(i->index) != 0;
+  return false;
+}
+
+// Whether the room may have refused the sender's line: between the send and the reply that
+// synchronises on it, the sender got a refusal for that room (IRC 404, line "you cannot post"
+// or "not in a room") or was kicked from it (then the room may have handled the line after
+// the kick, from an outsider). A NOTICE is refused silently: it counts as posted only if some
+// session received it. A line that may have been refused is owed to no one.
+bool maybe_refused(session& s, const digest& d, const sent_record& chat, const probe_reply& sync,
+                   const std::unordered_set<std::string>& delivered) {
+  const auto& sent = s.endpoint->sent()[chat.sent_index];
+  if (s.irc && starts_with(sent.text, "NOTICE ") && !delivered.count(chat.tag))
+    return true;
+  const auto& received = s.endpoint->received();
+  for (const auto& [k, room] : d.refusals)
+    if (k <= sync.index && received[k].t >= sent.t && (room == "*" || room == chat.room))
+      return true;
+  return false;
+}
+
 void check_line_reached(session& s, const sent_record& chat, const probe_reply& sync,
                         session& q, const digest& dq, std::vector<std::string>& out) {
   auto t_send = s.endpoint->sent()[chat.sent_index].t;
@@ -556,6 +742,8 @@ void check_line_reached(session& s, const sent_record& chat, const probe_reply& 
   std::optional<std::size_t> got; // position of the line among q's received lines
   if (i != dq.got.end() && i->second.first == chat.room)
     got = i->second.second;
+  if (!got && kicked_out_after(dq, chat.room, t_send))
+    return;
   if (!got && !ended(q))
     out.push_back(who(q) + " never received " + chat.tag + " sent to " + chat.room + " by " +
                   s.name + " " + when(t_send));
@@ -569,13 +757,21 @@ void check_line_reached(session& s, const sent_record& chat, const probe_reply& 
 
 void check_delivery(const std::vector<session*>& sessions, const digests& ds,
                     std::vector<std::string>& out) {
-  std::map<std::string, std::vector<session*>> by_name;
+  std::map<std::string, std::vector<session*>> by_name; // every name a session ever had
   std::vector<session*> logged_in;
-  for (auto* s : sessions)
-    if (s->logged_in) {
-      by_name[s->name].push_back(s);
-      logged_in.push_back(s);
-    }
+  std::unordered_set<std::string> delivered; // tags some session received; looked up only
+  for (auto* s : sessions) {
+    for (const auto& [tag, where] : ds.at(s).got)
+      delivered.insert(tag);
+    if (!s->logged_in)
+      continue;
+    std::set<std::string> names{s->name};
+    for (const auto& n : ds.at(s).names)
+      names.insert(n.nick);
+    for (const auto& n : names)
+      by_name[n].push_back(s);
+    logged_in.push_back(s);
+  }
   for (auto* s : sessions) {
     const auto& mine = ds.at(s);
     for (const auto& chat : s->chats) {
@@ -587,6 +783,8 @@ void check_delivery(const std::vector<session*>& sessions, const digests& ds,
       if (k >= s->probes.size() || !mine.answers[k])
         continue;
       const auto& sync = *mine.answers[k];
+      if (maybe_refused(*s, mine, chat, sync, delivered))
+        continue;
       if (!s->irc) {
         // A /who in the same room, with no membership change in between, names the members.
         if (s->probes[k].room_epoch != chat.room_epoch)
@@ -607,8 +805,10 @@ void check_delivery(const std::vector<session*>& sessions, const digests& ds,
       }
       // A PONG names no one: every session whose own transcript has it in the channel from
       // the send to the PONG is a member the line is owed to.
+      auto t_send = s->endpoint->sent()[chat.sent_index].t;
+      const auto& sender = name_at(*s, mine, t_send);
       for (auto* q : logged_in)
-        if (q != s && q->name != s->name)
+        if (q != s && name_at(*q, ds.at(q), t_send) != sender)
           check_line_reached(*s, chat, sync, *q, ds.at(q), out);
     }
   }
@@ -625,9 +825,12 @@ void check_liveness(const std::vector<session*>& sessions, const digests& ds,
       for (const auto& a : ds.at(s).answers)
         missing += a ? 0 : 1;
     } else {
+      // A /who that raced a kick is answered "ERROR you are not in a room" (so may a chat
+      // line be: this counts generously).
       std::size_t replies = 0;
       for (const auto& [t, line] : s->endpoint->received())
-        replies += starts_with(line, "*** Members of ") ? 1 : 0;
+        replies += starts_with(line, "*** Members of ") ||
+                   starts_with(line, "ERROR you are not in a room") ? 1 : 0;
       missing = replies < s->probes.size() ? s->probes.size() - replies : 0;
     }
     if (missing > 0)
@@ -648,6 +851,7 @@ std::vector<std::string> check_invariants(const oracle_input& in) {
     check_strays(*s, ds.at(s), out);
   check_room_order(in.sessions, ds, out);
   check_logins(in.sessions, ds, out);
+  check_sender_attribution(in.sessions, ds, out);
   check_irc_auth(in, ds, out);
   // Room crashes make rooms forget members by design: delivery and liveness are then not owed.
   bool rooms_crash = in.faults && in.faults->has("crash-room");

@@ -80,6 +80,9 @@ void random_client::on_line(const std::string& line) {
   } else if (starts("*** Logged in as ")) {
     logged_in_ = s.logged_in = true;
     awaiting_membership_ = true; // the lobby join follows
+  } else if (starts("*** You are in no room now")) { // an IRC operator kicked it
+    room_.clear();
+    ++room_epoch_;
   } else if (starts("*** You are in ")) {
     auto rest = line.substr(15);
     room_ = rest.substr(0, rest.find(' '));

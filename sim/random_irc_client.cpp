@@ -198,6 +198,8 @@ void random_irc_client::new_session() {
   parting_.clear();
   members_.clear();
   op_in_.clear();
+  flood_counted_ = 0;
+  flood_clock_ = vtime{0};
   bans_.clear();
 }
 
@@ -515,7 +517,22 @@ irc_action random_irc_client::draw_action() {
   return irc_action::idle;
 }
 
+// Like real IRC clients, it keeps to the server's flood control (docs/protocol-irc.md, the
+// defaults: each line costs 500 ms, 10 s of burst): it estimates the server's "message time"
+// from what it sent, and lets a step pass while that is more than 12 s ahead, so a few lines
+// wait in the server's flood queue now and then but its final PING is answered within seconds.
+// (A client that outran the limit for a minute would have its PING wait longer than the quiet
+// phase, by the server's design.)
+bool random_irc_client::flooding() {
+  const auto& sent = current().endpoint->sent();
+  for (; flood_counted_ < sent.size(); ++flood_counted_)
+    flood_clock_ = std::max(flood_clock_, sent[flood_counted_].t) + std::chrono::milliseconds{500};
+  return flood_clock_ > w_.now() + std::chrono::seconds{12};
+}
+
 void random_irc_client::act() {
+  if (flooding())
+    return;
   auto a = draw_action();
   // In no channel, what needs one turns into a join (whatever the run's weight for joins).
   if (needs_channel(a) && channels_.empty())

@@ -114,6 +114,7 @@ private:
   void join_some_room();
   std::string other_member(const std::string& room);
   std::string managed_channel();
+  bool flooding();
   void on_own_kick(const std::string& room);
   void track_members(const irc_line& m);
 
@@ -141,6 +142,8 @@ private:
   std::map<std::string, std::set<std::string>> members_;
   std::set<std::string> op_in_;
   std::map<std::string, std::set<std::string>> bans_;
+  vtime flood_clock_{0};         ///< its estimate of the server's flood-control clock for it
+  std::size_t flood_counted_ = 0; ///< sent lines counted into flood_clock_
   bool stalled_ = false;
 
   bool gone_ = false; ///< this client's last session ended and no new one is wanted
