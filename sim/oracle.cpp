@@ -126,8 +126,6 @@ struct digest {
   /// IRC: the session's nick from each point on (the 001 welcome, then each of its own NICK
   /// echoes), in transcript order. Empty for the line protocol (its name is session::name).
   std::vector<name_change> names;
-  /// IRC: other users' renames it saw: (arrival time, new nick).
-  std::vector<std::pair<vtime, std::string>> others_renamed;
   /// Positions of the membership changes that were kicks of the session itself.
   std::set<std::size_t> kicked;
   /// (position, room): answers that say a post may not have reached the room's members: IRC
@@ -285,8 +283,6 @@ struct irc_reader {
       notice(room, sender); // its own changes it may see from outside (a server operator)
     } else if (c == "QUIT" || (c == "NICK" && sender != nick)) {
       notice({}, sender, true);
-      if (c == "NICK")
-        d.others_renamed.emplace_back(t, m.param(0));
     } else if ((c == "PRIVMSG" || c == "NOTICE") && channel &&
                (sender != nick || rooms.count(room))) {
       // (Its own echo-message copy of a line to a channel it is not in, e.g. just kicked from,
@@ -475,22 +471,18 @@ vtime last_sent_by(session& s, vtime t) {
   return last;
 }
 
-// Notes the send time of each NICK the session sent after its welcome whose new nick someone
-// saw it rename to (in `renamed`, with the earliest arrival of such a NICK line) by then.
+// Notes the send time of each NICK the session sent after its welcome: the rename may have
+// taken effect without the renamer ever seeing its echo (a reset, a stall), and others see the
+// new nick in rooms. (That a rename to an account's nick needs that account is checked by the
+// IRC authentication rule, on the renames the session saw.)
 template <class Note>
-void note_confirmed_renames(session& s, const digest& d, const std::map<std::string, vtime>& renamed,
-                            Note&& note) {
+void note_renames(session& s, const digest& d, Note&& note) {
   if (!d.welcome)
     return;
   auto welcomed = s.endpoint->received()[*d.welcome].t;
-  for (const auto& x : s.endpoint->sent()) {
-    if (x.t < welcomed || lower(x.text.substr(0, 5)) != "nick ")
-      continue;
-    auto nick = lower(split_irc_line(x.text).param(0));
-    auto i = renamed.find(nick);
-    if (i != renamed.end() && x.t <= i->second)
-      note(nick, x.t);
-  }
+  for (const auto& x : s.endpoint->sent())
+    if (x.t >= welcomed && lower(x.text.substr(0, 5)) == "nick ")
+      note(lower(split_irc_line(x.text).param(0)), x.t);
 }
 
 void check_logins(const std::vector<session*>& sessions, const digests& ds,
@@ -507,20 +499,13 @@ void check_logins(const std::vector<session*>& sessions, const digests& ds,
     if (i == first_login.end() || t < i->second)
       first_login[name] = t;
   };
-  // A rename others saw (":old NICK new") may never reach the renamer (its connection reset
-  // with the echo in flight): the NICK command it sent counts as the new name's login.
-  std::map<std::string, vtime> renamed; // new nick -> the earliest arrival of a NICK line
-  for (auto* s : sessions)
-    for (const auto& [t, nick] : ds.at(s).others_renamed)
-      if (!renamed.count(nick) || t < renamed[nick])
-        renamed[nick] = t;
   for (auto* s : sessions) {
     const auto& received = s->endpoint->received();
     if (s->irc) {
       // The 001 nick, and each nick it renamed itself to, from the line that brought it.
       for (const auto& n : ds.at(s).names)
         note(n.nick, last_sent_by(*s, received[n.index].t));
-      note_confirmed_renames(*s, ds.at(s), renamed, note);
+      note_renames(*s, ds.at(s), note);
       continue;
     }
     std::string name;
@@ -562,6 +547,29 @@ bool valid_name(const std::string& n) {
   return std::all_of(n.begin(), n.end(), [&](char c) {
     return letter(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
+}
+
+// A registered client may rename itself to an account's nick only if it authenticated as that
+// account (SASL, or PASS at registration for the nick it registered): each of its own renames
+// to a nick whose account was known to exist before the NICK was sent must be to that account.
+void check_renames_to_accounts(session& s, const digest& d, const std::string& authenticated,
+                               const std::map<std::string, vtime>& account_known,
+                               std::vector<std::string>& out) {
+  const auto& sent = s.endpoint->sent();
+  for (std::size_t n = 1; n < d.names.size(); ++n) {
+    const auto& nick = d.names[n].nick;
+    auto i = account_known.find(nick);
+    if (nick == authenticated || i == account_known.end())
+      continue;
+    vtime asked{0}; // the last NICK for it sent before its echo arrived
+    for (const auto& x : sent)
+      if (x.t <= d.names[n].t && lower(x.text) == "nick " + nick)
+        asked = x.t;
+    if (i->second < asked)
+      out.push_back(who(s) + " renamed itself to the reserved nick " + nick +
+                    " without authenticating as it " + when(d.names[n].t) +
+                    " (the account existed by " + format_vtime(i->second) + ")");
+  }
 }
 
 void check_irc_auth(const oracle_input& in, const digests& ds, std::vector<std::string>& out) {
@@ -647,6 +655,8 @@ void check_irc_auth(const oracle_input& in, const digests& ds, std::vector<std::
       else if (cmd == "nick" && nick != d.nick && valid_name(nick))
         nick_set = false;
     }
+    auto authenticated = !sasl_account.empty() ? sasl_account : pass && !pass->empty() ? d.nick : "";
+    check_renames_to_accounts(*s, d, authenticated, account_known, out);
     if (sasl_account == d.nick)
       continue; // the nick's own account, authenticated
     if (pass && !pass->empty()) { // an empty PASS takes the password back
