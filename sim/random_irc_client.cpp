@@ -198,6 +198,8 @@ void random_irc_client::new_session() {
   parting_.clear();
   members_.clear();
   op_in_.clear();
+  modes_.clear();
+  status_.clear();
   flood_counted_ = 0;
   flood_clock_ = vtime{0};
   bans_.clear();
@@ -375,6 +377,8 @@ void random_irc_client::on_own_kick(const std::string& room) {
   members_.erase(room);
   op_in_.erase(room);
   bans_.erase(room);
+  modes_.erase(room);
+  status_.erase(room);
   ++room_epoch_;
 }
 
@@ -394,21 +398,31 @@ void random_irc_client::track_members(const irc_line& m) {
       auto name = list.substr(pos, sp - pos);
       pos = sp + 1;
       bool op = !name.empty() && name[0] == '@';
-      while (!name.empty() && (name[0] == '@' || name[0] == '+'))
+      std::string prefixes;
+      while (!name.empty() && (name[0] == '@' || name[0] == '+')) {
+        prefixes += name[0] == '@' ? 'o' : 'v';
         name.erase(0, 1);
+      }
+      for (char p : prefixes)
+        status_[room_of_irc_channel(m.param(2))].insert(p + name);
       names.insert(name);
       if (op && name == me)
         op_in_.insert(room_of_irc_channel(m.param(2)));
     }
   } else if (c == "JOIN" && !who.empty()) {
-    if (who == me)
+    if (who == me) {
       members_[room].clear();
+      status_[room].clear();
+      modes_[room] = {'n', 't'}; // a new room's; it learns others' changes from now on
+    }
     members_[room].insert(who);
   } else if (c == "PART" && !who.empty()) {
     if (who == me) {
       members_.erase(room);
       op_in_.erase(room);
       bans_.erase(room);
+      modes_.erase(room);
+      status_.erase(room);
     } else {
       members_[room].erase(who);
     }
@@ -424,6 +438,11 @@ void random_irc_client::track_members(const irc_line& m) {
         x.plus ? (void)op_in_.insert(room) : (void)op_in_.erase(room);
       else if (x.mode == 'b')
         x.plus ? (void)bans_[room].insert(x.arg) : (void)bans_[room].erase(x.arg);
+      if (x.mode == 'o' || x.mode == 'v')
+        x.plus ? (void)status_[room].insert(x.mode + x.arg)
+               : (void)status_[room].erase(x.mode + x.arg);
+      else if (x.mode != 'o' && x.mode != 'v')
+        x.plus ? (void)modes_[room].insert(x.mode) : (void)modes_[room].erase(x.mode);
     }
   }
 }
@@ -627,34 +646,68 @@ void random_irc_client::kick() {
                                 (rng_.chance(500) ? std::string{} : " :behave"));
 }
 
-void random_irc_client::change_mode() {
-  auto room = managed_channel();
-  auto sign = rng_.chance(500) ? '+' : '-';
+// One change for a MODE line: its letter with its sign, and its argument (if any).
+std::pair<std::string, std::string> random_irc_client::pick_mode_change(const std::string& room) {
   // Modes that keep people out stay off the lobby: it is never retired, so an operator who
   // left it +i or +k would keep everyone out for the rest of the run.
   std::string letters = room == "lobby" ? "ovmtns" : "ovmtnsiklb";
-  auto mode = letters[rng_.below(letters.size())];
-  std::string change{sign, mode};
+  const auto& status = status_[room];
+  // Often it undoes something it knows is set (operators clean up after themselves); otherwise
+  // any letter.
+  std::string undo;
+  for (char c : letters)
+    if (modes_[room].count(c) || (c == 'b' && !bans_[room].empty()) ||
+        ((c == 'o' || c == 'v') &&
+         std::any_of(status.begin(), status.end(),
+                     [&](const auto& x) { return x[0] == c && x.substr(1) != current().name; })))
+      undo += c;
+  auto mode = !undo.empty() && rng_.chance(400) ? undo[rng_.below(undo.size())]
+                                                 : letters[rng_.below(letters.size())];
+  // Mostly the change that changes something, as far as it knows the channel (a change that
+  // changes nothing is not shown).
+  bool set = mode == 'b' ? !bans_[room].empty()
+             : mode == 'o' || mode == 'v'
+               ? std::any_of(status.begin(), status.end(), [&](const auto& x) { return x[0] == mode; })
+               : modes_[room].count(mode) != 0;
+  auto sign = rng_.chance(750) != set ? '+' : '-';
+  auto pick = [&](const auto& from) {
+    auto i = from.begin();
+    std::advance(i, static_cast<std::ptrdiff_t>(rng_.below(from.size())));
+    return *i;
+  };
   std::string arg;
-  if (mode == 'o' || mode == 'v')
+  if ((mode == 'o' || mode == 'v') && sign == '-' && set) {
+    std::vector<std::string> having;
+    for (const auto& x : status)
+      if (x[0] == mode)
+        having.push_back(x.substr(1));
+    arg = pick(having);
+  } else if (mode == 'o' || mode == 'v') {
     arg = other_member(room);
-  else if (mode == 'k' && sign == '+')
+  } else if (mode == 'k' && sign == '+') {
     arg = channel_key;
-  else if (mode == 'l' && sign == '+')
+  } else if (mode == 'l' && sign == '+') {
     arg = std::to_string(rng_.between(1, 6));
-  else if (mode == 'b') {
-    const auto& known = bans_[room];
-    if (sign == '-' && !known.empty() && rng_.chance(700)) {
-      auto i = known.begin();
-      std::advance(i, static_cast<std::ptrdiff_t>(rng_.below(known.size())));
-      arg = *i;
-    } else {
-      arg = rng_.chance(800) ? mix_.names[rng_.below(mix_.names.size())] : std::string{"user1*"};
-    }
+  } else if (mode == 'b') {
+    arg = sign == '-' && set && rng_.chance(800) ? pick(bans_[room])
+          : rng_.chance(800)                     ? mix_.names[rng_.below(mix_.names.size())]
+                                                 : std::string{"user1*"};
   }
-  if (rng_.chance(200)) // a second change in the same line, a flag of the other sign
-    change += std::string{sign == '+' ? '-' : '+', "mtns"[rng_.below(4)]};
-  current().endpoint->send_line("MODE #" + room + " " + change + (arg.empty() ? "" : " " + arg));
+  return {std::string{sign, mode}, arg};
+}
+
+void random_irc_client::change_mode() {
+  auto room = managed_channel();
+  // An operator often changes several modes in one line (MODES=4 take arguments).
+  auto n = op_in_.count(room) ? rng_.between(1, 3) : 1;
+  std::string letters, args;
+  for (; n > 0; --n) {
+    auto [change, arg] = pick_mode_change(room);
+    letters += change;
+    if (!arg.empty())
+      args += " " + arg;
+  }
+  current().endpoint->send_line("MODE #" + room + " " + letters + args);
 }
 
 void random_irc_client::set_topic() {

@@ -106,6 +106,7 @@ private:
   void change_nick();
   void kick();
   void change_mode();
+  std::pair<std::string, std::string> pick_mode_change(const std::string& room);
   void set_topic();
   void invite();
   void away();
@@ -142,6 +143,8 @@ private:
   std::map<std::string, std::set<std::string>> members_;
   std::set<std::string> op_in_;
   std::map<std::string, std::set<std::string>> bans_;
+  std::map<std::string, std::set<char>> modes_; ///< the flags, key and limit it believes set
+  std::map<std::string, std::set<std::string>> status_; ///< "o" or "v" + nick, per channel
   vtime flood_clock_{0};         ///< its estimate of the server's flood-control clock for it
   std::size_t flood_counted_ = 0; ///< sent lines counted into flood_clock_
   bool stalled_ = false;

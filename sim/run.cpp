@@ -186,6 +186,8 @@ run_result run_simulation(const run_options& opts) {
       }
     }
     res.sessions = in.sessions.size();
+    if (opts.inspect)
+      opts.inspect(in.sessions);
     in.faults = &plan;
     in.max_output_bytes = max_output;
     in.max_unflushed_seen = w.net().max_unflushed_seen();

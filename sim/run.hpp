@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,8 @@
 #include "actors/room.hpp"
 
 namespace parley::sim {
+
+struct session;
 
 struct run_options {
   std::uint64_t seed = 1;
@@ -27,6 +30,9 @@ struct run_options {
   bool keep_event_log = false;               ///< keep the lines, to show a divergence
   room_factory make_room;                    ///< empty: the real room
   std::string trace_path;                    ///< write the run's trace here (docs/traces.md)
+  /// Tests: sees every session's transcript once the run is over (before the oracle's verdict
+  /// is returned); empty: nothing.
+  std::function<void(const std::vector<session*>&)> inspect;
 };
 
 struct run_result {
