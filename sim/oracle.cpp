@@ -172,11 +172,12 @@ std::vector<std::optional<probe_reply>> pair_who_replies(session& s,
 
 // Line protocol: what a kick or a refused post looks like ("*** You are in no room now." after
 // an IRC operator's KICK; "ERROR you cannot post in R now ..."; "ERROR you are not in a room").
-bool note_line_refusal(std::size_t k, const std::string& line, digest& d) {
+// True for a kick, which is also a membership change (to no room).
+bool note_line_refusal(vtime t, std::size_t k, const std::string& line, digest& d) {
   if (starts_with(line, "*** You are in no room now")) {
     d.kicked.insert(k);
     d.refusals.emplace_back(k, "*");
-    d.membership.push_back({vtime{0}, k, {}}); // the time is filled in by the caller
+    d.membership.push_back({t, k, {}});
     return true;
   }
   if (starts_with(line, "ERROR you cannot post in ")) {
@@ -194,8 +195,8 @@ void digest_line_session(session& s, digest& d) {
   for (std::size_t k = 0; k < received.size(); ++k) {
     const auto& [t, line] = received[k];
     d.lines.push_back(parse_room_line(line));
-    if (note_line_refusal(k, line, d)) {
-      d.membership.back().t = t;
+    if (note_line_refusal(t, k, line, d)) {
+      // a kick: in no room now
     } else if (starts_with(line, "*** Members of ")) {
       replies.push_back(parse_who_reply(t, k, line));
     } else if (is_membership_line(line)) {
