@@ -265,6 +265,11 @@ void random_irc_client::begin_registration() {
     std::string caps = sasl ? "sasl" : "";
     if (echo)
       caps += caps.empty() ? "echo-message" : " echo-message";
+    // Capabilities that add no tags to lines (the oracle reads untagged lines): others' AWAY
+    // changes, and every prefix of a member in 353.
+    for (const char* cap : {"away-notify", "multi-prefix"})
+      if (rng_.chance(300))
+        caps += std::string{caps.empty() ? "" : " "} + cap;
     if (rng_.chance(100))
       caps += caps.empty() ? "draft/no-such-cap" : " draft/no-such-cap"; // NAKed, all of it
     if (!caps.empty())
@@ -425,13 +430,21 @@ void random_irc_client::track_members(const irc_line& m) {
       status_.erase(room);
     } else {
       members_[room].erase(who);
+      status_[room].erase("o" + who);
+      status_[room].erase("v" + who);
     }
   } else if (c == "KICK") {
     members_[room].erase(m.param(1));
+    status_[room].erase("o" + m.param(1));
+    status_[room].erase("v" + m.param(1));
   } else if ((c == "QUIT" || c == "NICK") && !who.empty()) {
     for (auto& [r, names] : members_)
       if (names.erase(who) > 0 && c == "NICK")
         names.insert(m.param(0));
+    for (auto& [r, status] : status_) // a renamed member keeps its @ and +
+      for (const char* p : {"o", "v"})
+        if (status.erase(p + who) > 0 && c == "NICK")
+          status.insert(p + m.param(0));
   } else if (c == "MODE" && !room.empty() && m.param(0)[0] == '#') {
     for (const auto& x : split_irc_modes(m)) {
       if (x.mode == 'o' && x.arg == me)
@@ -441,7 +454,7 @@ void random_irc_client::track_members(const irc_line& m) {
       if (x.mode == 'o' || x.mode == 'v')
         x.plus ? (void)status_[room].insert(x.mode + x.arg)
                : (void)status_[room].erase(x.mode + x.arg);
-      else if (x.mode != 'o' && x.mode != 'v')
+      else if (x.mode != 'b')
         x.plus ? (void)modes_[room].insert(x.mode) : (void)modes_[room].erase(x.mode);
     }
   }
@@ -660,7 +673,7 @@ std::pair<std::string, std::string> random_irc_client::pick_mode_change(const st
         ((c == 'o' || c == 'v') &&
          std::any_of(status.begin(), status.end(),
                      [&](const auto& x) { return x[0] == c && x.substr(1) != current().name; })))
-      undo += c;
+      undo += c == 'v' ? "vv" : std::string{c}; // voice comes and goes more than the rest
   auto mode = !undo.empty() && rng_.chance(400) ? undo[rng_.below(undo.size())]
                                                  : letters[rng_.below(letters.size())];
   // Mostly the change that changes something, as far as it knows the channel (a change that
