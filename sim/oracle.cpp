@@ -13,6 +13,7 @@
 #include <set>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "sim/random_irc_client.hpp"
 
@@ -134,6 +135,13 @@ struct membership_change {
   std::set<std::string> rooms; ///< a line-protocol session is in at most one
 };
 
+/// An IRC session's nick from a point of its transcript on.
+struct name_change {
+  vtime t;
+  std::size_t index; ///< position among the session's received lines
+  std::string nick;
+};
+
 // One pass over a session's transcript, indexed for the checks.
 struct digest {
   std::vector<std::optional<room_line>> lines;   ///< per received line: a room line, if it is one
@@ -153,6 +161,18 @@ struct digest {
   /// server ACKed it; chat lines sent after the ACK come back once, before the request never.
   std::optional<vtime> echo_requested;
   std::optional<vtime> echo_acked;
+  /// IRC: tags of its own echo-message copies for channels it was not in (written by its
+  /// connection, not a room: no room lines, but echoes all the same).
+  std::vector<std::string> echoes_outside;
+  /// IRC: the session's nick from each point on (the 001 welcome, then each of its own NICK
+  /// echoes), in transcript order. Empty for the line protocol (its name is session::name).
+  std::vector<name_change> names;
+  /// Positions of the membership changes that were kicks of the session itself.
+  std::set<std::size_t> kicked;
+  /// (position, room): answers that say a post may not have reached the room's members: IRC
+  /// 404, line "ERROR you cannot post in R" (a moderated room, a ban), and what takes the
+  /// session out behind its back (a kick; "*" = whatever room).
+  std::vector<std::pair<std::size_t, std::string>> refusals;
 };
 
 using digests = std::map<session*, digest>;
@@ -207,12 +227,33 @@ void pair_line_probes(session& s, digest& d) {
   }
 }
 
+// Line protocol: what a kick or a refused post looks like ("*** You are in no room now." after
+// an IRC operator's KICK; "ERROR you cannot post in R now ..."; "ERROR you are not in a room").
+// True for a kick, which is also a membership change (to no room).
+bool note_line_refusal(vtime t, std::size_t k, const std::string& line, digest& d) {
+  if (starts_with(line, "*** You are in no room now")) {
+    d.kicked.insert(k);
+    d.refusals.emplace_back(k, "*");
+    d.membership.push_back({t, k, {}});
+    return true;
+  }
+  if (starts_with(line, "ERROR you cannot post in ")) {
+    auto room = line.substr(25);
+    d.refusals.emplace_back(k, room.substr(0, room.find(' ')));
+  } else if (starts_with(line, "ERROR you are not in a room")) {
+    d.refusals.emplace_back(k, "*");
+  }
+  return false;
+}
+
 void digest_line_session(session& s, digest& d) {
   const auto& received = s.endpoint->received();
   for (std::size_t k = 0; k < received.size(); ++k) {
     const auto& [t, line] = received[k];
     d.lines.push_back(parse_room_line(line));
-    if (is_membership_line(line)) {
+    if (note_line_refusal(t, k, line, d)) {
+      // a kick: in no room now
+    } else if (is_membership_line(line)) {
       membership_change c{t, k, {}};
       if (starts_with(line, "*** You are in ") && !starts_with(line, removed_line)) {
         auto rest = line.substr(15);
@@ -228,12 +269,91 @@ void digest_line_session(session& s, digest& d) {
 }
 
 // IRC: room lines are ":nick!user@host PRIVMSG|NOTICE #room :text" (a CTCP ACTION inside),
-// other users' JOIN and PART of a channel, and QUIT (no channel). The session's own JOIN and
-// PART echoes (the prefix is its own nick) are its membership changes; PONG answers its PINGs
-// by token.
+// and notices: other users' JOIN and PART of a channel, their KICKs, MODE and TOPIC changes
+// there, and QUIT and NICK (which name no channel: they come from one the user shares). The
+// session's own JOIN and PART echoes (the prefix is its nick at the time) and a KICK of itself
+// are its membership changes; its own NICK echo renames it from that line on. PONG answers its
+// PINGs by token; 404 says a post to a channel was refused. INVITE and AWAY are no room's.
+struct irc_reader {
+  digest& d;
+  std::set<std::string> rooms;
+  std::string nick; ///< the session's nick at this point of the transcript
+
+  void own_membership(vtime t, std::size_t k, const std::string& c, const std::string& room) {
+    if (c == "JOIN")
+      rooms.insert(room);
+    else
+      rooms.erase(room);
+    d.membership.push_back({t, k, rooms});
+  }
+
+  void notice(const std::string& room, const std::string& sender, bool any_room = false) {
+    room_line r;
+    r.room = room;
+    r.sender = sender;
+    r.notice = true;
+    r.any_room = any_room;
+    d.lines.back() = r;
+  }
+
+  void chat(const irc_line& m, const std::string& sender) {
+    room_line r;
+    r.room = room_of_channel(m.param(0));
+    r.sender = sender;
+    auto text = m.param(1);
+    if (starts_with(text, "\x01" "ACTION ")) {
+      text = text.substr(8);
+      if (!text.empty() && text.back() == '\x01')
+        text.pop_back();
+    }
+    r.tag = tag_of(text);
+    d.lines.back() = r;
+  }
+
+  void read(vtime t, std::size_t k, const irc_line& m) {
+    const auto& c = m.command;
+    auto sender = m.nick();
+    auto room = room_of_channel(m.param(0));
+    bool channel = starts_with(m.param(0), "#");
+    if (c == "001" && !d.welcome) {
+      d.welcome = k;
+      d.nick = nick = m.param(0);
+      d.names.push_back({t, k, nick});
+    } else if (c == "404" && sender.empty() && !nick.empty()) {
+      d.refusals.emplace_back(k, room_of_channel(m.param(1)));
+    } else if (sender.empty() || nick.empty()) {
+      return; // a server line, or anything before registration
+    } else if (c == "NICK" && sender == nick) {
+      nick = m.param(0);
+      d.names.push_back({t, k, nick});
+    } else if (c == "KICK" && m.param(1) == nick) {
+      own_membership(t, k, "PART", room);
+      d.kicked.insert(k);
+      d.refusals.emplace_back(k, room);
+    } else if ((c == "JOIN" || c == "PART") && sender == nick) {
+      own_membership(t, k, c, room);
+    } else if (c == "JOIN" || c == "PART") {
+      notice(room, sender);
+    } else if ((c == "KICK" || c == "MODE" || c == "TOPIC") && channel && sender != nick) {
+      notice(room, sender); // its own changes it may see from outside (a server operator)
+    } else if (c == "QUIT" || (c == "NICK" && sender != nick)) {
+      notice({}, sender, true);
+    } else if ((c == "PRIVMSG" || c == "NOTICE") && channel &&
+               (sender != nick || rooms.count(room))) {
+      // (Its own echo-message copy of a line to a channel it is not in, e.g. just kicked from,
+      // comes from its connection, not the room: no room line, but still its echo.)
+      chat(m, sender);
+    } else if ((c == "PRIVMSG" || c == "NOTICE") && channel) {
+      chat(m, sender);
+      d.echoes_outside.push_back(d.lines.back()->tag);
+      d.lines.back().reset();
+    }
+  }
+};
+
 void digest_irc_session(session& s, digest& d) {
   const auto& received = s.endpoint->received();
-  std::set<std::string> rooms;
+  irc_reader reader{d, {}, {}};
   std::unordered_map<std::string, probe_reply> pongs;
   for (std::size_t k = 0; k < received.size(); ++k) {
     const auto& [t, line] = received[k];
@@ -241,46 +361,10 @@ void digest_irc_session(session& s, digest& d) {
     if (line.empty() || line[0] != ':')
       continue;
     auto m = split_irc_line(line);
-    const auto& c = m.command;
-    auto sender = m.nick();
-    if (c == "001" && !d.welcome) {
-      d.welcome = k;
-      d.nick = m.param(0);
-    } else if (c == "PONG" && sender.empty() && m.params.size() > 1) {
+    if (m.command == "PONG" && m.nick().empty() && m.params.size() > 1)
       pongs.emplace(m.params.back(), probe_reply{t, k, {}, {}});
-    } else if (sender.empty() || d.nick.empty()) {
-      continue; // a server line, or anything before registration
-    } else if ((c == "JOIN" || c == "PART") && sender == d.nick) {
-      auto room = room_of_channel(m.param(0));
-      if (c == "JOIN")
-        rooms.insert(room);
-      else
-        rooms.erase(room);
-      d.membership.push_back({t, k, rooms});
-    } else if (c == "JOIN" || c == "PART") {
-      room_line r;
-      r.room = room_of_channel(m.param(0));
-      r.sender = sender;
-      r.notice = true;
-      d.lines.back() = r;
-    } else if (c == "QUIT") {
-      room_line r;
-      r.sender = sender;
-      r.notice = r.any_room = true;
-      d.lines.back() = r;
-    } else if ((c == "PRIVMSG" || c == "NOTICE") && starts_with(m.param(0), "#")) {
-      room_line r;
-      r.room = room_of_channel(m.param(0));
-      r.sender = sender;
-      auto text = m.param(1);
-      if (starts_with(text, "\x01" "ACTION ")) {
-        text = text.substr(8);
-        if (!text.empty() && text.back() == '\x01')
-          text.pop_back();
-      }
-      r.tag = tag_of(text);
-      d.lines.back() = r;
-    }
+    else
+      reader.read(t, k, m);
   }
   for (const auto& p : s.probes) {
     auto i = pongs.find(p.tag);
@@ -325,6 +409,40 @@ digest make_digest(session& s) {
 }
 
 std::string who(session& s) { return s.endpoint->label() + " (" + s.name + ")"; }
+
+// The session's name for what it sent at `t`: an IRC session's nick from its last NICK echo
+// (or 001) received by then. Nothing is sent between a NICK and its echo (the client waits for
+// the NICK's sentinel), so this is the name the server had for it when it handled the line.
+const std::string& name_at(const session& s, const digest& d, vtime t) {
+  if (!s.irc || d.names.empty())
+    return s.name;
+  auto i = std::upper_bound(d.names.begin(), d.names.end(), t,
+                            [](vtime x, const name_change& n) { return x < n.t; });
+  return i == d.names.begin() ? d.names.front().nick : std::prev(i)->nick;
+}
+
+// --- sender attribution: every copy of a line names its sender as it was called then ---
+void check_sender_attribution(const std::vector<session*>& sessions, const digests& ds,
+                              std::vector<std::string>& out) {
+  std::unordered_map<std::string, std::string> sender_of; // tag -> name at send; looked up only
+  for (auto* s : sessions)
+    for (const auto& chat : s->chats)
+      sender_of.emplace(chat.tag, name_at(*s, ds.at(s), s->endpoint->sent()[chat.sent_index].t));
+  for (auto* q : sessions) {
+    const auto& lines = ds.at(q).lines;
+    const auto& received = q->endpoint->received();
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+      const auto& r = lines[k];
+      if (!r || r->tag.empty())
+        continue;
+      auto i = sender_of.find(r->tag);
+      if (i != sender_of.end() && i->second != r->sender)
+        out.push_back(who(*q) + " received " + r->tag + " from " + r->sender + ", but its sender was " +
+                      i->second + " when it sent it " + when(received[k].t) + ": " +
+                      received[k].text);
+    }
+  }
+}
 
 // --- no strays: room lines only while a member, never twice ---
 void check_strays(session& s, const digest& d, std::vector<std::string>& out) {
@@ -415,6 +533,20 @@ vtime last_sent_by(session& s, vtime t) {
   return last;
 }
 
+// Notes the send time of each NICK the session sent after its welcome: the rename may have
+// taken effect without the renamer ever seeing its echo (a reset, a stall), and others see the
+// new nick in rooms. (That a rename to an account's nick needs that account is checked by the
+// IRC authentication rule, on the renames the session saw.)
+template <class Note>
+void note_renames(session& s, const digest& d, Note&& note) {
+  if (!d.welcome)
+    return;
+  auto welcomed = s.endpoint->received()[*d.welcome].t;
+  for (const auto& x : s.endpoint->sent())
+    if (x.t >= welcomed && lower(x.text.substr(0, 5)) == "nick ")
+      note(lower(split_irc_line(x.text).param(0)), x.t);
+}
+
 void check_logins(const std::vector<session*>& sessions, const digests& ds,
                   std::vector<std::string>& out) {
   // The earliest moment each name could have logged in: a session sent the name and then its
@@ -432,9 +564,10 @@ void check_logins(const std::vector<session*>& sessions, const digests& ds,
   for (auto* s : sessions) {
     const auto& received = s->endpoint->received();
     if (s->irc) {
-      const auto& d = ds.at(s);
-      if (d.welcome)
-        note(d.nick, last_sent_by(*s, received[*d.welcome].t));
+      // The 001 nick, and each nick it renamed itself to, from the line that brought it.
+      for (const auto& n : ds.at(s).names)
+        note(n.nick, last_sent_by(*s, received[n.index].t));
+      note_renames(*s, ds.at(s), note);
       continue;
     }
     std::string name;
@@ -476,6 +609,29 @@ bool valid_name(const std::string& n) {
   return std::all_of(n.begin(), n.end(), [&](char c) {
     return letter(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
+}
+
+// A registered client may rename itself to an account's nick only if it authenticated as that
+// account (SASL, or PASS at registration for the nick it registered): each of its own renames
+// to a nick whose account was known to exist before the NICK was sent must be to that account.
+void check_renames_to_accounts(session& s, const digest& d, const std::string& authenticated,
+                               const std::map<std::string, vtime>& account_known,
+                               std::vector<std::string>& out) {
+  const auto& sent = s.endpoint->sent();
+  for (std::size_t n = 1; n < d.names.size(); ++n) {
+    const auto& nick = d.names[n].nick;
+    auto i = account_known.find(nick);
+    if (nick == authenticated || i == account_known.end())
+      continue;
+    vtime asked{0}; // the last NICK for it sent before its echo arrived
+    for (const auto& x : sent)
+      if (x.t <= d.names[n].t && lower(x.text) == "nick " + nick)
+        asked = x.t;
+    if (i->second < asked)
+      out.push_back(who(s) + " renamed itself to the reserved nick " + nick +
+                    " without authenticating as it " + when(d.names[n].t) +
+                    " (the account existed by " + format_vtime(i->second) + ")");
+  }
 }
 
 void check_irc_auth(const oracle_input& in, const digests& ds, std::vector<std::string>& out) {
@@ -561,6 +717,8 @@ void check_irc_auth(const oracle_input& in, const digests& ds, std::vector<std::
       else if (cmd == "nick" && nick != d.nick && valid_name(nick))
         nick_set = false;
     }
+    auto authenticated = !sasl_account.empty() ? sasl_account : pass && !pass->empty() ? d.nick : "";
+    check_renames_to_accounts(*s, d, authenticated, account_known, out);
     if (sasl_account == d.nick)
       continue; // the nick's own account, authenticated
     if (pass && !pass->empty()) { // an empty PASS takes the password back
@@ -618,6 +776,35 @@ const probe_reply* first_probe_reply_after(const digest& q, vtime t) {
   return k < q.answers.size() && q.answers[k] ? &*q.answers[k] : nullptr;
 }
 
+// Whether the session's first way out of `room` after `t` was a kick of it. A member kicked
+// after a line was sent may have been kicked before the room handled the line (its KICK can
+// come late, on its own connection): then the line is not owed to it.
+bool kicked_out_after(const digest& q, const std::string& room, vtime t) {
+  auto i = std::upper_bound(q.membership.begin(), q.membership.end(), t,
+                            [](vtime x, const membership_change& m) { return x < m.t; });
+  for (; i != q.membership.end(); ++i)
+    if (!i->rooms.count(room))
+      return q.kicked.count(i->index) != 0;
+  return false;
+}
+
+// Whether the room may have refused the sender's line: between the send and the reply that
+// synchronises on it, the sender got a refusal for that room (IRC 404, line "you cannot post"
+// or "not in a room") or was kicked from it (then the room may have handled the line after
+// the kick, from an outsider). A NOTICE is refused silently: it counts as posted only if some
+// session received it. A line that may have been refused is owed to no one.
+bool maybe_refused(session& s, const digest& d, const sent_record& chat, const probe_reply& sync,
+                   const std::unordered_set<std::string>& delivered) {
+  const auto& sent = s.endpoint->sent()[chat.sent_index];
+  if (s.irc && starts_with(sent.text, "NOTICE ") && !delivered.count(chat.tag))
+    return true;
+  const auto& received = s.endpoint->received();
+  for (const auto& [k, room] : d.refusals)
+    if (k <= sync.index && received[k].t >= sent.t && (room == "*" || room == chat.room))
+      return true;
+  return false;
+}
+
 void check_line_reached(session& s, const sent_record& chat, const probe_reply& sync,
                         session& q, const digest& dq, rule_counter& count,
                         std::vector<std::string>& out) {
@@ -629,6 +816,8 @@ void check_line_reached(session& s, const sent_record& chat, const probe_reply& 
   std::optional<std::size_t> got; // position of the line among q's received lines
   if (i != dq.got.end() && i->second.first == chat.room)
     got = i->second.second;
+  if (!got && kicked_out_after(dq, chat.room, t_send))
+    return;
   if (!got && !ended(q))
     out.push_back(who(q) + " never received " + chat.tag + " sent to " + chat.room + " by " +
                   s.name + " " + when(t_send));
@@ -644,13 +833,21 @@ void check_line_reached(session& s, const sent_record& chat, const probe_reply& 
 
 void check_delivery(const std::vector<session*>& sessions, const digests& ds,
                     rule_counter& count, std::vector<std::string>& out) {
-  std::map<std::string, std::vector<session*>> by_name;
+  std::map<std::string, std::vector<session*>> by_name; // every name a session ever had
   std::vector<session*> logged_in;
-  for (auto* s : sessions)
-    if (s->logged_in) {
-      by_name[s->name].push_back(s);
-      logged_in.push_back(s);
-    }
+  std::unordered_set<std::string> delivered; // tags some session received; looked up only
+  for (auto* s : sessions) {
+    for (const auto& [tag, where] : ds.at(s).got)
+      delivered.insert(tag);
+    if (!s->logged_in)
+      continue;
+    std::set<std::string> names{s->name};
+    for (const auto& n : ds.at(s).names)
+      names.insert(n.nick);
+    for (const auto& n : names)
+      by_name[n].push_back(s);
+    logged_in.push_back(s);
+  }
   for (auto* s : sessions) {
     const auto& mine = ds.at(s);
     for (const auto& chat : s->chats) {
@@ -662,6 +859,8 @@ void check_delivery(const std::vector<session*>& sessions, const digests& ds,
       if (k >= s->probes.size() || !mine.answers[k])
         continue;
       const auto& sync = *mine.answers[k];
+      if (maybe_refused(*s, mine, chat, sync, delivered))
+        continue;
       if (!s->irc) {
         // A /who in the same room, with no membership change in between, names the members.
         if (s->probes[k].room_epoch != chat.room_epoch)
@@ -682,8 +881,10 @@ void check_delivery(const std::vector<session*>& sessions, const digests& ds,
       }
       // A PONG names no one: every session whose own transcript has it in the channel from
       // the send to the PONG is a member the line is owed to.
+      auto t_send = s->endpoint->sent()[chat.sent_index].t;
+      const auto& sender = name_at(*s, mine, t_send);
       for (auto* q : logged_in)
-        if (q != s && q->name != s->name)
+        if (q != s && name_at(*q, ds.at(q), t_send) != sender)
           check_line_reached(*s, chat, sync, *q, ds.at(q), count, out);
     }
   }
@@ -817,6 +1018,9 @@ void check_no_echo(const std::vector<session*>& sessions, const digests& ds, rul
       if (r && !r->tag.empty())
         if (auto i = copies.find(r->tag); i != copies.end())
           ++i->second;
+    for (const auto& tag : d.echoes_outside)
+      if (auto i = copies.find(tag); i != copies.end())
+        ++i->second;
     std::vector<vtime> errors;
     if (s->irc && d.echo_acked)
       errors = irc_error_times(*s);
@@ -1094,6 +1298,7 @@ std::vector<std::string> check_invariants(const oracle_input& in) {
     check_strays(*s, ds.at(s), out);
   check_room_order(in.sessions, ds, out);
   check_logins(in.sessions, ds, out);
+  check_sender_attribution(in.sessions, ds, out);
   check_irc_auth(in, ds, out);
   rule_counter count{in.rule_checks};
   check_no_echo(in.sessions, ds, count, out);

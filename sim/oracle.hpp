@@ -7,7 +7,9 @@
 //                receives the line before the reply to anything it sends from then on (the
 //                ordering guarantee)
 //   logins       names appear in rooms only after that name logged in; an IRC nick that is
-//                an account is registered only with its password (SASL or PASS)
+//                an account is registered (or renamed to) only with its password (SASL or PASS)
+//   sender attribution  every copy of a line names its sender as it was called when it sent
+//                it (an IRC rename applies to the lines sent after its NICK echo)
 //   queue bound  what waits for a slow reader never exceeds its bound
 //   liveness     once faults stop, every final /who probe (IRC: PING) is answered
 //   no echo      a session never gets its own chat line back (IRC echo-message: exactly once)

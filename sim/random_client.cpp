@@ -292,7 +292,9 @@ void random_client::perform(line_action a) {
     case line_action::rooms: ep.send_line("/rooms"); break;
     case line_action::bad_input: bad_input(); break;
     case line_action::burst:
-      for (auto n = rng_.between(2, 8); n > 0; --n) // a burst of chat, pipelined
+      // A burst of chat, pipelined; one in twenty is a flood of more lines than a connection
+      // queues (32), so that the server pauses reading it (back-pressure) and resumes.
+      for (auto n = rng_.chance(50) ? rng_.between(33, 64) : rng_.between(2, 8); n > 0; --n)
         chat(false);
       break;
     case line_action::pipeline: pipeline(); break;

@@ -62,6 +62,9 @@ struct client_mix {
   vtime max_think = std::chrono::milliseconds{800};
   /// Line clients' action weights, indexed by line_action; empty: default_line_weights().
   action_weights line_weights;
+  /// IRC clients' action weights, one per irc_action (random_irc_client.hpp), drawn once per
+  /// run from its seed (swarm testing); empty: the default shares.
+  std::vector<unsigned> irc_weights;
 };
 
 /// What a run needs of a random client, whichever protocol it speaks.

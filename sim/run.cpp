@@ -170,6 +170,7 @@ run_result run_simulation(const run_options& opts) {
     running = &w;
     w.set_observer(&log);
     auto mix = make_mix(opts.clients, opts.activity_per_minute, rng);
+    mix.irc_weights = irc_swarm_weights(opts.seed); // shared by the run's IRC clients
     std::vector<std::unique_ptr<random_agent>> clients;
     auto irc_per_mille = static_cast<std::uint64_t>(std::clamp(opts.irc_share, 0.0, 1.0) * 1000 + 0.5);
     for (std::size_t i = 0; i < opts.clients; ++i) {
@@ -204,6 +205,8 @@ run_result run_simulation(const run_options& opts) {
       }
     }
     res.sessions = in.sessions.size();
+    if (opts.inspect)
+      opts.inspect(in.sessions);
     in.faults = &plan;
     in.max_output_bytes = max_output;
     in.max_unflushed_seen = w.net().max_unflushed_seen();

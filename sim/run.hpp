@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,8 @@
 #include "actors/room.hpp"
 
 namespace parley::sim {
+
+struct session;
 
 struct run_options {
   std::uint64_t seed = 1;
@@ -35,6 +38,9 @@ struct run_options {
   /// How the world schedules actors (sim/strategy.hpp): uniform, delay, pct, pct-delay, fifo,
   /// or swarm, where the seed chooses among uniform, delay, pct and pct-delay.
   std::string strategy = "swarm";
+  /// Tests: sees every session's transcript once the run is over (before the oracle's verdict
+  /// is returned); empty: nothing.
+  std::function<void(const std::vector<session*>&)> inspect;
 };
 
 struct run_result {

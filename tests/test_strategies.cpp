@@ -99,7 +99,7 @@ TEST_CASE("uniform is the default world and swarm reproduces the strategy it cho
   CHECK(hashes.size() == explored.size());
 }
 
-TEST_CASE("message delays make a room's fan-out meet a join on hold but the uniform shuffle never",
+TEST_CASE("message delays make a room's fan-out meet a join on hold far more often than the uniform shuffle",
           "[sim][strategy]") {
   // The race the join hold exists for (docs/simulation.md, "Why rooms answer joins
   // directly"): a line of the room reaches the transport after the room admitted a member and
@@ -114,7 +114,10 @@ TEST_CASE("message delays make a room's fan-out meet a join on hold but the unif
   }
   INFO("held fan-out parts: uniform " << held["uniform"] << ", delay " << held["delay"]
                                       << ", pct-delay " << held["pct-delay"]);
-  CHECK(held["uniform"] <= 1);
+  // The uniform shuffle meets the race only when coarse arrival ticks make inputs coincide
+  // (a handful of times in 40 seeds); message delays make it routine.
+  CHECK(held["uniform"] * 5 <= held["delay"]);
+  CHECK(held["uniform"] * 5 <= held["pct-delay"]);
   CHECK(held["delay"] >= 30);
   CHECK(seeds_with["delay"] >= 10);
   CHECK(held["pct-delay"] >= 30);
