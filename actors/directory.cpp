@@ -26,6 +26,10 @@ struct directory_state {
   directory_config cfg;
   std::map<std::string, member_actor> users;
   std::map<caf::actor_addr, std::string> user_by_addr;
+  /// Old names of sessions that renamed, still held until their rooms have renamed them too
+  /// (the session then releases them): a name must not pass to another session while a room
+  /// still knows its previous holder by it.
+  std::multimap<caf::actor_addr, std::string> renamed_from;
   std::map<std::string, room_entry> rooms;
   std::map<caf::actor_addr, std::string> room_by_addr;
   std::set<std::string> operators; ///< logged-in server operators
@@ -100,12 +104,34 @@ bool held_by_sender(directory_self self, std::map<std::string, member_actor>::it
          self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(i->second);
 }
 
+// An old name kept through a rename: it goes, and the session keeps its current name.
+bool release_old_name(directory_state& st, const caf::actor_addr& addr, const std::string& name) {
+  auto [first, last] = st.renamed_from.equal_range(addr);
+  for (auto r = first; r != last; ++r)
+    if (r->second == name) {
+      st.renamed_from.erase(r);
+      return true;
+    }
+  return false;
+}
+
 // Only the session that holds a name may release it.
 void on_release(directory_self self, release_name& x) {
   auto& st = self->state;
   auto i = st.users.find(x.name);
   if (!held_by_sender(self, i))
     return;
+  auto addr = i->second.address();
+  if (release_old_name(st, addr, x.name)) {
+    st.users.erase(i);
+    return;
+  }
+  // The session ends: names it kept through a rename still in progress go with it.
+  auto [first, last] = st.renamed_from.equal_range(addr);
+  for (auto r = first; r != last; ++r)
+    st.users.erase(r->second);
+  st.renamed_from.erase(first, last);
+  i = st.users.find(x.name);
   st.user_by_addr.erase(i->second.address());
   self->demonitor(i->second.address());
   st.operators.erase(i->first);
@@ -119,10 +145,13 @@ rename_user_result on_rename(directory_self self, rename_user& x) {
   auto i = st.users.find(x.name);
   if (!held_by_sender(self, i) || st.users.count(x.new_name) != 0)
     return {false};
+  // The old name stays held (renamed_from) until the session releases it, once its rooms
+  // have applied the rename: otherwise another session could claim it and join a room that
+  // still knows the renaming session by it, and the two would be taken for one member.
   auto member = i->second;
-  st.users.erase(i);
   st.users.emplace(x.new_name, member);
   st.user_by_addr[member.address()] = x.new_name;
+  st.renamed_from.emplace(member.address(), x.name);
   if (st.operators.erase(x.name) != 0)
     st.operators.insert(x.new_name);
   if (auto a = st.away.find(x.name); a != st.away.end()) {
@@ -174,6 +203,10 @@ void on_down(directory_self self, caf::down_msg& dm) {
     st.users.erase(i->second);
     st.user_by_addr.erase(i);
   }
+  auto [first, last] = st.renamed_from.equal_range(dm.source);
+  for (auto r = first; r != last; ++r)
+    st.users.erase(r->second);
+  st.renamed_from.erase(first, last);
   if (auto i = st.room_by_addr.find(dm.source); i != st.room_by_addr.end()) {
     st.rooms.erase(i->second); // a crashed room is created afresh on the next join
     st.room_by_addr.erase(i);

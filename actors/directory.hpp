@@ -40,6 +40,9 @@ struct join_room {
 };
 
 /// Move a logged-in session from `name` to `new_name` (IRC NICK); fails if that is in use.
+/// The session keeps `name` too until it sends release_name{name}, which it does once every
+/// room it is in has applied the rename: until then nobody else can take the old name and
+/// join a room that still knows the renaming session by it.
 struct rename_user {
   std::string name;
   std::string new_name;

@@ -649,7 +649,12 @@ void rename_in_channels(connection_self self, const std::string& old_nick) {
   std::vector<std::string> rooms;
   for (const auto& [room, handle] : st.irc.channels)
     rooms.push_back(room);
+  rooms.emplace_back(); // after every room's answer: the directory may give the old nick away
   for_each_target(self, rooms, [self, old_nick, once](const std::string& room) {
+    if (room.empty()) {
+      self->send(self->state.deps.directory, release_name{old_nick});
+      return;
+    }
     auto i = self->state.irc.channels.find(room);
     if (i == self->state.irc.channels.end())
       return;

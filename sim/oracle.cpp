@@ -278,6 +278,27 @@ struct irc_reader {
   digest& d;
   std::set<std::string> rooms;
   std::string nick; ///< the session's nick at this point of the transcript
+  // The nick the session asked for last and has not seen its echo of yet. A NICK line with
+  // the session's own nick as prefix is not always its own: a nick changes hands, and the
+  // previous holder's rename can reach this session after its own rename to that nick (the
+  // room's fan-out takes longer than the connection's own echo). Its own echo answers its
+  // own NICK command.
+  std::string pending_nick;
+
+  /// A line the session sent, before the received lines that arrived after it are read.
+  void sent(const std::string& line) {
+    auto m = split_irc_line(line);
+    if (lower(m.command) == "nick")
+      pending_nick = lower(m.param(0));
+  }
+
+  /// Whether a NICK with the session's own nick as prefix answers its own NICK command.
+  bool own_rename(const irc_line& m) {
+    if (lower(m.param(0)) != pending_nick)
+      return false;
+    pending_nick.clear();
+    return true;
+  }
 
   void own_membership(vtime t, std::size_t k, const std::string& c, const std::string& room) {
     if (c == "JOIN")
@@ -319,14 +340,15 @@ struct irc_reader {
       d.welcome = k;
       d.nick = nick = m.param(0);
       d.names.push_back({t, k, nick});
+      pending_nick.clear(); // registration's NICKs are answered by the welcome
     } else if (c == "404" && sender.empty() && !nick.empty()) {
       d.refusals.emplace_back(k, room_of_channel(m.param(1)));
     } else if (sender.empty() || nick.empty()) {
       return; // a server line, or anything before registration
-    } else if (c == "NICK" && sender == nick) {
+    } else if (c == "NICK" && sender == nick && own_rename(m)) {
       nick = m.param(0);
       d.names.push_back({t, k, nick});
-    } else if (c == "KICK" && m.param(1) == nick) {
+    } else if (c == "KICK" && m.param(1) == nick && rooms.count(room)) {
       own_membership(t, k, "PART", room);
       d.kicked.insert(k);
       d.refusals.emplace_back(k, room);
@@ -336,7 +358,7 @@ struct irc_reader {
       notice(room, sender);
     } else if ((c == "KICK" || c == "MODE" || c == "TOPIC") && channel && sender != nick) {
       notice(room, sender); // its own changes it may see from outside (a server operator)
-    } else if (c == "QUIT" || (c == "NICK" && sender != nick)) {
+    } else if (c == "QUIT" || c == "NICK") {
       notice({}, sender, true);
     } else if ((c == "PRIVMSG" || c == "NOTICE") && channel &&
                (sender != nick || rooms.count(room))) {
@@ -353,10 +375,14 @@ struct irc_reader {
 
 void digest_irc_session(session& s, digest& d) {
   const auto& received = s.endpoint->received();
-  irc_reader reader{d, {}, {}};
+  const auto& sent = s.endpoint->sent();
+  irc_reader reader{d, {}, {}, {}};
   std::unordered_map<std::string, probe_reply> pongs;
+  std::size_t next_sent = 0;
   for (std::size_t k = 0; k < received.size(); ++k) {
     const auto& [t, line] = received[k];
+    for (; next_sent < sent.size() && sent[next_sent].t <= t; ++next_sent)
+      reader.sent(sent[next_sent].text);
     d.lines.emplace_back();
     if (line.empty() || line[0] != ':')
       continue;

@@ -193,6 +193,7 @@ TEST_CASE("the oracle flags a line that arrives under its sender's old nick", "[
     h.server_says(bob, ":bob!bob@parley JOIN #lobby");
     h.server_says(bob, ":alice!alice@parley JOIN #lobby");
     // Alice renames herself; bob sees it; then she speaks as alicia.
+    alice.endpoint->send_line("NICK alicia");
     h.server_says(alice, ":alice!alice@parley NICK alicia");
     h.server_says(bob, ":alice!alice@parley NICK alicia");
     h.say(alice, "lobby", "m0.1");
@@ -205,6 +206,31 @@ TEST_CASE("the oracle flags a line that arrives under its sender's old nick", "[
     if (applied)
       CHECK(v.empty());
   }
+}
+
+TEST_CASE("a previous holder's rename that arrives late is not the session's own",
+          "[sim][irc][oracle]") {
+  // Carol renames to dave just after the old dave renamed to erin; the old dave's NICK line
+  // reaches her through the room after her own echo. She did not ask for erin: she is still
+  // dave, and her line as dave is rightly attributed.
+  hand_made h;
+  auto& carol = h.add("carol", "carol");
+  auto& bob = h.add("bob", "bob");
+  h.server_says(carol, ":parley.local 001 carol :Welcome");
+  h.server_says(carol, ":carol!carol@parley JOIN #lobby");
+  h.server_says(bob, ":parley.local 001 bob :Welcome");
+  h.server_says(bob, ":bob!bob@parley JOIN #lobby");
+  h.server_says(bob, ":carol!carol@parley JOIN #lobby");
+  carol.endpoint->send_line("NICK dave");
+  h.server_says(carol, ":carol!carol@parley NICK dave");
+  h.server_says(carol, ":dave!dave@parley NICK erin"); // the old dave, late
+  h.server_says(bob, ":dave!dave@parley NICK erin");
+  h.server_says(bob, ":carol!carol@parley NICK dave");
+  h.say(carol, "lobby", "m0.2");
+  h.server_says(bob, ":dave!dave@parley PRIVMSG #lobby :m0.2 hello");
+  auto v = h.verdict();
+  INFO((v.empty() ? std::string{"no violation"} : v.front()));
+  CHECK(v.empty());
 }
 
 TEST_CASE("the oracle flags a kicked member that still receives the channel's lines",
