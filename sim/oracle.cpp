@@ -417,6 +417,21 @@ void digest_irc_session(session& s, digest& d) {
 
 void digest_irc_echo(session& s, digest& d);
 
+// A connection that crashed is closed by the server after "ERROR internal error; connection
+// closed" (docs/simulation.md, "Defined behaviour after crashes"). What the transport flushes
+// behind that line is not a member's traffic: a crash in the middle of a join leaves the room's
+// held fan-out, which the close sends out although the join was never answered. The session
+// has ended there: its later lines are nobody's room lines.
+void ignore_after_crash(session& s, digest& d) {
+  const auto& received = s.endpoint->received();
+  for (std::size_t k = 0; k < received.size(); ++k)
+    if (starts_with(received[k].text, "ERROR internal error")) {
+      for (++k; k < d.lines.size(); ++k)
+        d.lines[k].reset();
+      return;
+    }
+}
+
 digest make_digest(session& s) {
   digest d;
   d.lines.reserve(s.endpoint->received().size());
@@ -425,6 +440,7 @@ digest make_digest(session& s) {
     digest_irc_echo(s, d);
   } else
     digest_line_session(s, d);
+  ignore_after_crash(s, d);
   const auto& sent = s.endpoint->sent();
   for (const auto& p : s.probes)
     d.probe_sent.push_back(sent[p.sent_index].t);

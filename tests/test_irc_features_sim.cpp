@@ -233,6 +233,24 @@ TEST_CASE("a previous holder's rename that arrives late is not the session's own
   CHECK(v.empty());
 }
 
+TEST_CASE("what a crashed connection flushes after its error line is no room line",
+          "[sim][irc][oracle]") {
+  // A connection killed in the middle of a join: the room admitted it and held its fan-out,
+  // the listener wrote the error and closed, and the close flushed the held line. The session
+  // ended at the error line; before it, the same line is a stray.
+  for (bool crashed : {false, true}) {
+    hand_made h;
+    auto& dave = h.add("dave", "dave");
+    h.server_says(dave, ":parley.local 001 dave :Welcome");
+    if (crashed)
+      h.server_says(dave, "ERROR internal error; connection closed");
+    h.server_says(dave, ":erin!erin@parley JOIN #lobby");
+    auto v = h.verdict();
+    INFO((v.empty() ? std::string{"no violation"} : v.front()));
+    CHECK(any_contains(v, "received a line of room lobby while not a member") == !crashed);
+  }
+}
+
 TEST_CASE("the oracle flags a kicked member that still receives the channel's lines",
           "[sim][irc][oracle]") {
   for (bool removed : {false, true}) {
