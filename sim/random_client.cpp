@@ -184,13 +184,21 @@ action_weights default_line_weights() {
   set(line_action::quit, 1);
   set(line_action::disconnect, 1);
   set(line_action::idle, 5);
+  set(line_action::msg_live, 4);
+  set(line_action::pipeline, 4);
   return w;
 }
 
+// Swarm testing: each kind of action is on in a run with probability 0.8, at a weight between
+// a quarter of and twice its default (at least 1), so runs differ in what they stress while
+// chat stays the bulk of what clients do, as in the IRC client's weights.
 action_weights swarm_line_weights(prng& rng) {
-  action_weights w(static_cast<std::size_t>(line_action::count_), 0);
-  for (auto& x : w)
-    x = rng.chance(800) ? static_cast<std::uint32_t>(rng.between(1, 10)) : 0;
+  auto w = default_line_weights();
+  for (auto& x : w) {
+    auto lo = std::max<std::uint64_t>(1, x / 4);
+    auto hi = std::max<std::uint64_t>(lo, 2 * std::uint64_t{x});
+    x = rng.chance(800) ? static_cast<std::uint32_t>(rng.between(lo, hi)) : 0;
+  }
   return w;
 }
 
