@@ -1466,6 +1466,166 @@ void check_topic_agreement(const std::vector<session*>& sessions, const digests&
   }
 }
 
+
+// --- away reply: a 301 after a PRIVMSG carries the away message its nick's session set ---
+
+/// Whether `h` held the name `nick` at the server throughout [from, to], as its transcript
+/// settles it: an IRC session welcomed as or renamed to it by `from` that sent no NICK since,
+/// a line session logged in as it by `from`; and its probe sent after `to` was answered (its
+/// connection was still there).
+bool holds_name_throughout(const session& h, const digest& dh, const std::string& nick,
+                           vtime from, vtime to) {
+  if (!first_probe_reply_after(dh, to))
+    return false;
+  if (!h.irc) {
+    if (lower(h.name) != nick)
+      return false;
+    for (const auto& [t, line] : h.endpoint->received())
+      if (t <= from && starts_with(line, "*** Logged in as "))
+        return true;
+    return false;
+  }
+  auto after = std::upper_bound(dh.names.begin(), dh.names.end(), from,
+                                [](vtime t, const name_change& n) { return t < n.t; });
+  if (after == dh.names.begin() || lower(std::prev(after)->nick) != nick)
+    return false;
+  if (after != dh.names.end() && after->t <= to)
+    return false;
+  auto since = std::prev(after)->t;
+  for (const auto& x : h.endpoint->sent())
+    if (x.t > since && x.t <= to && lower(split_irc_line(x.text).command) == "nick")
+      return false;
+  return true;
+}
+
+/// The away message (empty: here) of an IRC session that holds its state still over
+/// [from, to]: every AWAY it sent by `to` was answered (305/306) by `from`; the last one sets it.
+/// A line session is never away.
+std::optional<std::string> settled_away(const session& h, const digest& dh, vtime from, vtime to) {
+  if (!h.irc)
+    return std::string{};
+  if (!dh.welcome)
+    return std::nullopt;
+  auto welcomed = h.endpoint->received()[*dh.welcome].t;
+  std::size_t asked = 0, answered = 0;
+  std::string message;
+  for (const auto& x : h.endpoint->sent()) {
+    if (x.t > to)
+      break;
+    auto c = split_irc_line(x.text);
+    if (x.t < welcomed || lower(c.command) != "away")
+      continue;
+    ++asked;
+    message = c.params.empty() ? std::string{} : c.param(0).substr(0, 200);
+  }
+  for (const auto& [t, line] : h.endpoint->received()) {
+    if (t > from)
+      break;
+    auto c = split_irc_line(line);
+    answered += c.command == "305" || c.command == "306" ? 1 : 0;
+  }
+  if (answered < asked)
+    return std::nullopt;
+  return message;
+}
+
+/// The 301s for `nick` among the session's lines from `from_t` to position `last` (a 401 or a
+/// FAIL there: nullopt, the message may not have been delivered).
+std::optional<std::vector<std::string>> away_replies(const session& s, const std::string& nick,
+                                                     vtime from_t, std::size_t last) {
+  std::vector<std::string> out;
+  const auto& received = s.endpoint->received();
+  for (std::size_t k = 0; k <= last && k < received.size(); ++k) {
+    if (received[k].t < from_t)
+      continue;
+    auto m = split_irc_line(received[k].text);
+    if (m.command == "FAIL" || (m.command == "401" && lower(m.param(1)) == nick))
+      return std::nullopt;
+    if (m.command == "301" && lower(m.param(1)) == nick)
+      out.push_back(m.param(2));
+  }
+  return out;
+}
+
+// Whether the session sent a line other than the one at `p` naming `nick` as its target
+// (PRIVMSG, NOTICE, WHOIS) from `from` on, before its line at position `probe` (lines sent
+// together share their time): its answers could not be told from those of `p`.
+bool other_line_to(const session& s, const std::string& nick, std::size_t p, vtime from,
+                   std::size_t probe) {
+  const auto& sent = s.endpoint->sent();
+  for (std::size_t i = 0; i < probe && i < sent.size(); ++i) {
+    if (i == p || sent[i].t < from)
+      continue;
+    auto c = split_irc_line(sent[i].text);
+    auto cmd = lower(c.command);
+    if ((cmd == "privmsg" || cmd == "notice" || cmd == "whois") &&
+        (lower(c.param(0)) == nick || (cmd == "whois" && lower(c.param(1)) == nick)))
+      return true;
+  }
+  return false;
+}
+
+// A PRIVMSG to a nick is answered, before the sender's next PONG, by one 301 with the away
+// message of the session that holds the nick if it is away, and by none if it is not. Checked
+// where the answer is unambiguous (no other line to that nick since the last PONG before it)
+// and the holder's name and away state were settled 2 s before the PRIVMSG until that PONG.
+void check_away_reply(session& s, const digests& ds, const std::vector<session*>& sessions,
+                      std::size_t p, rule_counter& count, std::vector<std::string>& out) {
+  const auto& d = ds.at(&s);
+  const auto& x = s.endpoint->sent()[p];
+  auto c = split_irc_line(x.text);
+  auto nick = lower(c.param(0));
+  if (lower(c.command) != "privmsg" || nick.empty() || nick[0] == '#' ||
+      nick.find(',') != std::string::npos || c.params.size() < 2)
+    return;
+  auto next = static_cast<std::size_t>(
+    std::upper_bound(d.probe_sent.begin(), d.probe_sent.end(), x.t) - d.probe_sent.begin());
+  if (next >= d.answers.size() || !d.answers[next])
+    return;
+  const auto& sync = *d.answers[next];
+  vtime since{0}; // when the last probe answered before the PRIVMSG was sent
+  for (std::size_t k = 0; k < next; ++k)
+    if (d.answers[k] && d.answers[k]->t < x.t)
+      since = d.probe_sent[k];
+  if (other_line_to(s, nick, p, since, s.probes[next].sent_index))
+    return;
+  auto replies = away_replies(s, nick, x.t, sync.index);
+  if (!replies)
+    return;
+  auto from = x.t - std::chrono::seconds{2};
+  for (auto* h : sessions) {
+    const auto& dh = ds.at(h);
+    if (!holds_name_throughout(*h, dh, nick, from, sync.t))
+      continue;
+    auto away = settled_away(*h, dh, from, sync.t);
+    if (!away)
+      return;
+    count.add("away-reply");
+    if (away->empty() && !replies->empty())
+      out.push_back(who(s) + " got 301 (away: " + replies->front() + ") for " + nick + " " +
+                    when(sync.t) + ", but " + who(*h) + ", which held it, was not away");
+    else if (!away->empty() && (replies->size() != 1 || replies->front() != *away))
+      out.push_back(who(s) + " messaged " + nick + " " + when(x.t) + " and got " +
+                    (replies->empty() ? std::string{"no 301"} : "301 '" + replies->front() + "'") +
+                    ", but " + who(*h) + ", which held it, was away: '" + *away + "'");
+    return;
+  }
+}
+
+void check_away_replies(const std::vector<session*>& sessions, const digests& ds,
+                        rule_counter& count, std::vector<std::string>& out) {
+  for (auto* s : sessions) {
+    const auto& d = ds.at(s);
+    if (!s->irc || !d.welcome)
+      continue;
+    auto welcomed = s->endpoint->received()[*d.welcome].t;
+    const auto& sent = s->endpoint->sent();
+    for (std::size_t p = 0; p < sent.size(); ++p)
+      if (sent[p].t > welcomed && starts_with(sent[p].text, "PRIVMSG "))
+        check_away_reply(*s, ds, sessions, p, count, out);
+  }
+}
+
 } // namespace
 
 const std::vector<std::string>& oracle_rule_names() {
@@ -1473,7 +1633,7 @@ const std::vector<std::string>& oracle_rule_names() {
     "no-strays",  "no-duplicates",  "room-order",  "logins",     "irc-auth",
     "no-loss",    "sync-order",     "liveness",    "queue-bound", "no-echo",
     "echo-once",  "login-progress", "name-freed",  "membership-agreement",
-    "topic-agreement"};
+    "topic-agreement", "away-reply"};
   return names;
 }
 
@@ -1497,6 +1657,7 @@ std::vector<std::string> check_invariants(const oracle_input& in) {
   auto holders = find_name_holders(in.sessions);
   check_name_progress(in.sessions, holders, slack, count, out);
   check_login_answered(in.sessions, count, out);
+  check_away_replies(in.sessions, ds, count, out);
   // Room crashes make rooms forget members by design: delivery, liveness and membership
   // agreement are then not owed.
   bool rooms_crash = in.faults && in.faults->has("crash-room");
