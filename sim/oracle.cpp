@@ -1321,13 +1321,335 @@ void check_membership_agreement(const std::vector<session*>& sessions, const dig
   }
 }
 
+
+// --- topic agreement: the topic a session is told is the one the channel's members saw ---
+
+/// One step of a member's own view of a channel's topic, in the room's order: the 332/331 that
+/// answered its JOIN (written with the JOIN, before any later line of the room), then each
+/// topic change it received (IRC TOPIC line; line protocol "*** X set the topic: T" or
+/// "*** X cleared the topic").
+struct topic_step {
+  vtime t;
+  std::string text;
+};
+
+using topic_views = std::map<std::string, std::vector<topic_step>>; // room -> steps
+
+/// The topic an IRC topic reply (332/331) or change (TOPIC) gives, for the room it names.
+std::optional<std::pair<std::string, std::string>> irc_topic_of(const irc_line& m) {
+  if (m.command == "332")
+    return std::make_pair(room_of_channel(m.param(1)), m.param(2));
+  if (m.command == "331")
+    return std::make_pair(room_of_channel(m.param(1)), std::string{});
+  if (m.command == "TOPIC" && !m.nick().empty())
+    return std::make_pair(room_of_channel(m.param(0)), m.param(1));
+  return std::nullopt;
+}
+
+std::optional<std::pair<std::string, std::string>> line_topic_of(const std::string& line) {
+  auto r = parse_room_line(line);
+  if (!r || !r->notice)
+    return std::nullopt;
+  auto rest = line.substr(line.find("] *** ") + 6 + r->sender.size());
+  if (starts_with(rest, " set the topic: "))
+    return std::make_pair(r->room, rest.substr(16));
+  if (rest == " cleared the topic")
+    return std::make_pair(r->room, std::string{});
+  return std::nullopt;
+}
+
+// A 332/331 is a step of the view only where it answers the session's own JOIN: it comes right
+// after the JOIN echo. (The answer to a TOPIC query travels apart from the room's lines.)
+topic_views topic_views_of(const session& s, const digest& d) {
+  topic_views out;
+  const auto& received = s.endpoint->received();
+  std::set<std::size_t> joins; // positions of the session's own JOIN echoes
+  std::set<std::string> before;
+  for (const auto& c : d.membership) {
+    if (s.irc && c.rooms.size() > before.size())
+      joins.insert(c.index);
+    before = c.rooms;
+  }
+  for (std::size_t k = 0; k < received.size(); ++k) {
+    const auto& [t, line] = received[k];
+    if (!s.irc) {
+      if (auto x = line_topic_of(line))
+        out[x->first].push_back({t, x->second});
+      continue;
+    }
+    auto m = split_irc_line(line);
+    auto x = irc_topic_of(m);
+    if (x && (m.command == "TOPIC" || (k > 0 && joins.count(k - 1))))
+      out[x->first].push_back({t, x->second});
+  }
+  return out;
+}
+
+/// A topic an IRC session was told (332/331), and the earliest moment it may have asked for it.
+struct topic_answer {
+  vtime asked;
+  vtime t;
+  std::string room;
+  std::string text;
+};
+
+// The session's requests for a room's topic (a JOIN naming it, a TOPIC query) are answered in
+// order, each by a 332/331 or an error naming the channel; a request that gets nothing (a JOIN
+// of a channel it is in) stays outstanding and makes later answers count as asked earlier,
+// which only widens the window the rule looks at.
+std::vector<topic_answer> topic_answers_of(const session& s) {
+  std::vector<topic_answer> out;
+  std::map<std::string, std::vector<vtime>> outstanding; // room -> send times, oldest first
+  const auto& sent = s.endpoint->sent();
+  std::size_t next_sent = 0;
+  for (const auto& [t, line] : s.endpoint->received()) {
+    for (; next_sent < sent.size() && sent[next_sent].t <= t; ++next_sent) {
+      auto c = split_irc_line(sent[next_sent].text);
+      auto cmd = lower(c.command);
+      if (cmd == "topic" && c.params.size() == 1) {
+        outstanding[room_of_channel(c.param(0))].push_back(sent[next_sent].t);
+      } else if (cmd == "join") {
+        const auto& list = c.param(0);
+        for (std::size_t pos = 0; pos < list.size();) {
+          auto comma = std::min(list.find(',', pos), list.size());
+          if (list[pos] == '#')
+            outstanding[room_of_channel(list.substr(pos, comma - pos))].push_back(sent[next_sent].t);
+          pos = comma + 1;
+        }
+      }
+    }
+    auto m = split_irc_line(line);
+    bool answer = m.command == "332" || m.command == "331";
+    bool error = m.command.size() == 3 && m.command[0] == '4' && starts_with(m.param(1), "#");
+    if (!answer && !error)
+      continue;
+    auto i = outstanding.find(room_of_channel(m.param(1)));
+    if (i == outstanding.end() || i->second.empty())
+      continue;
+    if (answer)
+      out.push_back({i->second.front(), t, i->first, m.command == "332" ? m.param(2) : ""});
+    i->second.erase(i->second.begin());
+  }
+  return out;
+}
+
+// The topic in force when the room answered: a witness W that was in the room throughout,
+// from its last view step received before the request was sent to the answer of its first
+// probe sent a second after the topic answer arrived. Every change the room made before it
+// answered reaches W before that probe's answer (the ordering guarantee), after that step
+// (the room's order): if W's view has no other text in between, the room's topic was W's.
+std::optional<std::string> settled_topic(const topic_answer& a, const digest& dw, const topic_views& views) {
+  auto v = views.find(a.room);
+  if (v == views.end())
+    return std::nullopt;
+  const auto& steps = v->second;
+  auto after = std::lower_bound(steps.begin(), steps.end(), a.asked,
+                                [](const topic_step& s, vtime t) { return s.t < t; });
+  if (after == steps.begin())
+    return std::nullopt;
+  const auto& last = *std::prev(after);
+  auto sync = first_probe_reply_after(dw, a.t + std::chrono::seconds{1});
+  if (!sync || !member_throughout(dw, a.room, last.t, sync->t))
+    return std::nullopt;
+  for (auto i = after; i != steps.end() && i->t <= sync->t; ++i)
+    if (i->text != last.text)
+      return std::nullopt;
+  return last.text;
+}
+
+void check_topic_agreement(const std::vector<session*>& sessions, const digests& ds,
+                           rule_counter& count, std::vector<std::string>& out) {
+  std::vector<std::pair<session*, topic_views>> witnesses;
+  for (auto* w : sessions)
+    witnesses.emplace_back(w, topic_views_of(*w, ds.at(w)));
+  for (auto* s : sessions) {
+    if (!s->irc)
+      continue;
+    for (const auto& a : topic_answers_of(*s))
+      for (const auto& [w, views] : witnesses) {
+        if (w == s)
+          continue;
+        auto expected = settled_topic(a, ds.at(w), views);
+        if (!expected)
+          continue;
+        count.add("topic-agreement");
+        if (*expected != a.text)
+          out.push_back(who(*s) + " was told the topic of " + a.room + " is '" + a.text + "' " +
+                        when(a.t) + ", but " + who(*w) + ", in it throughout, had it as '" +
+                        *expected + "' since before the request (" + format_vtime(a.asked) + ")");
+        break;
+      }
+  }
+}
+
+
+// --- away reply: a 301 after a PRIVMSG carries the away message its nick's session set ---
+
+/// Whether `h` held the name `nick` at the server throughout [from, to], as its transcript
+/// settles it: an IRC session welcomed as or renamed to it by `from` that sent no NICK since,
+/// a line session logged in as it by `from`; and its probe sent after `to` was answered (its
+/// connection was still there).
+bool holds_name_throughout(const session& h, const digest& dh, const std::string& nick,
+                           vtime from, vtime to) {
+  if (!first_probe_reply_after(dh, to))
+    return false;
+  if (!h.irc) {
+    if (lower(h.name) != nick)
+      return false;
+    for (const auto& [t, line] : h.endpoint->received())
+      if (t <= from && starts_with(line, "*** Logged in as "))
+        return true;
+    return false;
+  }
+  auto after = std::upper_bound(dh.names.begin(), dh.names.end(), from,
+                                [](vtime t, const name_change& n) { return t < n.t; });
+  if (after == dh.names.begin() || lower(std::prev(after)->nick) != nick)
+    return false;
+  if (after != dh.names.end() && after->t <= to)
+    return false;
+  auto since = std::prev(after)->t;
+  for (const auto& x : h.endpoint->sent())
+    if (x.t > since && x.t <= to && lower(split_irc_line(x.text).command) == "nick")
+      return false;
+  return true;
+}
+
+/// The away message (empty: here) of an IRC session that holds its state still over
+/// [from, to]: every AWAY it sent by `to` was answered (305/306) by `from`; the last one sets it.
+/// A line session is never away.
+std::optional<std::string> settled_away(const session& h, const digest& dh, vtime from, vtime to) {
+  if (!h.irc)
+    return std::string{};
+  if (!dh.welcome)
+    return std::nullopt;
+  auto welcomed = h.endpoint->received()[*dh.welcome].t;
+  std::size_t asked = 0, answered = 0;
+  std::string message;
+  for (const auto& x : h.endpoint->sent()) {
+    if (x.t > to)
+      break;
+    auto c = split_irc_line(x.text);
+    if (x.t < welcomed || lower(c.command) != "away")
+      continue;
+    ++asked;
+    message = c.params.empty() ? std::string{} : c.param(0).substr(0, 200);
+  }
+  for (const auto& [t, line] : h.endpoint->received()) {
+    if (t > from)
+      break;
+    auto c = split_irc_line(line);
+    answered += c.command == "305" || c.command == "306" ? 1 : 0;
+  }
+  if (answered < asked)
+    return std::nullopt;
+  return message;
+}
+
+/// The 301s for `nick` among the session's lines from `from_t` to position `last` (a 401 or a
+/// FAIL there: nullopt, the message may not have been delivered).
+std::optional<std::vector<std::string>> away_replies(const session& s, const std::string& nick,
+                                                     vtime from_t, std::size_t last) {
+  std::vector<std::string> out;
+  const auto& received = s.endpoint->received();
+  for (std::size_t k = 0; k <= last && k < received.size(); ++k) {
+    if (received[k].t < from_t)
+      continue;
+    auto m = split_irc_line(received[k].text);
+    if (m.command == "FAIL" || (m.command == "401" && lower(m.param(1)) == nick))
+      return std::nullopt;
+    if (m.command == "301" && lower(m.param(1)) == nick)
+      out.push_back(m.param(2));
+  }
+  return out;
+}
+
+// Whether the session sent a line other than the one at `p` naming `nick` as its target
+// (PRIVMSG, NOTICE, WHOIS) from `from` on, before its line at position `probe` (lines sent
+// together share their time): its answers could not be told from those of `p`.
+bool other_line_to(const session& s, const std::string& nick, std::size_t p, vtime from,
+                   std::size_t probe) {
+  const auto& sent = s.endpoint->sent();
+  for (std::size_t i = 0; i < probe && i < sent.size(); ++i) {
+    if (i == p || sent[i].t < from)
+      continue;
+    auto c = split_irc_line(sent[i].text);
+    auto cmd = lower(c.command);
+    if ((cmd == "privmsg" || cmd == "notice" || cmd == "whois") &&
+        (lower(c.param(0)) == nick || (cmd == "whois" && lower(c.param(1)) == nick)))
+      return true;
+  }
+  return false;
+}
+
+// A PRIVMSG to a nick is answered, before the sender's next PONG, by one 301 with the away
+// message of the session that holds the nick if it is away, and by none if it is not. Checked
+// where the answer is unambiguous (no other line to that nick since the last PONG before it)
+// and the holder's name and away state were settled 2 s before the PRIVMSG until that PONG.
+void check_away_reply(session& s, const digests& ds, const std::vector<session*>& sessions,
+                      std::size_t p, rule_counter& count, std::vector<std::string>& out) {
+  const auto& d = ds.at(&s);
+  const auto& x = s.endpoint->sent()[p];
+  auto c = split_irc_line(x.text);
+  auto nick = lower(c.param(0));
+  if (lower(c.command) != "privmsg" || nick.empty() || nick[0] == '#' ||
+      nick.find(',') != std::string::npos || c.params.size() < 2)
+    return;
+  auto next = static_cast<std::size_t>(
+    std::upper_bound(d.probe_sent.begin(), d.probe_sent.end(), x.t) - d.probe_sent.begin());
+  if (next >= d.answers.size() || !d.answers[next])
+    return;
+  const auto& sync = *d.answers[next];
+  vtime since{0}; // when the last probe answered before the PRIVMSG was sent
+  for (std::size_t k = 0; k < next; ++k)
+    if (d.answers[k] && d.answers[k]->t < x.t)
+      since = d.probe_sent[k];
+  if (other_line_to(s, nick, p, since, s.probes[next].sent_index))
+    return;
+  auto replies = away_replies(s, nick, x.t, sync.index);
+  if (!replies)
+    return;
+  auto from = x.t - std::chrono::seconds{2};
+  for (auto* h : sessions) {
+    const auto& dh = ds.at(h);
+    if (!holds_name_throughout(*h, dh, nick, from, sync.t))
+      continue;
+    auto away = settled_away(*h, dh, from, sync.t);
+    if (!away)
+      return;
+    count.add("away-reply");
+    if (away->empty() && !replies->empty())
+      out.push_back(who(s) + " got 301 (away: " + replies->front() + ") for " + nick + " " +
+                    when(sync.t) + ", but " + who(*h) + ", which held it, was not away");
+    else if (!away->empty() && (replies->size() != 1 || replies->front() != *away))
+      out.push_back(who(s) + " messaged " + nick + " " + when(x.t) + " and got " +
+                    (replies->empty() ? std::string{"no 301"} : "301 '" + replies->front() + "'") +
+                    ", but " + who(*h) + ", which held it, was away: '" + *away + "'");
+    return;
+  }
+}
+
+void check_away_replies(const std::vector<session*>& sessions, const digests& ds,
+                        rule_counter& count, std::vector<std::string>& out) {
+  for (auto* s : sessions) {
+    const auto& d = ds.at(s);
+    if (!s->irc || !d.welcome)
+      continue;
+    auto welcomed = s->endpoint->received()[*d.welcome].t;
+    const auto& sent = s->endpoint->sent();
+    for (std::size_t p = 0; p < sent.size(); ++p)
+      if (sent[p].t > welcomed && starts_with(sent[p].text, "PRIVMSG "))
+        check_away_reply(*s, ds, sessions, p, count, out);
+  }
+}
+
 } // namespace
 
 const std::vector<std::string>& oracle_rule_names() {
   static const std::vector<std::string> names{
     "no-strays",  "no-duplicates",  "room-order",  "logins",     "irc-auth",
     "no-loss",    "sync-order",     "liveness",    "queue-bound", "no-echo",
-    "echo-once",  "login-progress", "name-freed",  "membership-agreement"};
+    "echo-once",  "login-progress", "name-freed",  "membership-agreement",
+    "topic-agreement", "away-reply"};
   return names;
 }
 
@@ -1351,6 +1673,7 @@ std::vector<std::string> check_invariants(const oracle_input& in) {
   auto holders = find_name_holders(in.sessions);
   check_name_progress(in.sessions, holders, slack, count, out);
   check_login_answered(in.sessions, count, out);
+  check_away_replies(in.sessions, ds, count, out);
   // Room crashes make rooms forget members by design: delivery, liveness and membership
   // agreement are then not owed.
   bool rooms_crash = in.faults && in.faults->has("crash-room");
@@ -1359,6 +1682,7 @@ std::vector<std::string> check_invariants(const oracle_input& in) {
     check_delivery(in.sessions, ds, count, out);
     check_liveness(in.sessions, ds, out);
     check_membership_agreement(in.sessions, ds, holders, std::chrono::seconds{2}, count, out);
+    check_topic_agreement(in.sessions, ds, count, out);
   }
   if (in.max_unflushed_seen > in.max_output_bytes + 4096)
     out.push_back("output queue bound exceeded: " + std::to_string(in.max_unflushed_seen) +

@@ -19,6 +19,10 @@
 //   membership agreement
 //                a /who reply lists every live session that believes it is in the room
 //                throughout, and only names whose session was (or may have been) there
+//   topic agreement  an IRC topic answer (332/331 to a JOIN or TOPIC query) is the topic a
+//                member in the channel throughout had when it was asked
+//   away reply   a PRIVMSG to a nick gets one 301 with its holder's away message if that
+//                session is away, none if not (when both were settled)
 // Line-protocol and IRC sessions are checked by the same rules (docs/simulation.md).
 #pragma once
 

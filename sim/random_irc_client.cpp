@@ -737,7 +737,13 @@ void random_irc_client::invite() {
 }
 
 void random_irc_client::away() {
-  current().endpoint->send_line(rng_.chance(500) ? "AWAY :coffee break" : "AWAY");
+  // Each client's message is its own ("coffee brk07" for client 7), so that a 301 with another
+  // user's message shows (the oracle's away-reply rule); as long as "coffee break", so that the
+  // bytes a run moves, and with them the network's chunking, stay as they were.
+  auto n = static_cast<unsigned>(index_) % 100;
+  auto message = std::string{"coffee brk"} + static_cast<char>('0' + n / 10) +
+                 static_cast<char>('0' + n % 10);
+  current().endpoint->send_line(rng_.chance(500) ? "AWAY :" + message : "AWAY");
 }
 
 void random_irc_client::private_message() {
