@@ -10,6 +10,7 @@
 #include "sim/oracle.hpp"
 #include "sim/random_irc_client.hpp"
 #include "sim/run.hpp"
+#include "tests/support/irc_transcripts.hpp"
 
 using namespace parley::sim;
 using namespace std::chrono_literals;
@@ -127,58 +128,16 @@ TEST_CASE("swarm runs with feature-rich IRC clients keep every invariant", "[sim
 
 namespace {
 
-// A world whose IRC clients get exactly the lines the test writes to them (the server's own
-// answers to what they send before registering, 451s, are server lines the oracle skips).
-struct hand_made {
-  world w{options()};
-  std::vector<session> sessions;
-
-  hand_made() { sessions.reserve(8); } // add() hands out references
-
-  static world_options options() {
-    world_options wo;
-    wo.server.irc_listener = wo.server.listener;
-    return wo;
-  }
-
-  session& add(const std::string& label, const std::string& nick) {
-    session s;
-    s.irc = true;
-    s.name = nick;
-    s.logged_in = true;
-    s.endpoint = std::make_unique<client>(w, label);
-    s.endpoint->connect(irc_endpoint);
-    sessions.push_back(std::move(s));
-    w.run_until(w.now() + 100ms);
-    return sessions.back();
-  }
-
-  void server_says(session& s, const std::string& line) {
-    w.net().server_write(s.endpoint->id(), parley::shared_text{line + "\r\n"});
-    w.run_until(w.now() + 100ms);
-  }
-
+// A world whose IRC clients get exactly the lines the test writes to them
+// (tests/support/irc_transcripts.hpp), and who say tagged lines to a channel.
+struct hand_made : parley::testing::irc_transcripts {
   void say(session& s, const std::string& room, const std::string& tag) {
     s.chats.push_back({s.endpoint->sent().size(), room, 0, tag});
-    s.endpoint->send_line("PRIVMSG #" + room + " :" + tag + " hello");
-    w.run_until(w.now() + 100ms);
-  }
-
-  std::vector<std::string> verdict() {
-    oracle_input in;
-    for (auto& s : sessions)
-      in.sessions.push_back(&s);
-    in.max_output_bytes = 1 << 20;
-    return check_invariants(in);
+    sends(s, "PRIVMSG #" + room + " :" + tag + " hello");
   }
 };
 
-bool any_contains(const std::vector<std::string>& v, const std::string& part) {
-  for (const auto& x : v)
-    if (x.find(part) != std::string::npos)
-      return true;
-  return false;
-}
+using parley::testing::any_contains;
 
 } // namespace
 

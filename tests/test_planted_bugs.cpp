@@ -11,6 +11,8 @@
 // so a bug the swarm misses is known to be planted and reachable.
 #include <catch2/catch.hpp>
 
+#include "tests/support/run_command.hpp"
+
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -99,22 +101,8 @@ std::string binary_of(const char* name) {
 
 std::string binary_of(const planted_bug& b) { return binary_of(b.name); }
 
-struct command_result {
-  int status;
-  std::string output;
-};
-
-// Runs a shell command, returning its exit status (-1 if it did not exit) and its stdout.
-command_result run_command(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  while (auto n = fread(buf, 1, sizeof buf, p))
-    out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using parley::testing::command_result;
+using parley::testing::run_command;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;

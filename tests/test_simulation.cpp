@@ -9,6 +9,7 @@
 #include "sim/faults.hpp"
 #include "sim/run.hpp"
 #include "tests/support/lossy_room.hpp"
+#include "tests/support/run_command.hpp"
 
 using namespace parley::sim;
 using namespace std::chrono_literals;
@@ -89,17 +90,7 @@ TEST_CASE("different seeds explore different runs", "[sim][determinism]") {
 
 namespace {
 
-// Runs a command, returning its exit status and what it printed.
-std::pair<int, std::string> run_command(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  while (auto n = fread(buf, 1, sizeof buf, p))
-    out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using parley::testing::run_command;
 
 } // namespace
 

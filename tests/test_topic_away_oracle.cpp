@@ -8,55 +8,23 @@
 #include "sim/oracle.hpp"
 #include "sim/random_irc_client.hpp"
 #include "sim/run.hpp"
+#include "tests/support/irc_transcripts.hpp"
 
 using namespace parley::sim;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct hand_made {
-  world w{options()};
-  std::vector<session> sessions;
-  std::map<std::string, std::uint64_t> counts;
+// Hand-made transcripts (tests/support/irc_transcripts.hpp) of sessions welcomed at once,
+// with PING probes, joins of #lobby and topic changes.
+struct hand_made : parley::testing::irc_transcripts {
   int next_probe = 0;
-
-  hand_made() { sessions.reserve(8); } // add() hands out references
-
-  static world_options options() {
-    world_options wo;
-    wo.server.irc_listener = wo.server.listener;
-    return wo;
-  }
-
-  // Virtual time moves on only to the next event: an empty one marks the end of the pause.
-  void pass(vtime d) {
-    auto until = w.now() + d;
-    w.events().at(until, [] {});
-    w.run_until(until);
-  }
 
   // An IRC session welcomed as `nick`.
   session& add(const std::string& nick) {
-    session s;
-    s.irc = true;
-    s.name = nick;
-    s.logged_in = true;
-    s.endpoint = std::make_unique<client>(w, nick);
-    s.endpoint->connect(irc_endpoint);
-    sessions.push_back(std::move(s));
-    pass(100ms);
-    server_says(sessions.back(), ":parley.local 001 " + nick + " :Welcome");
-    return sessions.back();
-  }
-
-  void server_says(session& s, const std::string& line) {
-    w.net().server_write(s.endpoint->id(), parley::shared_text{line + "\r\n"});
-    pass(100ms);
-  }
-
-  void sends(session& s, const std::string& line) {
-    s.endpoint->send_line(line);
-    pass(100ms);
+    auto& s = irc_transcripts::add(nick, nick);
+    server_says(s, ":parley.local 001 " + nick + " :Welcome");
+    return s;
   }
 
   // A PING probe; the server answers it (it does before registration too).
@@ -79,22 +47,9 @@ struct hand_made {
     server_says(to, ":" + by + "!" + by + "@parley TOPIC #lobby :" + topic);
   }
 
-  std::vector<std::string> verdict() {
-    oracle_input in;
-    for (auto& s : sessions)
-      in.sessions.push_back(&s);
-    in.max_output_bytes = 1 << 20;
-    in.rule_checks = &counts;
-    return check_invariants(in);
-  }
 };
 
-bool any_contains(const std::vector<std::string>& v, const std::string& part) {
-  for (const auto& x : v)
-    if (x.find(part) != std::string::npos)
-      return true;
-  return false;
-}
+using parley::testing::any_contains;
 
 std::string first(const std::vector<std::string>& v) {
   return v.empty() ? std::string{"no violation"} : v.front();
