@@ -578,11 +578,14 @@ void cmd_user_mode(connection_self self, const irc_message& m) {
       reply(self, numeric::ERR_UMODEUNKNOWNFLAG);
     }
   }
-  if (!done.empty())
-    write_event(self, ":" + st.nick + " MODE " + st.nick + " :" + done + "\r\n");
-  if (st.invisible != was_invisible) // for NAMES and WHO from outside its channels
+  // Rooms hear of the change before the client does: a NAMES or WHO that anyone sends after
+  // seeing the MODE reply reaches each room behind the set_invisible (for NAMES and WHO from
+  // outside its channels).
+  if (st.invisible != was_invisible)
     for (const auto& [room, handle] : st.channels)
       self->send(handle, set_invisible{st.nick, st.invisible});
+  if (!done.empty())
+    write_event(self, ":" + st.nick + " MODE " + st.nick + " :" + done + "\r\n");
 }
 
 void cmd_mode(connection_self self, const irc_message& m) {
