@@ -65,6 +65,8 @@ struct client_mix {
   /// IRC clients' action weights, one per irc_action (random_irc_client.hpp), drawn once per
   /// run from its seed (swarm testing); empty: the default shares.
   std::vector<unsigned> irc_weights;
+  /// The accounts the run's IRC listener lets become server operators (OPER), from `names`.
+  std::vector<std::string> irc_operators;
 };
 
 /// What a run needs of a random client, whichever protocol it speaks.

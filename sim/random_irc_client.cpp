@@ -1,6 +1,8 @@
 // Random IRC clients (see random_irc_client.hpp).
 #include "sim/random_irc_client.hpp"
 
+#include <algorithm>
+
 namespace parley::sim {
 
 // --- Reading server lines ---
@@ -91,13 +93,15 @@ const std::vector<unsigned> default_weights = {
   20,  // invite
   20,  // away
   30,  // pipeline
+  20,  // oper (a no-op unless its nick is an operator account, or now and then)
+  30,  // kill (a no-op unless it is operator)
   10,  // idle
 };
 
 const char* const action_names[] = {
   "say",  "action", "notice", "probe", "join",   "part",  "join-zero", "private-msg", "query",
   "bad-input", "burst", "quit", "disconnect", "nick", "kick", "mode", "topic", "invite", "away",
-  "pipeline", "idle"};
+  "pipeline", "oper", "kill", "idle"};
 
 bool needs_channel(irc_action a) {
   switch (a) {
@@ -189,7 +193,7 @@ void random_irc_client::new_session() {
                                               std::to_string(sessions_.size()));
   s.endpoint->connect(irc_endpoint);
   sessions_.push_back(std::move(s));
-  started_ = registered_ = cap_open_ = stalled_ = false;
+  started_ = registered_ = cap_open_ = stalled_ = oper_ = false;
   sasl_ = sasl_step::none;
   nick_.clear();
   sasl_account_.clear();
@@ -356,6 +360,10 @@ void random_irc_client::on_line(const std::string& line) {
   } else if (c == "NICK" && registered_ && m.nick() == s.name) {
     // Its own rename took effect: from now on it speaks as the new nick.
     s.name = nick_ = m.param(0);
+  } else if (c == "381") {
+    oper_ = true; // a server operator from now on (until "MODE me -o")
+  } else if (c == "MODE" && registered_ && m.param(0) == s.name && m.param(1) == "-o") {
+    oper_ = false;
   } else if (c == "KICK" && registered_ && m.param(1) == s.name) {
     on_own_kick(room_of_irc_channel(m.param(0)));
   } else if ((c == "JOIN" || c == "PART") && registered_ && m.nick() == s.name) {
@@ -601,6 +609,8 @@ void random_irc_client::perform(irc_action a) {
     case irc_action::invite: invite(); break;
     case irc_action::away: away(); break;
     case irc_action::pipeline: pipeline(); break;
+    case irc_action::oper: oper(); break;
+    case irc_action::kill: kill(); break;
     default: break; // idle: stay quiet this time
   }
 }
@@ -765,6 +775,38 @@ void random_irc_client::pipeline() {
       a = irc_action::private_msg;
     perform(a);
   }
+}
+
+void random_irc_client::oper() {
+  // Mostly the right password of an operator account its nick is (the account need not exist
+  // yet: then 464); now and then a wrong one (464) or its nick when that is no operator (491).
+  const auto& ops = mix_.irc_operators;
+  const auto& me = current().name;
+  if (oper_ || ops.empty())
+    return;
+  bool mine = std::find(ops.begin(), ops.end(), me) != ops.end();
+  if (!mine && !rng_.chance(30))
+    return;
+  auto password = !mine || rng_.chance(100) ? std::string{"wrong-password"}
+                                             : random_client::password_for(me);
+  current().endpoint->send_line("OPER " + me + " " + password);
+}
+
+void random_irc_client::kill() {
+  // An operator ends the session of someone it has seen in a channel (rarely: the run's
+  // weight); the victim's channels see its QUIT.
+  if (!oper_)
+    return;
+  std::vector<std::string> seen;
+  for (const auto& [room, names] : members_)
+    for (const auto& n : names)
+      if (n != current().name)
+        seen.push_back(n);
+  if (seen.empty())
+    return;
+  auto target = seen[rng_.below(seen.size())];
+  current().endpoint->send_line("KILL " + target + " :" +
+                                (rng_.chance(500) ? "enough" : "go cool off"));
 }
 
 void random_irc_client::finish() {

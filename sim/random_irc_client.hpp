@@ -5,6 +5,8 @@
 // run's channel key) and parts channels, talks to channels (PRIVMSG, CTCP ACTION, NOTICE) and to
 // live nicks, changes its nick, and uses what a channel operator has: KICK, MODE (+o/-o, +v/-v,
 // +m, +t, +n, +s, +i, +k, +l, +b and their removals), TOPIC and INVITE; it goes AWAY and back,
+// becomes server operator (OPER, when its nick is one of the run's operator accounts; now and
+// then with a wrong password or an account that is not one) and then KILLs nicks it has seen,
 // pipelines several commands back to back, sends bad input (over-long lines, unknown and
 // malformed commands, commands out of place), probes with PING, quits, disconnects and comes
 // back. Which actions it takes, and how often, comes from the run's weights (irc_swarm_weights,
@@ -54,7 +56,7 @@ std::vector<irc_mode_change> split_irc_modes(const irc_line& m);
 /// What a random IRC client may do at a step; each has a weight per run (client_mix::irc_weights).
 enum class irc_action : unsigned {
   say, action, notice, probe, join, part, join_zero, private_msg, query, bad_input, burst, quit,
-  disconnect, nick, kick, mode, topic, invite, away, pipeline, idle, count_
+  disconnect, nick, kick, mode, topic, invite, away, pipeline, oper, kill, idle, count_
 };
 
 /// The name of an action kind, for reports and tests ("say", "kick", ...).
@@ -112,6 +114,8 @@ private:
   void away();
   void private_message();
   void pipeline();
+  void oper();
+  void kill();
   void join_some_room();
   std::string other_member(const std::string& room);
   std::string managed_channel();
@@ -148,6 +152,7 @@ private:
   vtime flood_clock_{0};         ///< its estimate of the server's flood-control clock for it
   std::size_t flood_counted_ = 0; ///< sent lines counted into flood_clock_
   bool stalled_ = false;
+  bool oper_ = false;            ///< a server operator: 381 received, no "MODE me -o" since
 
   bool gone_ = false; ///< this client's last session ended and no new one is wanted
   std::uint64_t chat_lines_ = 0;

@@ -58,6 +58,9 @@ client_mix make_mix(std::size_t clients, double activity_per_minute, prng& rng) 
   return mix;
 }
 
+// The server operator accounts of a run with IRC: the first two names of the pool.
+std::vector<std::string> irc_operator_accounts() { return {"user0", "user1"}; }
+
 void schedule_crashes(world& w, chaos_actor chaos, fault_plan& plan, prng& rng,
                       const client_mix& mix, vtime until) {
   if (plan.crash_interval.count() == 0)
@@ -135,8 +138,12 @@ run_result run_simulation(const run_options& opts) {
   if (opts.make_room)
     wo.server.directory.make_room = opts.make_room;
   wo.server.listener.connection.failed_login_delay_ms = 200;
-  if (opts.irc_share > 0)
+  if (opts.irc_share > 0) {
     wo.server.irc_listener = wo.server.listener; // the same limits; spawn_server makes it IRC
+    // Two accounts of the name pool may OPER (and then KILL): fixed, not drawn, so the run's
+    // streams stay as they were.
+    wo.server.irc_listener->connection.irc_operators = irc_operator_accounts();
+  }
   auto auth_rng = rng.fork();
   auto max_output = wo.server.listener.connection.max_output_bytes;
   // The trace's clock is the world's virtual time; the world exists only once its actors do.
@@ -171,6 +178,8 @@ run_result run_simulation(const run_options& opts) {
     w.set_observer(&log);
     auto mix = make_mix(opts.clients, opts.activity_per_minute, rng);
     mix.irc_weights = irc_swarm_weights(opts.seed); // shared by the run's IRC clients
+    if (opts.irc_share > 0)
+      mix.irc_operators = irc_operator_accounts();
     std::vector<std::unique_ptr<random_agent>> clients;
     auto irc_per_mille = static_cast<std::uint64_t>(std::clamp(opts.irc_share, 0.0, 1.0) * 1000 + 0.5);
     for (std::size_t i = 0; i < opts.clients; ++i) {
