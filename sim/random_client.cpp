@@ -102,14 +102,22 @@ void random_client::on_line(const std::string& line) {
   } else if (starts("*** Members of ")) {
     probing_ = false;
   } else if (starts("ERROR")) {
-    // A failure answering a probe or membership command (injected faults) ends the wait.
-    if (line.find("could not complete") != std::string::npos || starts("ERROR you are not in a room"))
+    // A failure answering a probe or membership command (injected faults) ends the wait. "Not
+    // in a room" answers a /who or a /part, never a /join: when a /join is awaited it answers a
+    // chat line pipelined before it, and the join's own answer is still to come.
+    if (line.find("could not complete") != std::string::npos)
       probing_ = awaiting_membership_ = false;
+    else if (starts("ERROR you are not in a room")) {
+      probing_ = false;
+      if (awaiting_part_)
+        awaiting_membership_ = false;
+    }
   }
 }
 
 void random_client::membership(const std::string& command) {
   awaiting_membership_ = true;
+  awaiting_part_ = command == "/part";
   current().endpoint->send_line(command);
 }
 

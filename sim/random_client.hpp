@@ -134,6 +134,7 @@ private:
   bool logged_in_ = false;
   bool probing_ = false;
   bool awaiting_membership_ = false;
+  bool awaiting_part_ = false; ///< the membership command awaited is a /part
   std::string room_;        ///< the room this session believes it is in
   std::uint64_t room_epoch_ = 0;
   bool stalled_ = false;
