@@ -131,6 +131,12 @@ namespace {
 // A world whose IRC clients get exactly the lines the test writes to them
 // (tests/support/irc_transcripts.hpp), and who say tagged lines to a channel.
 struct hand_made : parley::testing::irc_transcripts {
+  // `s` is welcomed under its name and has joined #lobby (its own 001 and JOIN echo).
+  void in_lobby(session& s) {
+    server_says(s, ":parley.local 001 " + s.name + " :Welcome");
+    server_says(s, ":" + s.name + "!" + s.name + "@parley JOIN #lobby");
+  }
+
   void say(session& s, const std::string& room, const std::string& tag) {
     s.chats.push_back({s.endpoint->sent().size(), room, 0, tag});
     sends(s, "PRIVMSG #" + room + " :" + tag + " hello");
@@ -146,10 +152,8 @@ TEST_CASE("the oracle flags a line that arrives under its sender's old nick", "[
     hand_made h;
     auto& alice = h.add("alice", "alice");
     auto& bob = h.add("bob", "bob");
-    h.server_says(alice, ":parley.local 001 alice :Welcome");
-    h.server_says(alice, ":alice!alice@parley JOIN #lobby");
-    h.server_says(bob, ":parley.local 001 bob :Welcome");
-    h.server_says(bob, ":bob!bob@parley JOIN #lobby");
+    h.in_lobby(alice);
+    h.in_lobby(bob);
     h.server_says(bob, ":alice!alice@parley JOIN #lobby");
     // Alice renames herself; bob sees it; then she speaks as alicia.
     alice.endpoint->send_line("NICK alicia");
@@ -175,10 +179,8 @@ TEST_CASE("a previous holder's rename that arrives late is not the session's own
   hand_made h;
   auto& carol = h.add("carol", "carol");
   auto& bob = h.add("bob", "bob");
-  h.server_says(carol, ":parley.local 001 carol :Welcome");
-  h.server_says(carol, ":carol!carol@parley JOIN #lobby");
-  h.server_says(bob, ":parley.local 001 bob :Welcome");
-  h.server_says(bob, ":bob!bob@parley JOIN #lobby");
+  h.in_lobby(carol);
+  h.in_lobby(bob);
   h.server_says(bob, ":carol!carol@parley JOIN #lobby");
   carol.endpoint->send_line("NICK dave");
   h.server_says(carol, ":carol!carol@parley NICK dave");
@@ -216,10 +218,8 @@ TEST_CASE("the oracle flags a kicked member that still receives the channel's li
     hand_made h;
     auto& alice = h.add("alice", "alice");
     auto& carol = h.add("carol", "carol");
-    h.server_says(alice, ":parley.local 001 alice :Welcome");
-    h.server_says(alice, ":alice!alice@parley JOIN #lobby");
-    h.server_says(carol, ":parley.local 001 carol :Welcome");
-    h.server_says(carol, ":carol!carol@parley JOIN #lobby");
+    h.in_lobby(alice);
+    h.in_lobby(carol);
     h.server_says(alice, ":carol!carol@parley JOIN #lobby");
     // Alice, the channel's operator, kicks carol: both see it.
     h.server_says(alice, ":alice!alice@parley KICK #lobby carol :behave");
@@ -243,10 +243,8 @@ TEST_CASE("a member kicked after a line was sent is not owed it, one never kicke
     hand_made h;
     auto& alice = h.add("alice", "alice");
     auto& carol = h.add("carol", "carol");
-    h.server_says(alice, ":parley.local 001 alice :Welcome");
-    h.server_says(alice, ":alice!alice@parley JOIN #lobby");
-    h.server_says(carol, ":parley.local 001 carol :Welcome");
-    h.server_says(carol, ":carol!carol@parley JOIN #lobby");
+    h.in_lobby(alice);
+    h.in_lobby(carol);
     h.say(alice, "lobby", "m0.3");
     // Alice synchronises on her line: the server answers her PING (it does before registration).
     alice.probes.push_back({alice.endpoint->sent().size(), {}, 0, "p0.4"});
