@@ -1,18 +1,25 @@
-// The connection actor's input, output and lifecycle (interface in connection.hpp; the login
-// flow and commands are in session.cpp).
-#include "actors/connection_state.hpp"
+// The connection shell: input, output and the connection's life (interface in connection.hpp,
+// the contract with sessions in connection_shell.hpp). What a line means is the session's.
+#include "actors/connection_shell.hpp"
 
-#include <algorithm>
-#include <cctype>
-
-#include "protocol/irc_message.hpp"
-#include "protocol/line_text.hpp"
+#include <cstdio>
+#include <cstdlib>
 
 namespace parley {
 
 namespace detail {
 
-namespace text = protocol::text;
+namespace {
+
+// A broken rule of the shell is a bug, not a client's doing: stop loudly, in every build.
+void check(bool ok, const char* what) {
+  if (ok)
+    return;
+  std::fprintf(stderr, "connection shell: invariant broken: %s\n", what);
+  std::abort();
+}
+
+} // namespace
 
 // A slow reader is the transport's to bound (attach_connection::max_output_bytes): rooms write
 // to it too, so only the transport sees all that waits for the client.
@@ -31,13 +38,7 @@ delivery_route route_for(connection_self self) {
   r.transport = st.deps.transport;
   r.conn = st.id;
   r.wall_clock_offset_ms = st.cfg->wall_clock_offset_ms;
-  if (st.cfg->protocol == wire_protocol::irc) {
-    const auto& caps = st.irc.caps;
-    r.style = render_style::irc;
-    r.server_time = caps.has(irc_cap::server_time);
-    r.account_tag = caps.has(irc_cap::account_tag);
-    r.away_notify = caps.has(irc_cap::away_notify);
-  }
+  st.kind->fill_route(self, r);
   return r;
 }
 
@@ -51,6 +52,7 @@ void join_written(connection_self self) {
 
 void start_chatting(connection_self self) {
   auto& st = self->state;
+  check(st.ph == phase::logging_in, "a session starts chatting only from logging in");
   st.ph = phase::chatting;
   st.signed_on = st.last_spoke = self->clock().now();
 }
@@ -58,13 +60,7 @@ void start_chatting(connection_self self) {
 describe_member_result describe_self(connection_self self) {
   const auto& st = self->state;
   describe_member_result r;
-  if (st.cfg->protocol == wire_protocol::irc) {
-    r = irc_describe(self);
-  } else {
-    r.user = r.realname = r.account = st.name; // line-protocol users always have an account
-    if (!st.room_name.empty())
-      r.rooms.push_back(st.room_name);
-  }
+  st.kind->describe(self, r);
   // The actor clock: virtual in the simulator, so WHOIS answers replay exactly.
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
@@ -80,10 +76,7 @@ void finish(connection_self self, const std::string& reason, bool close_socket) 
   if (st.ph == phase::closed)
     return;
   st.ph = phase::closed;
-  if (!st.room_name.empty())
-    self->request(st.room, caf::infinite, remove_member{st.name, leave_kind::quit, reason})
-      .then([](remove_member_result&) {}, [](caf::error&) {});
-  irc_leave_all(self, reason);
+  st.kind->leave_rooms(self, reason);
   if (st.claimed)
     self->send(st.deps.directory, release_name{st.name});
   if (close_socket)
@@ -104,28 +97,16 @@ void set_reading(connection_self self, bool on) {
 // Handles queued lines one at a time; a line that waits for an answer holds back the rest.
 void process_pending(connection_self self) {
   auto& st = self->state;
-  while (!st.busy && !st.irc.throttled && !st.pending.empty() && st.ph != phase::closed) {
-    if (st.cfg->protocol == wire_protocol::irc && !irc_flood_gate(self))
+  const auto& kind = *st.kind;
+  while (!st.busy && !st.held && !st.pending.empty() && st.ph != phase::closed) {
+    if (kind.may_take_line && !kind.may_take_line(self))
       break;
     auto item = std::move(st.pending.front());
     st.pending.pop_front();
-    if (item.what == protocol::decoded_line::kind::too_long) {
-      if (st.cfg->protocol == wire_protocol::irc)
-        irc_line_too_long(self);
-      else
-        write(self, text::error("line too long (limit " + std::to_string(st.cfg->max_line_bytes) +
-                                " bytes); ignored"));
-      continue;
-    }
-    // IRC text may carry formatting controls (\x01 ACTION, \x02 bold) and legacy encodings;
-    // its parser refuses what the protocol forbids.
-    auto problem = st.cfg->protocol == wire_protocol::irc ? protocol::line_problem::none
-                                                           : protocol::check_line(item.text);
-    if (problem != protocol::line_problem::none) {
-      write(self, text::error(std::string{protocol::describe(problem)} + "; ignored"));
-      continue;
-    }
-    handle_line(self, std::move(item.text));
+    if (item.what == protocol::decoded_line::kind::too_long)
+      kind.line_too_long(self);
+    else
+      kind.handle_line(self, std::move(item.text));
   }
   if (st.pending.size() <= st.cfg->max_pending_lines / 2)
     set_reading(self, true);
@@ -135,10 +116,8 @@ void on_bytes(connection_self self, net::bytes_received& x) {
   auto& st = self->state;
   if (st.ph == phase::closed)
     return;
-  if (st.cfg->protocol == wire_protocol::irc) { // any input shows the client is alive
-    st.irc.last_input = self->clock().now();
-    st.irc.ping_sent.reset();
-  }
+  if (st.kind->input_seen)
+    st.kind->input_seen(self);
   std::vector<protocol::decoded_line> lines;
   st.decoder.feed(x.bytes, lines);
   for (auto& l : lines)
@@ -165,27 +144,24 @@ void line_done(connection_self self) {
   process_pending(self);
 }
 
-// Whether a rendered bytes_received holds an IRC OPER line (at the start of the data or after a
-// line break; the rendering shows a line feed as the two characters \n).
-bool has_oper_line(const std::string& rendering) {
-  // Called for every traced read: a case-insensitive search, without copying the rendering.
-  auto oper_at = [&](std::size_t i) {
-    static constexpr char word[] = "oper ";
-    if (i + 5 > rendering.size())
-      return false;
-    for (std::size_t k = 0; k < 5; ++k)
-      if (std::tolower(static_cast<unsigned char>(rendering[i + k])) != word[k])
-        return false;
+bool count_failed_login(connection_self self) {
+  auto& st = self->state;
+  if (++st.failed_logins >= st.cfg->max_failed_logins)
     return true;
-  };
-  for (std::size_t i = 0; i < rendering.size(); ++i) {
-    char c = rendering[i];
-    if ((c == '"' || c == '\r') && oper_at(i + 1))
-      return true;
-    if (c == '\\' && i + 1 < rendering.size() && rendering[i + 1] == 'n' && oper_at(i + 2))
-      return true;
-  }
+  st.busy = true; // released by login_delay_elapsed
+  auto delay = std::chrono::milliseconds{st.cfg->failed_login_delay_ms * st.failed_logins};
+  self->delayed_send(self, delay, login_delay_elapsed{});
   return false;
+}
+
+void hold_input(connection_self self, caf::timespan wait) {
+  self->state.held = true;
+  self->delayed_send(self, wait, flood_resume{});
+}
+
+void tell_command(connection_self self, const char* command) {
+  if (const auto& told = self->state.cfg->on_command)
+    told(self->state.kind->name, command);
 }
 
 } // namespace detail
@@ -202,58 +178,49 @@ const connection_actor::behavior_type& shared_handlers() {
   static const connection_actor::behavior_type handlers{
     [](deliver_text& x) {
       auto self = current();
-      if (self->state.cfg->protocol == wire_protocol::irc)
-        irc_deliver(self, x);
-      else if (x.line.size() > 0)
-        write_shared(self, x.line);
+      self->state.kind->deliver(self, x);
     },
     [](member_removed& x) {
       auto self = current();
-      if (self->state.cfg->protocol == wire_protocol::irc) {
-        irc_removed_from(self, x.room);
-      } else if (self->state.room_name == x.room) {
-        self->demonitor(self->state.room.address());
-        self->state.room_name.clear();
-        self->state.room = nullptr;
-        write(self, text::info("You are in no room now. /join ROOM to enter one."));
-      }
+      self->state.kind->removed_from(self, x.room);
     },
     [](end_session& x) {
       auto self = current();
-      if (self->state.cfg->protocol == wire_protocol::irc) {
-        irc_killed(self, x);
-        return;
-      }
-      write(self, text::error("disconnected by " + x.by + ": " + x.reason));
-      finish(self, "killed by " + x.by + ": " + x.reason, true);
+      self->state.kind->killed(self, x);
+      check(self->state.ph == phase::closed, "a killed session finishes");
     },
     [](describe_member&) { return describe_self(current()); },
     [](flood_resume&) {
       auto self = current();
-      self->state.irc.throttled = false;
+      self->state.held = false;
       process_pending(self);
     },
     [](net::bytes_received& x) { on_bytes(current(), x); },
     [](net::connection_lost& x) { finish(current(), x.reason, false); },
     [](shut_down_connection& x) {
       auto self = current();
-      if (self->state.cfg->protocol == wire_protocol::irc)
-        write(self, "ERROR :Server shutting down: " + x.reason + "\r\n");
-      else
-        write(self, text::info("Server shutting down: " + x.reason));
+      self->state.kind->farewell(self, farewell_reason::server_shutting_down, x.reason);
       finish(self, "server shutting down", true);
     },
-    [](login_delay_elapsed&) { login_delay_over(current()); },
-    [](idle_check&) { irc_idle_check(current()); },
+    [](login_delay_elapsed&) {
+      auto self = current();
+      if (self->state.ph == phase::closed)
+        return;
+      if (self->state.kind->login_delay_over)
+        self->state.kind->login_delay_over(self);
+      line_done(self);
+    },
+    [](idle_check&) {
+      auto self = current();
+      if (self->state.kind->idle_check)
+        self->state.kind->idle_check(self);
+    },
     [](login_timed_out&) {
       auto self = current();
       auto& st = self->state;
       if (st.ph == phase::chatting || st.ph == phase::closed)
         return;
-      if (st.cfg->protocol == wire_protocol::irc)
-        write(self, "ERROR :Closing link: registration timed out\r\n");
-      else
-        write(self, text::error("login timed out; goodbye"));
+      st.kind->farewell(self, farewell_reason::login_timed_out, {});
       finish(self, "login timed out", true);
     },
   };
@@ -267,26 +234,30 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
                                                     std::shared_ptr<const connection_config> cfg) {
   trace::attach(self, deps.tracer, "conn/" + std::to_string(id));
   self->set_render_filter([self](std::string& r) {
-    if (self->state.ph != phase::chatting)
+    if (self->state.ph != phase::chatting) {
       trace::redact_arguments(r, "bytes_received", "<redacted until login>");
-    else if (self->state.cfg->protocol == wire_protocol::irc &&
-             r.compare(0, 16, "(bytes_received(") == 0 && has_oper_line(r))
-      trace::redact_arguments(r, "bytes_received", "<redacted: OPER carries a password>");
+      return;
+    }
+    auto secret = self->state.kind->secret_in_read;
+    if (secret && r.compare(0, 16, "(bytes_received(") == 0)
+      if (const char* label = secret(r))
+        trace::redact_arguments(r, "bytes_received", label);
   });
   auto& st = self->state;
   st.id = id;
   st.peer = std::move(peer);
   st.deps = std::move(deps);
-  // IRC lines may carry up to 8191 bytes of tags before their 512 bytes (IRCv3 message-tags);
-  // the IRC session checks both limits.
-  st.decoder = protocol::line_decoder{cfg->protocol == wire_protocol::irc
-                                        ? cfg->max_line_bytes + protocol::irc::max_tag_bytes
-                                        : cfg->max_line_bytes};
+  check(cfg->session != nullptr, "a connection has a session kind");
+  st.kind = cfg->session;
+  // A session may allow more than the line limit (IRC's tags) and check both limits itself.
+  st.decoder = protocol::line_decoder{cfg->max_line_bytes + st.kind->extra_line_bytes};
   st.cfg = std::move(cfg);
-  self->set_down_handler([self](caf::down_msg& dm) { room_failed(self, dm.source); });
+  self->set_down_handler([self](caf::down_msg& dm) { self->state.kind->room_failed(self, dm.source); });
   self->send(st.deps.transport, net::attach_connection{id, caf::actor_cast<net::sink_actor>(self),
                                                       st.cfg->max_output_bytes});
-  start_session(self);
+  // No login timer of its own: the listener sends login_timed_out (one timer for all).
+  st.kind->start(self);
+  check(st.session != nullptr, "a session's start creates its state");
   return shared_handlers();
 }
 

@@ -1,7 +1,9 @@
-// The connection actor: one per client. It frames and decodes the client's byte stream, runs the
-// session (greeting, login or registration, chatting in a room), and keeps the output it has
-// queued for the client within a bound. It sees the network only through the transport's typed
-// messages (net/transport.hpp), so the same code serves TCP clients and simulated ones.
+// The connection actor: one per client. A protocol-neutral shell that frames the client's byte
+// stream, holds input back while a line waits for an answer or a flood, writes output, and runs
+// the client's life from accept to close; what the client's lines mean is its session's, chosen
+// once at spawn (sessions/line, sessions/irc; see actors/connection_shell.hpp). It sees the
+// network only through the transport's typed messages (net/transport.hpp), so the same code
+// serves TCP clients and simulated ones.
 #pragma once
 
 #include <cstdint>
@@ -17,11 +19,15 @@
 
 namespace parley {
 
-/// Which protocol a connection speaks (the listener it came through decides).
-enum class wire_protocol : std::uint8_t { line, irc };
+/// A protocol's session: the table of operations the connection shell calls
+/// (actors/connection_shell.hpp). Each protocol provides one (sessions/line/line_session.hpp,
+/// sessions/irc/irc_session.hpp); the listener a client came through decides which.
+struct session_kind;
 
 struct connection_config {
-  wire_protocol protocol = wire_protocol::line;
+  /// The protocol its connections speak; spawn_server fills in the line protocol's or IRC's
+  /// when it is left null.
+  const session_kind* session = nullptr;
   std::string host_cloak = "parley"; ///< the host part of every user's IRC mask
   std::size_t max_line_bytes = 512;        ///< longer input lines are refused
   std::size_t max_output_bytes = 1024 * 1024; ///< unflushed output before a slow reader is dropped
@@ -48,15 +54,12 @@ struct connection_config {
   /// sign-on times). Live it is set at start-up; the simulator sets a fixed epoch so runs stay
   /// reproducible.
   std::int64_t wall_clock_offset_ms = 0;
-  /// Told the command's name ("join", "PRIVMSG": as in session_commands) each time a session's
-  /// command table hands a line to that command's handler. It observes only; the simulator's
-  /// coverage report (sim/coverage.hpp) counts with it. Empty: nothing is told.
-  std::function<void(wire_protocol, const char* command)> on_command;
+  /// Told the session kind's name ("line", "irc") and the command's ("join", "PRIVMSG": as in
+  /// session_kind::command_names) each time a session's command table hands a line to that
+  /// command's handler. It observes only; the simulator's coverage report (sim/coverage.hpp)
+  /// counts with it. Empty: nothing is told.
+  std::function<void(const char* session, const char* command)> on_command;
 };
-
-/// The commands of a protocol's command table, in table order: the line protocol's without the
-/// slash ("join", "part", ...), IRC's upper case ("CAP", "JOIN", ...).
-std::vector<std::string> session_commands(wire_protocol protocol);
 
 /// The actors a connection talks to, handed over at spawn time.
 struct connection_deps {

@@ -8,6 +8,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/connection_shell.hpp"
 #include "protocol/line_text.hpp"
 #include "trace/traced_self.hpp"
 
@@ -111,7 +112,7 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
   self->state.cfg = std::move(cfg);
   self->state.connection_cfg = std::make_shared<const connection_config>(self->state.cfg.connection);
   const auto& cc = self->state.cfg.connection;
-  if (cc.protocol == wire_protocol::irc && cc.irc_ping_interval_ms > 0)
+  if (cc.session && cc.session->idle_check && cc.irc_ping_interval_ms > 0)
     self->delayed_send(self, idle_sweep_interval(cc), idle_sweep_due{});
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;

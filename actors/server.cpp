@@ -3,6 +3,9 @@
 
 #include "caf/all.hpp"
 
+#include "sessions/irc/irc_session.hpp"
+#include "sessions/line/line_session.hpp"
+
 namespace parley {
 
 server_handles spawn_server(caf::actor_system& sys, net::transport_actor transport,
@@ -16,9 +19,12 @@ server_handles spawn_server(caf::actor_system& sys, net::transport_actor transpo
   if (cfg.decorate_auth)
     h.auth = cfg.decorate_auth(sys, h.auth);
   connection_deps deps{transport, h.directory, h.auth, cfg.tracer};
+  if (!cfg.listener.connection.session)
+    cfg.listener.connection.session = &line_session();
   h.listener = spawn_listener(sys, deps, std::move(cfg.listener));
   if (cfg.irc_listener) {
-    cfg.irc_listener->connection.protocol = wire_protocol::irc;
+    if (!cfg.irc_listener->connection.session)
+      cfg.irc_listener->connection.session = &irc_session();
     cfg.irc_listener->connection.max_line_bytes = 510; // 512 with CRLF
     h.irc_listener = spawn_listener(sys, deps, std::move(*cfg.irc_listener), "irc-listener");
   }

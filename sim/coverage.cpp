@@ -5,13 +5,17 @@
 #include <cstdio>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <unordered_map>
 
 #include "caf/all.hpp"
 
 #include "actors/listener.hpp"
+#include "actors/connection_shell.hpp"
 #include "actors/server.hpp"
 #include "net/transport.hpp"
+#include "sessions/irc/irc_session.hpp"
+#include "sessions/line/line_session.hpp"
 #include "sim/faults.hpp"
 #include "sim/oracle.hpp"
 #include "trace/tracer.hpp"
@@ -104,9 +108,9 @@ std::vector<std::string> handler_names() {
 
 std::vector<std::string> command_names() {
   std::vector<std::string> names;
-  for (const auto& c : session_commands(wire_protocol::line))
+  for (const auto& c : line_session().command_names())
     names.push_back("line /" + c);
-  for (const auto& c : session_commands(wire_protocol::irc))
+  for (const auto& c : irc_session().command_names())
     names.push_back("irc " + c);
   std::sort(names.begin(), names.end());
   return names;
@@ -178,7 +182,7 @@ counter::counter() : impl_(std::make_unique<impl>()) {}
 counter::~counter() = default;
 
 void counter::observe_commands(server_config& cfg) {
-  auto hook = [this](wire_protocol p, const char* command) { on_command(p, command); };
+  auto hook = [this](const char* session, const char* command) { on_command(session, command); };
   cfg.listener.connection.on_command = hook;
   if (cfg.irc_listener)
     cfg.irc_listener->connection.on_command = hook;
@@ -197,9 +201,9 @@ void counter::on_step(vtime, std::uint64_t receiver, const std::string& content)
   ++d.handled[{kind, type}];
 }
 
-void counter::on_command(wire_protocol protocol, const char* command) {
-  auto name = protocol == wire_protocol::irc ? std::string{"irc "} + command
-                                             : std::string{"line /"} + command;
+void counter::on_command(const char* session, const char* command) {
+  auto name = std::string_view{session} == "irc" ? std::string{"irc "} + command
+                                                 : std::string{"line /"} + command;
   ++impl_->commands[name];
 }
 

@@ -6,7 +6,7 @@
 //
 // What exists (the universe) is read from the code: the handlers from the typed actor
 // interfaces' signatures (actors/*.hpp, net/transport.hpp), the session commands from the two
-// command tables (parley::session_commands), the rules from the oracle (sim/oracle.hpp).
+// command tables (session_kind::command_names), the rules from the oracle (sim/oracle.hpp).
 // What was exercised is counted while runs go: a world_observer sees every message an actor
 // handles, and the connections' command tables tell a hook which command they dispatch.
 #pragma once
@@ -77,7 +77,7 @@ public:
   void observe_commands(server_config& cfg);
   void on_step(vtime, std::uint64_t receiver, const std::string& content) override;
   /// Counts a command a session's table dispatched (what the hook calls).
-  void on_command(wire_protocol protocol, const char* command);
+  void on_command(const char* session, const char* command);
   /// The counts so far (messages, handlers, commands; runs and rules are the caller's).
   counts result() const;
 

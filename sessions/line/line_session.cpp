@@ -1,11 +1,13 @@
-// The connection actor's session: the login flow (name, password or registration) and the
-// command table of the line protocol. Every line that needs another actor's answer marks the
+// The line protocol's session: the login flow (name, password or registration), the command
+// table, and how events and goodbyes read. Every line that needs another actor's answer marks the
 // connection busy until that answer arrives, so lines are handled strictly in order and a reply
 // to a later line can never overtake the fan-out of an earlier chat line.
+#include "sessions/line/line_session.hpp"
+
 #include <algorithm>
 #include <chrono>
 
-#include "actors/connection_state.hpp"
+#include "actors/connection_shell.hpp"
 #include "protocol/irc_events.hpp"
 #include "protocol/line_text.hpp"
 #include "protocol/names.hpp"
@@ -15,6 +17,20 @@ namespace parley::detail {
 namespace text = protocol::text;
 
 namespace {
+
+/// Which prompt the next line answers, until the session is chatting.
+enum class login_step { name, password, new_password };
+
+/// What a line-protocol session keeps: its login step and its one room.
+struct line_state : session_state {
+  login_step step = login_step::name;
+  std::string room_name; ///< current room, empty when in none
+  room_actor room;
+};
+
+line_state& line_of(connection_self self) {
+  return static_cast<line_state&>(*self->state.session);
+}
 
 void prompt_name(connection_self self);
 
@@ -37,25 +53,20 @@ std::string members_phrase(std::size_t n) {
 }
 
 void prompt_name(connection_self self) {
-  self->state.ph = phase::awaiting_name;
+  line_of(self).step = login_step::name;
   write(self, text::name_prompt());
 }
 
 // --- Login ---
 
+// Each failure costs a growing pause before the next attempt (input waits meanwhile), and the
+// last one allowed closes the connection.
 void fail_login(connection_self self, const std::string& why) {
-  auto& st = self->state;
-  ++st.failed_logins;
   write(self, text::error(why));
-  if (st.failed_logins >= st.cfg->max_failed_logins) {
+  if (count_failed_login(self)) {
     write(self, text::error("too many failed logins; goodbye"));
     finish(self, "too many failed logins", true);
-    return;
   }
-  // Each failure costs a growing pause before the next attempt; input waits meanwhile.
-  st.busy = true;
-  auto delay = std::chrono::milliseconds{st.cfg->failed_login_delay_ms * st.failed_logins};
-  self->delayed_send(self, delay, login_delay_elapsed{});
 }
 
 void enter_room(connection_self self, const std::string& room);
@@ -93,10 +104,10 @@ void on_name(connection_self self, const std::string& line) {
   await_line<check_account_result>(self, st.deps.auth, check_account{st.name}, [self](check_account_result& r) {
     auto& st = self->state;
     if (r.exists) {
-      st.ph = phase::awaiting_password;
+      line_of(self).step = login_step::password;
       write(self, text::password_prompt(st.name));
     } else if (st.cfg->allow_register) {
-      st.ph = phase::awaiting_new_password;
+      line_of(self).step = login_step::new_password;
       write(self, text::new_password_prompt(st.name, st.cfg->min_password_length));
     } else {
       fail_login(self, "no such account: " + st.name);
@@ -152,15 +163,15 @@ void enter_room(connection_self self, const std::string& room) {
   await_reply<join_room_result>(
     self, st.deps.directory, std::move(msg),
     [self, room](join_room_result& r) {
-      auto& st = self->state;
       if (!r.ok) {
         write(self, text::error("cannot join " + room + ": " + r.error));
         join_written(self);
         return;
       }
-      st.room_name = room;
-      st.room = r.room;
-      self->monitor(st.room); // a crashed room is reported to the user (room_failed)
+      auto& line = line_of(self);
+      line.room_name = room;
+      line.room = r.room;
+      self->monitor(line.room); // a crashed room is reported to the user (room_failed)
       write(self, text::info("You are in " + room + " (" + members_phrase(r.members.size()) +
                              ": " + text::join(names_of(r.members)) + ")."));
       join_written(self);
@@ -174,18 +185,18 @@ void enter_room(connection_self self, const std::string& room) {
 // Leaves the current room, then runs `next` (another join, or nothing).
 template <class Next>
 void leave_room(connection_self self, leave_kind kind, std::string reason, Next next) {
-  auto& st = self->state;
-  auto room = st.room;
-  auto left = st.room_name;
+  auto& line = line_of(self);
+  auto room = line.room;
+  auto left = line.room_name;
   self->demonitor(room.address());
-  st.room_name.clear();
-  st.room = nullptr;
-  await_line<remove_member_result>(self, room, remove_member{st.name, kind, std::move(reason)},
+  line.room_name.clear();
+  line.room = nullptr;
+  await_line<remove_member_result>(self, room, remove_member{self->state.name, kind, std::move(reason)},
              [next, left](remove_member_result&) mutable { next(left); });
 }
 
 bool require_room(connection_self self) {
-  if (!self->state.room_name.empty())
+  if (!line_of(self).room_name.empty())
     return true;
   write(self, text::error("you are not in a room; /join ROOM first"));
   return false;
@@ -197,10 +208,10 @@ void post(connection_self self, std::string line, bool action) {
   auto& st = self->state;
   st.last_spoke = self->clock().now();
   auto kind = action ? line_kind::action : line_kind::say;
-  await_line<post_line_result>(self, st.room, post_line{st.name, std::move(line), kind, {}, {}},
+  await_line<post_line_result>(self, line_of(self).room, post_line{st.name, std::move(line), kind, {}, {}},
              [self](post_line_result& r) {
                if (r.refused != refusal::none) // an IRC operator moderated the room or banned us
-                 write(self, text::error("you cannot post in " + self->state.room_name +
+                 write(self, text::error("you cannot post in " + line_of(self).room_name +
                                          " now (moderated, or you are banned)"));
              });
 }
@@ -213,11 +224,11 @@ void cmd_join(connection_self self, const std::string& arg) {
     write(self, text::error(std::string{"invalid room name: "} + protocol::name_rule()));
     return;
   }
-  if (*room == self->state.room_name) {
+  if (*room == line_of(self).room_name) {
     write(self, text::info("You are already in " + *room + "."));
     return;
   }
-  if (self->state.room_name.empty()) {
+  if (line_of(self).room_name.empty()) {
     enter_room(self, *room);
     return;
   }
@@ -238,7 +249,7 @@ void cmd_rooms(connection_self self, const std::string&) {
   await_line<list_rooms_result>(self, self->state.deps.directory, list_rooms{}, [self](list_rooms_result& r) {
     std::string s;
     for (const auto& room : r.rooms)
-      if (!room.secret || room.name == self->state.room_name)
+      if (!room.secret || room.name == line_of(self).room_name)
         s += (s.empty() ? "" : ", ") + room.name + " (" + std::to_string(room.members) + ")";
     write(self, text::info("Rooms: " + (s.empty() ? std::string{"none"} : s)));
   });
@@ -247,8 +258,8 @@ void cmd_rooms(connection_self self, const std::string&) {
 void cmd_who(connection_self self, const std::string&) {
   if (!require_room(self))
     return;
-  auto room = self->state.room_name;
-  await_line<list_members_result>(self, self->state.room, list_members{}, [self, room](list_members_result& r) {
+  auto room = line_of(self).room_name;
+  await_line<list_members_result>(self, line_of(self).room, list_members{}, [self, room](list_members_result& r) {
     write(self, text::info("Members of " + room + " (" + std::to_string(r.members.size()) +
                            "): " + text::join(names_of(r.members))));
   });
@@ -321,8 +332,7 @@ void on_command(connection_self self, const std::string& line) {
       write(self, text::error(std::string{"usage: "} + row.usage));
       return;
     }
-    if (const auto& told = self->state.cfg->on_command)
-      told(wire_protocol::line, row.name);
+    tell_command(self, row.name);
     row.handler(self, arg);
     return;
   }
@@ -341,77 +351,133 @@ void on_chat_line(connection_self self, std::string line) {
   post(self, std::move(line), false);
 }
 
-} // namespace
+// --- The session's operations (the table at the end) ---
 
-std::vector<std::string> line_command_names() {
+std::vector<std::string> command_names() {
   std::vector<std::string> names;
   for (const auto& row : commands)
     names.emplace_back(row.name);
   return names;
 }
 
-void start_session(connection_self self) {
-  if (self->state.cfg->protocol == wire_protocol::irc) {
-    irc_start(self); // IRC clients speak first
-  } else {
-    write(self, text::greeting());
-    prompt_name(self);
-  }
-  // No timer of its own: the listener sends login_timed_out (one timer for all connections).
+void start(connection_self self) {
+  self->state.session = std::make_unique<line_state>();
+  write(self, text::greeting());
+  prompt_name(self);
 }
 
 void handle_line(connection_self self, std::string line) {
-  if (self->state.cfg->protocol == wire_protocol::irc) {
-    irc_handle_line(self, std::move(line));
+  // Line-protocol text is plain: control characters and invalid UTF-8 are refused.
+  auto problem = protocol::check_line(line);
+  if (problem != protocol::line_problem::none) {
+    write(self, text::error(std::string{protocol::describe(problem)} + "; ignored"));
     return;
   }
-  switch (self->state.ph) {
-    case phase::awaiting_name:
+  if (self->state.ph == phase::closed)
+    return;
+  if (self->state.ph == phase::chatting) {
+    on_chat_line(self, std::move(line));
+    return;
+  }
+  switch (line_of(self).step) {
+    case login_step::name:
       on_name(self, line);
       break;
-    case phase::awaiting_password:
+    case login_step::password:
       on_password(self, std::move(line));
       break;
-    case phase::awaiting_new_password:
+    case login_step::new_password:
       on_new_password(self, std::move(line));
-      break;
-    case phase::chatting:
-      on_chat_line(self, std::move(line));
-      break;
-    case phase::closed:
       break;
   }
 }
 
-void login_delay_over(connection_self self) {
-  if (self->state.ph == phase::closed)
+void line_too_long(connection_self self) {
+  write(self, text::error("line too long (limit " + std::to_string(self->state.cfg->max_line_bytes) +
+                          " bytes); ignored"));
+}
+
+void farewell(connection_self self, farewell_reason why, const std::string& detail) {
+  if (why == farewell_reason::server_shutting_down)
+    write(self, text::info("Server shutting down: " + detail));
+  else
+    write(self, text::error("login timed out; goodbye"));
+}
+
+void killed(connection_self self, const end_session& x) {
+  write(self, text::error("disconnected by " + x.by + ": " + x.reason));
+  finish(self, "killed by " + x.by + ": " + x.reason, true);
+}
+
+void leave_rooms(connection_self self, const std::string& reason) {
+  auto& line = line_of(self);
+  if (!line.room_name.empty())
+    self->request(line.room, caf::infinite, remove_member{self->state.name, leave_kind::quit, reason})
+      .then([](remove_member_result&) {}, [](caf::error&) {});
+}
+
+void deliver(connection_self self, const deliver_text& x) {
+  if (x.line.size() > 0) // an event with no line-protocol form (an AWAY) is not shown
+    write_shared(self, x.line);
+}
+
+void removed_from(connection_self self, const std::string& room) {
+  auto& line = line_of(self);
+  if (line.room_name != room)
     return;
-  if (self->state.cfg->protocol != wire_protocol::irc) // IRC clients need no prompt
-    prompt_name(self);
-  line_done(self);
+  self->demonitor(line.room.address());
+  line.room_name.clear();
+  line.room = nullptr;
+  write(self, text::info("You are in no room now. /join ROOM to enter one."));
 }
 
 void room_failed(connection_self self, const caf::actor_addr& who) {
-  auto& st = self->state;
-  if (st.cfg->protocol == wire_protocol::irc) {
-    irc_room_failed(self, who);
+  auto& line = line_of(self);
+  if (line.room_name.empty() || who != line.room.address())
     return;
-  }
-  if (st.room_name.empty() || who != st.room.address())
-    return;
-  write(self, text::error("room " + st.room_name + " failed; you are in no room now. /join " +
-                          st.room_name + " to enter it again"));
-  st.room_name.clear();
-  st.room = nullptr;
+  write(self, text::error("room " + line.room_name + " failed; you are in no room now. /join " +
+                          line.room_name + " to enter it again"));
+  line.room_name.clear();
+  line.room = nullptr;
 }
+
+void describe(connection_self self, describe_member_result& r) {
+  const auto& st = self->state;
+  r.user = r.realname = r.account = st.name; // line-protocol users always have an account
+  if (!line_of(self).room_name.empty())
+    r.rooms.push_back(line_of(self).room_name);
+}
+
+void fill_route(connection_self, delivery_route& r) { r.style = render_style::line; }
+
+session_kind make_kind() {
+  session_kind k;
+  k.name = "line";
+  k.command_names = command_names;
+  k.start = start;
+  k.farewell = farewell;
+  k.killed = killed;
+  k.leave_rooms = leave_rooms;
+  k.handle_line = handle_line;
+  k.line_too_long = line_too_long;
+  k.login_delay_over = prompt_name; // each attempt starts at the name prompt again
+  k.fill_route = fill_route;
+  k.deliver = deliver;
+  k.removed_from = removed_from;
+  k.room_failed = room_failed;
+  k.describe = describe;
+  return k;
+}
+
+} // namespace
 
 } // namespace parley::detail
 
 namespace parley {
 
-std::vector<std::string> session_commands(wire_protocol protocol) {
-  return protocol == wire_protocol::irc ? detail::irc_command_names()
-                                        : detail::line_command_names();
+const session_kind& line_session() {
+  static const session_kind kind = detail::make_kind();
+  return kind;
 }
 
 } // namespace parley

@@ -1,10 +1,10 @@
 // The IRC session's channel commands: JOIN, PART, PRIVMSG/NOTICE, NAMES, WHO, LIST, TOPIC,
-// channel MODE, KICK and INVITE. Channels are rooms (#lobby is room lobby); the room decides
+// KICK and INVITE (channel MODE is in channel_modes.cpp). Channels are rooms (#lobby is room lobby); the room decides
 // who may do what and fans out every change, so line-protocol members see it too.
 #include <algorithm>
 #include <memory>
 
-#include "actors/irc_common.hpp"
+#include "sessions/irc/irc_common.hpp"
 #include "protocol/irc_events.hpp"
 #include "protocol/irc_isupport.hpp"
 #include "protocol/line_text.hpp"
@@ -66,8 +66,6 @@ void for_each_target(connection_self self, std::vector<std::string> items,
                                                                std::move(step)}));
 }
 
-namespace {
-
 // --- How rooms' refusals look to IRC clients ---
 
 numeric numeric_of(refusal why) {
@@ -89,13 +87,9 @@ numeric numeric_of(refusal why) {
   return numeric::ERR_CANNOTSENDTOCHAN;
 }
 
-/// Runs `with` on the room behind `channel`: a joined channel's handle, or the directory's
-/// answer for another (an operator managing it, a message from outside); 403 if there is none.
-// Runs `with` on the room of `channel` (one of the client's own, or looked up). A name that is
-// no channel, or a channel that does not exist, gets 403, or runs `missing` if one is given.
 void with_room(connection_self self, const std::string& channel,
                std::function<void(const std::string&, room_actor)> with,
-               std::function<void()> missing = nullptr) {
+               std::function<void()> missing) {
   if (!missing)
     missing = [self, channel] { reply(self, numeric::ERR_NOSUCHCHANNEL, {channel}); };
   auto room = room_of(channel);
@@ -103,7 +97,7 @@ void with_room(connection_self self, const std::string& channel,
     missing();
     return;
   }
-  auto& chans = self->state.irc.channels;
+  auto& chans = irc_of(self).channels;
   if (auto i = chans.find(*room); i != chans.end()) {
     with(*room, i->second);
     return;
@@ -119,9 +113,11 @@ void with_room(connection_self self, const std::string& channel,
     failed(self, "LOOKUP"));
 }
 
+namespace {
+
 /// Whether the client sees `room` from outside: neither in it nor a server operator.
 bool outside_of(connection_self self, const std::string& room) {
-  const auto& irc = self->state.irc;
+  const auto& irc = irc_of(self);
   return !irc.oper && irc.channels.count(room) == 0;
 }
 
@@ -136,7 +132,7 @@ std::string prefix_of(const member_status& m, bool all) {
 
 void names_reply(connection_self self, const std::string& room,
                  const std::vector<member_status>& members, bool secret) {
-  bool all = self->state.irc.caps.has(irc_cap::multi_prefix);
+  bool all = irc_of(self).caps.has(irc_cap::multi_prefix);
   std::string list;
   for (const auto& m : members)
     list += (list.empty() ? "" : " ") + prefix_of(m, all) + m.name;
@@ -169,11 +165,11 @@ void join_one(connection_self self, const std::string& channel, const std::strin
     reply(self, numeric::ERR_BADCHANMASK, {channel});
     return;
   }
-  if (self->state.irc.channels.count(*room))
+  if (irc_of(self).channels.count(*room))
     return; // already there: nothing to do
   auto& st = self->state;
-  join_room msg{*room, st.irc.nick, caf::actor_cast<member_actor>(self), my_mask(self), key,
-                st.irc.account, route_for(self), st.irc.invisible};
+  join_room msg{*room, irc_of(self).nick, caf::actor_cast<member_actor>(self), my_mask(self), key,
+                irc_of(self).account, route_for(self), irc_of(self).invisible};
   await_reply<join_room_result>(
     self, st.deps.directory, std::move(msg),
     [self, room = *room](join_room_result& r) {
@@ -182,11 +178,11 @@ void join_one(connection_self self, const std::string& channel, const std::strin
         join_written(self);
         return;
       }
-      self->state.irc.channels.emplace(room, r.room);
+      irc_of(self).channels.emplace(room, r.room);
       self->monitor(r.room);
       write_event(self, irc::join(my_mask(self), room));
-      if (!self->state.irc.away.empty()) // away-notify peers learn it, WHO shows G
-        self->send(r.room, set_away{self->state.irc.nick, self->state.irc.away, next_once(self)});
+      if (!irc_of(self).away.empty()) // away-notify peers learn it, WHO shows G
+        self->send(r.room, set_away{irc_of(self).nick, irc_of(self).away, next_once(self)});
       topic_reply(self, room, r.topic, true); // 331 when there is none, as RFC 2812 clients expect
       names_reply(self, room, r.members, r.secret);
       join_written(self);
@@ -199,7 +195,7 @@ void join_one(connection_self self, const std::string& channel, const std::strin
 
 void part_one(connection_self self, const std::string& channel, const std::string& reason) {
   auto room = room_of(channel);
-  auto& chans = self->state.irc.channels;
+  auto& chans = irc_of(self).channels;
   auto i = room ? chans.find(*room) : chans.end();
   if (i == chans.end()) {
     reply(self, room ? numeric::ERR_NOTONCHANNEL : numeric::ERR_NOSUCHCHANNEL, {channel});
@@ -208,9 +204,8 @@ void part_one(connection_self self, const std::string& channel, const std::strin
   auto handle = i->second;
   self->demonitor(handle.address());
   chans.erase(i);
-  auto& st = self->state;
   await_reply<remove_member_result>(
-    self, handle, remove_member{st.irc.nick, leave_kind::part, reason, 0},
+    self, handle, remove_member{irc_of(self).nick, leave_kind::part, reason, 0},
     [self, room = *room, reason](remove_member_result&) {
       write_event(self, irc::part(my_mask(self), room, reason));
     },
@@ -228,7 +223,7 @@ std::pair<std::string, line_kind> room_line(const std::string& text, line_kind k
 
 void echo(connection_self self, const std::string& target, const std::string& text, bool notice) {
   // The echo is the message as the client sent it (a CTCP ACTION stays one).
-  if (self->state.irc.caps.has(irc_cap::echo_message))
+  if (irc_of(self).caps.has(irc_cap::echo_message))
     write_event(self, notice ? irc::notice(my_mask(self), target, text)
                              : irc::privmsg(my_mask(self), target, text));
 }
@@ -244,9 +239,8 @@ void message_channel(connection_self self, const std::string& target, const std:
   }
   auto post = [self, target, text, kind, quiet](const std::string&, room_actor handle) {
     auto [line, posted] = room_line(text, kind);
-    auto& st = self->state;
-    post_line msg{st.irc.nick, line, posted, my_mask(self), st.irc.account};
-    msg.echo = st.irc.caps.has(irc_cap::echo_message);
+    post_line msg{irc_of(self).nick, line, posted, my_mask(self), irc_of(self).account};
+    msg.echo = irc_of(self).caps.has(irc_cap::echo_message);
     await_reply<post_line_result>(
       self, handle, std::move(msg),
       [self, target, text, quiet](post_line_result& r) {
@@ -261,7 +255,7 @@ void message_channel(connection_self self, const std::string& target, const std:
       },
       failed(self, "PRIVMSG"));
   };
-  if (quiet && !self->state.irc.channels.count(*room)) {
+  if (quiet && !irc_of(self).channels.count(*room)) {
     // From outside, like PRIVMSG, but a missing channel must not answer a NOTICE with 403.
     await_reply<lookup_room_result>(
       self, self->state.deps.directory, lookup_room{*room},
@@ -289,7 +283,7 @@ void message_one(connection_self self, const std::string& target, const std::str
       reply(self, numeric::ERR_NOSUCHNICK, {target});
     return;
   }
-  send_private msg{st.irc.nick, *nick, text, my_mask(self), quiet, st.irc.account};
+  send_private msg{irc_of(self).nick, *nick, text, my_mask(self), quiet, irc_of(self).account};
   await_reply<send_private_result>(
     self, st.deps.directory, std::move(msg),
     [self, target, nick = *nick, text, quiet](send_private_result& r) {
@@ -324,86 +318,12 @@ void message_command(connection_self self, const irc_message& m, line_kind kind)
   });
 }
 
-// --- MODE on channels ---
-
-/// Does mode letter `c` take an argument when set (`add`) or unset?
-bool takes_argument(char c, bool add) {
-  return c == 'o' || c == 'v' || c == 'b' || c == 'k' || (c == 'l' && add);
-}
-
-std::vector<mode_change> parse_modes(const irc_message& m) {
-  std::vector<mode_change> out;
-  bool add = true;
-  std::size_t next_arg = 2, with_args = 0;
-  for (char c : m.params[1]) {
-    if (c == '+' || c == '-') {
-      add = c == '+';
-      continue;
-    }
-    std::string arg;
-    if (takes_argument(c, add) && next_arg < m.params.size()) {
-      if (++with_args > protocol::irc::isupport_config{}.modes)
-        break; // MODES=4 in ISUPPORT: the rest of the line is ignored
-      arg = m.params[next_arg++];
-    }
-    out.push_back({add, c, arg});
-  }
-  return out;
-}
-
-/// 324's parameters after the channel: the letters ("+klnt"), then the arguments in order.
-std::vector<std::string> mode_params(const room_modes& m, bool show_key) {
-  std::string letters = "+";
-  std::vector<std::string> args;
-  if (m.invite_only)
-    letters += 'i';
-  if (!m.key.empty()) {
-    letters += 'k';
-    args.push_back(show_key ? m.key : "*");
-  }
-  if (m.limit != 0) {
-    letters += 'l';
-    args.push_back(std::to_string(m.limit));
-  }
-  using flag = std::pair<bool, char>;
-  for (auto [on, c] : {flag{m.moderated, 'm'}, flag{m.no_outside, 'n'}, flag{m.secret, 's'},
-                       flag{m.topic_lock, 't'}})
-    if (on)
-      letters += c;
-  args.insert(args.begin(), letters);
-  return args;
-}
-
-void report_mode_result(connection_self self, const std::string& channel,
-                        const change_modes_result& r, bool listed_bans) {
-  bool told_not_op = false;
-  for (const auto& x : r.refused) {
-    if (x.why == refusal::not_operator || x.why == refusal::not_member) {
-      if (!std::exchange(told_not_op, true))
-        reply(self, numeric_of(x.why), {channel});
-    } else if (x.why == refusal::no_such_member) {
-      reply(self, numeric::ERR_USERNOTINCHANNEL, {x.arg, channel});
-    } else if (x.why == refusal::unknown_mode) {
-      reply(self, numeric::ERR_UNKNOWNMODE, {std::string(1, x.mode)});
-    } else if (x.why == refusal::missing_argument) {
-      reply(self, numeric::ERR_NEEDMOREPARAMS, {"MODE"});
-    } else {
-      reply(self, numeric_of(x.why), {channel});
-    }
-  }
-  if (!listed_bans)
-    return;
-  for (const auto& ban : r.bans)
-    reply(self, numeric::RPL_BANLIST, {channel, ban});
-  reply(self, numeric::RPL_ENDOFBANLIST, {channel});
-}
-
 } // namespace
 
 void cmd_join(connection_self self, const irc_message& m) {
   if (m.params[0] == "0") {
     std::vector<std::string> all;
-    for (const auto& [room, handle] : self->state.irc.channels)
+    for (const auto& [room, handle] : irc_of(self).channels)
       all.push_back(irc::channel_of(room));
     for_each_target(self, all, [self](const std::string& c) { part_one(self, c, ""); });
     return;
@@ -491,7 +411,7 @@ void cmd_list(connection_self self, const irc_message&) {
     [self](list_rooms_result& r) {
       reply(self, numeric::RPL_LISTSTART, {"Channel"});
       for (const auto& room : r.rooms)
-        if (!room.secret || self->state.irc.channels.count(room.name))
+        if (!room.secret || irc_of(self).channels.count(room.name))
           reply(self, numeric::RPL_LIST,
                 {irc::channel_of(room.name), std::to_string(room.members)}, room.topic);
       reply(self, numeric::RPL_LISTEND);
@@ -521,50 +441,19 @@ void cmd_topic(connection_self self, const irc_message& m) {
   }
   auto text = std::string{irc::cut_utf8(m.params[1], irc::isupport_config{}.topiclen)};
   with_room(self, channel, [self, text, channel](const std::string& room, room_actor handle) {
-    auto& st = self->state;
     if (outside_of(self, room)) {
       reply(self, numeric::ERR_NOTONCHANNEL, {channel});
       return;
     }
     await_reply<set_topic_result>(
       self, handle,
-      set_topic{st.irc.nick,   st.irc.oper,   text, wall_ms(self) / 1000,
-                my_mask(self), st.irc.account},
+      set_topic{irc_of(self).nick,   irc_of(self).oper,   text, wall_ms(self) / 1000,
+                my_mask(self), irc_of(self).account},
       [self, channel](set_topic_result& r) {
         if (r.refused != refusal::none)
           reply(self, numeric_of(r.refused), {channel});
       },
       failed(self, "TOPIC"));
-  });
-}
-
-void cmd_channel_mode(connection_self self, const irc_message& m) {
-  auto channel = m.params[0];
-  if (m.params.size() == 1) {
-    with_room(self, channel, [self, channel](const std::string& room, room_actor handle) {
-      await_reply<get_room_info_result>(
-        self, handle, get_room_info{},
-        [self, channel, room](get_room_info_result& r) {
-          bool member = self->state.irc.channels.count(room) != 0;
-          auto params = mode_params(r.modes, member);
-          params.insert(params.begin(), channel);
-          reply(self, numeric::RPL_CHANNELMODEIS, std::move(params));
-        },
-        failed(self, "MODE"));
-    });
-    return;
-  }
-  auto changes = parse_modes(m);
-  bool lists_bans = std::any_of(changes.begin(), changes.end(),
-                                [](const mode_change& c) { return c.mode == 'b' && c.arg.empty(); });
-  with_room(self, channel, [self, changes, channel, lists_bans](const std::string&, room_actor h) {
-    auto& st = self->state;
-    await_reply<change_modes_result>(
-      self, h, change_modes{st.irc.nick, st.irc.oper, changes, my_mask(self), st.irc.account},
-      [self, channel, lists_bans](change_modes_result& r) {
-        report_mode_result(self, channel, r, lists_bans);
-      },
-      failed(self, "MODE"));
   });
 }
 
@@ -579,10 +468,9 @@ void cmd_kick(connection_self self, const irc_message& m) {
         reply(self, numeric::ERR_USERNOTINCHANNEL, {target, channel});
         return;
       }
-      auto& st = self->state;
       await_reply<kick_member_result>(
         self, h,
-        kick_member{st.irc.nick, st.irc.oper, *nick, reason, my_mask(self), st.irc.account},
+        kick_member{irc_of(self).nick, irc_of(self).oper, *nick, reason, my_mask(self), irc_of(self).account},
         [self, channel, target](kick_member_result& r) {
           if (r.refused == refusal::no_such_member)
             reply(self, numeric::ERR_USERNOTINCHANNEL, {target, channel});
@@ -604,9 +492,8 @@ void cmd_invite(connection_self self, const irc_message& m) {
   }
   auto invite = [self, nick = *nick, channel](member_actor who) {
     with_room(self, channel, [self, nick, channel, who](const std::string& room, room_actor h) {
-      auto& st = self->state;
       await_reply<invite_member_result>(
-        self, h, invite_member{st.irc.nick, st.irc.oper, nick},
+        self, h, invite_member{irc_of(self).nick, irc_of(self).oper, nick},
         [self, nick, channel, room, who](invite_member_result& r) {
           if (r.refused == refusal::already_member) {
             reply(self, numeric::ERR_USERONCHANNEL, {nick, channel});
@@ -617,7 +504,7 @@ void cmd_invite(connection_self self, const irc_message& m) {
             return;
           }
           reply(self, numeric::RPL_INVITING, {nick, channel});
-          auto& me = self->state.irc.nick;
+          auto& me = irc_of(self).nick;
           auto says = me + " invites you to " + room + "; /join " + room + " to enter it";
           self->send(who, deliver_text{shared_text{protocol::text::info(says)},
                                        shared_text{irc::invite(my_mask(self), nick, channel)}});
@@ -637,17 +524,15 @@ void cmd_invite(connection_self self, const irc_message& m) {
 }
 
 void announce_away(connection_self self) {
-  auto& st = self->state;
   auto once = next_once(self);
-  for (const auto& [room, handle] : st.irc.channels)
-    self->send(handle, set_away{st.irc.nick, st.irc.away, once});
+  for (const auto& [room, handle] : irc_of(self).channels)
+    self->send(handle, set_away{irc_of(self).nick, irc_of(self).away, once});
 }
 
 void rename_in_channels(connection_self self, const std::string& old_nick) {
-  auto& st = self->state;
   auto once = next_once(self);
   std::vector<std::string> rooms;
-  for (const auto& [room, handle] : st.irc.channels)
+  for (const auto& [room, handle] : irc_of(self).channels)
     rooms.push_back(room);
   rooms.emplace_back(); // after every room's answer: the directory may give the old nick away
   for_each_target(self, rooms, [self, old_nick, once](const std::string& room) {
@@ -655,12 +540,11 @@ void rename_in_channels(connection_self self, const std::string& old_nick) {
       self->send(self->state.deps.directory, release_name{old_nick});
       return;
     }
-    auto i = self->state.irc.channels.find(room);
-    if (i == self->state.irc.channels.end())
+    auto i = irc_of(self).channels.find(room);
+    if (i == irc_of(self).channels.end())
       return;
-    auto& st = self->state;
     await_reply<rename_member_result>(self, i->second,
-                                      rename_member{old_nick, st.irc.nick, my_mask(self), once},
+                                      rename_member{old_nick, irc_of(self).nick, my_mask(self), once},
                                       [](rename_member_result&) {}, failed(self, "NICK"));
   });
 }
