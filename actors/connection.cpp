@@ -2,24 +2,11 @@
 // the contract with sessions in connection_shell.hpp). What a line means is the session's.
 #include "actors/connection_shell.hpp"
 
-#include <cstdio>
-#include <cstdlib>
+#include "util/invariant.hpp"
 
 namespace parley {
 
 namespace detail {
-
-namespace {
-
-// A broken rule of the shell is a bug, not a client's doing: stop loudly, in every build.
-void check(bool ok, const char* what) {
-  if (ok)
-    return;
-  std::fprintf(stderr, "connection shell: invariant broken: %s\n", what);
-  std::abort();
-}
-
-} // namespace
 
 // A slow reader is the transport's to bound (attach_connection::max_output_bytes): rooms write
 // to it too, so only the transport sees all that waits for the client.
@@ -52,7 +39,7 @@ void join_written(connection_self self) {
 
 void start_chatting(connection_self self) {
   auto& st = self->state;
-  check(st.ph == phase::logging_in, "a session starts chatting only from logging in");
+  PARLEY_INVARIANT(st.ph == phase::logging_in, "connection: chatting starts only from logging in");
   st.ph = phase::chatting;
   st.signed_on = st.last_spoke = self->clock().now();
 }
@@ -187,7 +174,7 @@ const connection_actor::behavior_type& shared_handlers() {
     [](end_session& x) {
       auto self = current();
       self->state.kind->killed(self, x);
-      check(self->state.ph == phase::closed, "a killed session finishes");
+      PARLEY_INVARIANT(self->state.ph == phase::closed, "connection: a killed session finishes");
     },
     [](describe_member&) { return describe_self(current()); },
     [](flood_resume&) {
@@ -247,7 +234,7 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
   st.id = id;
   st.peer = std::move(peer);
   st.deps = std::move(deps);
-  check(cfg->session != nullptr, "a connection has a session kind");
+  PARLEY_INVARIANT(cfg->session != nullptr, "connection: a listener names a session kind");
   st.kind = cfg->session;
   // A session may allow more than the line limit (IRC's tags) and check both limits itself.
   st.decoder = protocol::line_decoder{cfg->max_line_bytes + st.kind->extra_line_bytes};
@@ -257,7 +244,7 @@ connection_actor::behavior_type connection_behavior(connection_self self, net::c
                                                       st.cfg->max_output_bytes});
   // No login timer of its own: the listener sends login_timed_out (one timer for all).
   st.kind->start(self);
-  check(st.session != nullptr, "a session's start creates its state");
+  PARLEY_INVARIANT(st.session != nullptr, "connection: a session's start creates its state");
   return shared_handlers();
 }
 

@@ -16,6 +16,7 @@
 #include "protocol/line_text.hpp"
 #include "protocol/names.hpp"
 #include "trace/traced_self.hpp"
+#include "util/invariant.hpp"
 
 namespace parley {
 
@@ -61,6 +62,7 @@ struct fan_out_plan {
   };
   std::vector<group> groups; ///< in first-member order
   std::vector<std::pair<std::string, member_actor>> unrouted; ///< get deliver_text each
+  std::size_t members = 0; ///< how many members the room had when it was made (plan_for)
 };
 
 struct room_state {
@@ -155,6 +157,7 @@ fan_out_plan make_plan(const room_state& st, const deliver_text& ev) {
   }
   for (std::size_t i = 0; i < ids.size(); ++i)
     plan.groups[i].ids = std::make_shared<const std::vector<net::connection_id>>(std::move(ids[i]));
+  plan.members = st.members.size();
   return plan;
 }
 
@@ -164,6 +167,11 @@ const fan_out_plan& plan_for(room_self self, const deliver_text& ev) {
   auto i = plans.find(shape);
   if (i == plans.end())
     i = plans.emplace(shape, make_plan(self->state, ev)).first;
+  // Every membership change clears the plans (forget, handle_add, handle_rename). A plan kept
+  // across one would fan out to members who left, or miss those who came. (The count is what
+  // can be checked in O(1) per line; a swap of members at an equal count slips through.)
+  PARLEY_INVARIANT(i->second.members == self->state.members.size(),
+                   "room: a fan-out plan outlived a membership change");
   return i->second;
 }
 
@@ -219,6 +227,9 @@ bool broadcast(room_self self, const deliver_text& out, const std::string& excep
     } else if (auto k = rendering_for(out, r); k.wanted) {
       skip = r.conn;
       skip_group = group_index(plan, k, r);
+      // Else the sender would get its own line back (skip_group names no group).
+      PARLEY_INVARIANT(skip_group < plan.groups.size(),
+                       "room: a member who wants the event is in no group of the fan-out plan");
     }
   }
   for (const auto& [name, handle] : plan.unrouted)
@@ -248,11 +259,35 @@ void report_population(room_self self) {
                              st.topic.text});
 }
 
+// --- Invariants (util/invariant.hpp; docs/architecture.md, "Room invariants") ---
+
+/// After every join and leave, in O(1): each member is known by its address exactly once (the
+/// down handler turns a dead member's address into its name), and every member came with an
+/// add_member (joins_seen counts them; the directory retires rooms by it).
+void check_membership(const room_state& st) {
+  PARLEY_INVARIANT(st.names_by_addr.size() == st.members.size(),
+                   "room: members and the addresses it monitors differ in number");
+  PARLEY_INVARIANT(st.members.size() <= st.joins_seen, "room: more members than joins seen");
+}
+
+/// After a member's entry was made or changed, in O(log members): its address leads back to
+/// it, and a routed member has a connection id (0 means "skip no one" in send_fan_outs).
+void check_member(const room_state& st, const std::string& name) {
+  auto m = st.members.find(name);
+  PARLEY_INVARIANT(m != st.members.end(), "room: a member just added or renamed is missing");
+  auto a = st.names_by_addr.find(m->second.handle.address());
+  PARLEY_INVARIANT(a != st.names_by_addr.end() && a->second == name,
+                   "room: a member's address does not lead back to its name");
+  PARLEY_INVARIANT(!m->second.route.transport || m->second.route.conn != 0,
+                   "room: a member routed to a transport has no connection id");
+}
+
 void forget(room_self self, std::map<std::string, member_entry>::iterator i) {
   self->state.names_by_addr.erase(i->second.handle.address());
   self->demonitor(i->second.handle.address());
   self->state.members.erase(i);
   self->state.plans.clear();
+  check_membership(self->state);
 }
 
 void drop_member(room_self self, const remove_member& x) {
@@ -323,6 +358,8 @@ join_room_result handle_add(room_self self, add_member& x) {
   entry.route = std::move(x.route);
   st.members.emplace(x.name, std::move(entry));
   st.plans.clear();
+  check_membership(st);
+  check_member(st, x.name);
   report_population(self);
   return {true,          {},       caf::actor_cast<room_actor>(self), member_list(st),
           refusal::none, st.topic, st.modes.secret};
@@ -598,6 +635,8 @@ rename_member_result handle_rename(room_self self, rename_member& x) {
   st.names_by_addr[entry.handle.address()] = x.new_name;
   st.members.emplace(x.new_name, std::move(entry));
   st.plans.clear();
+  check_membership(st);
+  check_member(st, x.new_name);
   deliver_text out{shared_text{text::room_notice(st.name, x.name + " is now " + x.new_name)},
                    shared_text{irc::nick(old_mask, x.new_name)}};
   out.once = x.once;
@@ -637,6 +676,7 @@ void handle_route(room_self self, set_delivery_route& x) {
     return;
   i->second.route = std::move(x.route);
   st.plans.clear();
+  check_member(st, x.name);
 }
 
 } // namespace
@@ -651,6 +691,9 @@ room_actor::behavior_type room_behavior(room_self self, std::string name,
     auto i = self->state.names_by_addr.find(dm.source);
     if (i != self->state.names_by_addr.end()) {
       auto who = i->second;
+      auto m = self->state.members.find(who);
+      PARLEY_INVARIANT(m != self->state.members.end() && m->second.handle.address() == dm.source,
+                       "room: a monitored address leads to a member with another handle");
       drop_member(self, remove_member{who, leave_kind::quit, "connection lost"});
     }
   });

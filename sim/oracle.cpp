@@ -152,8 +152,9 @@ struct digest {
   std::vector<vtime> probe_sent;                   ///< send time of each probe
   /// Commands that may take the session out of a room: (send time, room; "*" = every room).
   std::vector<std::pair<vtime, std::string>> leave_commands;
-  /// tag -> (room, position among the received lines). Tags are unique per run; only looked
-  /// up, never iterated. Positions, not times: lines of one read share their arrival time.
+  /// tag -> (room, position among the received lines). Tags are unique per run; looked up, and
+  /// iterated only to gather the tags into a set (check_delivery), so the hash order never
+  /// shows. Positions, not times: lines of one read share their arrival time.
   std::unordered_map<std::string, std::pair<std::string, std::size_t>> got;
   std::string nick;                        ///< IRC: the nick of the 001 welcome
   std::optional<std::size_t> welcome;      ///< IRC: position of 001
