@@ -1,6 +1,6 @@
-// The TCP transport: a CAF io broker (see tcp_transport.hpp). Connection ids are its own serial
-// numbers, never reused: CAF's handle ids are sockets, which the kernel hands out again as soon
-// as they are closed, and a room still writing to a departed member must not reach the next
+// The TCP transport: a typed CAF io broker (see tcp_transport.hpp). Connection ids are its own
+// serial numbers, never reused: CAF's handle ids are sockets, which the kernel hands out again as
+// soon as they are closed, and a room still writing to a departed member must not reach the next
 // client on that socket.
 #include "net/tcp_transport.hpp"
 
@@ -113,20 +113,33 @@ template <class F> typename F::result_type inspect(F& f, flush_writes&) {
   return f(caf::meta::type_name("flush_writes"));
 }
 
-// The broker is untyped, but serves transport_actor: its messages render without to_string.
-using tcp_self =
-  caf::stateful_actor<tcp_state, trace::traced<caf::io::broker, transport_actor::signatures>>*;
+/// The broker's whole interface: the transport's (transport_actor), CAF's socket events and
+/// its messages to itself. A typed broker, so the compiler checks tcp_behavior's handlers
+/// against it one for one (none missing, none extra, exact reply types), as it checks the
+/// simulated transport's against transport_actor; its handle converts to transport_actor.
+using tcp_broker_actor = transport_actor::extend<
+  caf::reacts_to<caf::io::new_connection_msg>, caf::reacts_to<caf::io::new_data_msg>,
+  caf::reacts_to<caf::io::data_transferred_msg>, caf::reacts_to<caf::io::connection_closed_msg>,
+  caf::reacts_to<caf::io::acceptor_closed_msg>, caf::reacts_to<flush_writes>,
+  caf::reacts_to<release_write_buffers>, caf::reacts_to<retrigger_read>,
+  caf::reacts_to<unstick_done>>;
+
+// The transport's own messages render without to_string; CAF's socket events are left out of
+// that on purpose (render_raw_read and is_socket_event below deal with them: a typed rendering
+// of new_data_msg would spell out every byte read).
+using tcp_self = caf::stateful_actor<
+  tcp_state, trace::traced<tcp_broker_actor::broker_base, transport_actor::signatures>>*;
 
 // The transport's messages to itself go without a sender: a broker's cleanup in CAF 0.17 does
 // not empty its mailbox, so a self-message still queued at shutdown that named the transport
 // as its sender would keep it alive for ever (a leak LeakSanitizer reports).
 template <class Message>
 void send_self(tcp_self self, Message msg) {
-  caf::anon_send(caf::actor_cast<caf::actor>(self), std::move(msg));
+  caf::anon_send(caf::actor_cast<tcp_broker_actor>(self), std::move(msg));
 }
 template <class Message>
 void send_self_later(tcp_self self, std::chrono::milliseconds delay, Message msg) {
-  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), delay, std::move(msg));
+  caf::delayed_anon_send(caf::actor_cast<tcp_broker_actor>(self), delay, std::move(msg));
 }
 
 /// The connection id of a CAF handle, 0 if it has none (any more).
@@ -575,7 +588,7 @@ void schedule_sweep(tcp_self self) {
 
 } // namespace
 
-caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
+tcp_broker_actor::behavior_type tcp_behavior(tcp_self self, tcp_transport_config cfg) {
   self->state.cfg = cfg;
   trace::attach(self, cfg.tracer, "transport");
   // Raw reads are recorded by size only; their text follows in the connection's bytes_received.
@@ -652,8 +665,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
 }
 
 transport_actor spawn_tcp_transport(caf::actor_system& sys, tcp_transport_config cfg) {
-  auto broker = sys.middleman().spawn_broker(tcp_behavior, cfg);
-  return caf::actor_cast<transport_actor>(broker);
+  return sys.middleman().spawn_broker(tcp_behavior, cfg); // converts: transport_actor is a subset
 }
 
 } // namespace parley::net
