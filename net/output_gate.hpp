@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "net/payload.hpp"
+#include "util/invariant.hpp"
 
 namespace parley::net {
 
@@ -44,6 +45,8 @@ public:
 
   /// Keeps a fan-out back, in order, with its once id.
   void hold(const shared_text& data, std::uint64_t once) {
+    // Held parts go out at the last release: one held without a hold would wait for ever.
+    PARLEY_INVARIANT(holding(), "a fan-out is held only while a hold is on");
     auto& st = state();
     st.held.emplace_back(data, once);
     st.held_bytes += data.size();
@@ -57,11 +60,16 @@ public:
     std::vector<shared_text> out;
     if (!s_)
       return out;
+    PARLEY_INVARIANT(s_->holds == 0, "held fan-outs go out only once the last hold has ended");
     auto held = std::move(s_->held);
     out.reserve(held.size());
-    for (auto& [data, once] : held)
+    std::uint64_t bytes = 0; // checked here, where the held parts are walked anyway
+    for (auto& [data, once] : held) {
+      bytes += data.size();
       if (!seen_once(once))
         out.push_back(std::move(data));
+    }
+    PARLEY_INVARIANT(bytes == s_->held_bytes, "held_bytes is the sum of the held parts' sizes");
     drop_held();
     return out;
   }

@@ -1,6 +1,6 @@
-// The TCP transport: a CAF io broker (see tcp_transport.hpp). Connection ids are its own serial
-// numbers, never reused: CAF's handle ids are sockets, which the kernel hands out again as soon
-// as they are closed, and a room still writing to a departed member must not reach the next
+// The TCP transport: a typed CAF io broker (see tcp_transport.hpp). Connection ids are its own
+// serial numbers, never reused: CAF's handle ids are sockets, which the kernel hands out again as
+// soon as they are closed, and a room still writing to a departed member must not reach the next
 // client on that socket.
 #include "net/tcp_transport.hpp"
 
@@ -16,6 +16,7 @@
 
 #include "net/output_gate.hpp"
 #include "trace/traced.hpp"
+#include "util/invariant.hpp"
 
 namespace parley::net {
 
@@ -113,20 +114,33 @@ template <class F> typename F::result_type inspect(F& f, flush_writes&) {
   return f(caf::meta::type_name("flush_writes"));
 }
 
-// The broker is untyped, but serves transport_actor: its messages render without to_string.
-using tcp_self =
-  caf::stateful_actor<tcp_state, trace::traced<caf::io::broker, transport_actor::signatures>>*;
+/// The broker's whole interface: the transport's (transport_actor), CAF's socket events and
+/// its messages to itself. A typed broker, so the compiler checks tcp_behavior's handlers
+/// against it one for one (none missing, none extra, exact reply types), as it checks the
+/// simulated transport's against transport_actor; its handle converts to transport_actor.
+using tcp_broker_actor = transport_actor::extend<
+  caf::reacts_to<caf::io::new_connection_msg>, caf::reacts_to<caf::io::new_data_msg>,
+  caf::reacts_to<caf::io::data_transferred_msg>, caf::reacts_to<caf::io::connection_closed_msg>,
+  caf::reacts_to<caf::io::acceptor_closed_msg>, caf::reacts_to<flush_writes>,
+  caf::reacts_to<release_write_buffers>, caf::reacts_to<retrigger_read>,
+  caf::reacts_to<unstick_done>>;
+
+// The transport's own messages render without to_string; CAF's socket events are left out of
+// that on purpose (render_raw_read and is_socket_event below deal with them: a typed rendering
+// of new_data_msg would spell out every byte read).
+using tcp_self = caf::stateful_actor<
+  tcp_state, trace::traced<tcp_broker_actor::broker_base, transport_actor::signatures>>*;
 
 // The transport's messages to itself go without a sender: a broker's cleanup in CAF 0.17 does
 // not empty its mailbox, so a self-message still queued at shutdown that named the transport
 // as its sender would keep it alive for ever (a leak LeakSanitizer reports).
 template <class Message>
 void send_self(tcp_self self, Message msg) {
-  caf::anon_send(caf::actor_cast<caf::actor>(self), std::move(msg));
+  caf::anon_send(caf::actor_cast<tcp_broker_actor>(self), std::move(msg));
 }
 template <class Message>
 void send_self_later(tcp_self self, std::chrono::milliseconds delay, Message msg) {
-  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), delay, std::move(msg));
+  caf::delayed_anon_send(caf::actor_cast<tcp_broker_actor>(self), delay, std::move(msg));
 }
 
 /// The connection id of a CAF handle, 0 if it has none (any more).
@@ -135,11 +149,24 @@ connection_id id_of(tcp_self self, caf::io::connection_handle hdl) {
   return i == self->state.id_by_socket.end() ? 0 : i->second;
 }
 
+// Each link has exactly one entry in id_by_socket, which maps back to it: CAF's events find
+// their connection through it, and an entry left behind would hand a later client on the same
+// socket to the departed one. Checked after every insert and erase (O(1)).
+void check_socket_map(const tcp_state& st) {
+  PARLEY_INVARIANT(st.id_by_socket.size() == st.links.size(),
+                   "every link has exactly one socket entry");
+}
+
 void erase_link(tcp_self self, link_map::iterator i) {
-  self->state.targets_stale = true; // not emptied now: a fan-out may be walking one of them
-  self->state.id_by_socket.erase(i->second.hdl.id());
-  self->state.early.erase(i->first);
-  self->state.links.erase(i);
+  auto& st = self->state;
+  st.targets_stale = true; // not emptied now: a fan-out may be walking one of them
+  auto s = st.id_by_socket.find(i->second.hdl.id());
+  PARLEY_INVARIANT(s != st.id_by_socket.end() && s->second == i->first,
+                   "a link's socket entry maps back to it");
+  st.id_by_socket.erase(s);
+  st.early.erase(i->first);
+  st.links.erase(i);
+  check_socket_map(st);
 }
 
 // "host:port" -> bound "host:port"; port 0 picks a free one.
@@ -173,9 +200,12 @@ void on_new_connection(tcp_self self, const caf::io::new_connection_msg& msg) {
   auto id = ++self->state.last_id;
   link fresh;
   fresh.hdl = hdl;
-  self->state.links.emplace(id, std::move(fresh));
+  bool fresh_id = self->state.links.emplace(id, std::move(fresh)).second;
+  PARLEY_INVARIANT(fresh_id, "connection ids are never reused");
   self->state.targets_stale = true; // the insert may have rehashed
-  self->state.id_by_socket[hdl.id()] = id;
+  bool fresh_socket = self->state.id_by_socket.emplace(hdl.id(), id).second;
+  PARLEY_INVARIANT(fresh_socket, "a new connection's socket belongs to no live link");
+  check_socket_map(self->state);
   auto peer = self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
   auto* t = self->state.cfg.tracer;
   if (t)
@@ -220,6 +250,9 @@ void on_data(tcp_self self, caf::io::new_data_msg& msg) {
   if (!l.sink) {
     self->state.early[i->first].append(msg.buf.begin(), msg.buf.end());
   } else {
+    // (early is empty but for the moments between an accept and its attach)
+    PARLEY_INVARIANT(self->state.early.empty() || self->state.early.count(i->first) == 0,
+                     "bytes read before the attach went out at the attach, ahead of later reads");
     if (auto* t = self->state.cfg.tracer)
       t->network("read", i->first, "\"bytes\":" + std::to_string(msg.buf.size()));
     self->send(l.sink, bytes_received{i->first, std::string(msg.buf.begin(), msg.buf.end())});
@@ -266,6 +299,8 @@ bool append(tcp_self self, link_map::iterator i, const std::string& s) {
   l.wrote_recently = true;
   std::size_t pending = 0;
   if (l.caf_owns) {
+    // Gathered output would otherwise go out after what is appended to CAF's buffer now.
+    PARLEY_INVARIANT(l.out.empty(), "nothing is gathered while CAF holds unsent output");
     auto& buf = self->wr_buf(l.hdl);
     buf.insert(buf.end(), s.begin(), s.end());
     self->flush(l.hdl);
@@ -311,6 +346,7 @@ void on_flush_writes(tcp_self self) {
     if (i == st.links.end())
       continue;
     auto& l = i->second;
+    PARLEY_INVARIANT(l.dirty, "a link is listed for the flush once, while its dirty flag is set");
     l.dirty = false;
     if (l.out.empty())
       continue;
@@ -378,7 +414,12 @@ const fan_out_targets& targets_of(tcp_self self, const connection_list& list) {
     // connections than twice what it listed after the last sweep, so the old lists of a big,
     // busy channel (a join, a part, ...) cost at most about what the live ones do.
     if (st.targets_ids + list->size() > st.targets_sweep_at) {
+      // The sweep walks every list anyway: it checks the count on the way (the new entry `i`
+      // has no links yet, and is not counted yet).
+      std::size_t listed = 0;
+      auto counted = st.targets_ids;
       for (auto j = st.targets.begin(); j != st.targets.end();) { // order does not matter
+        listed += j->second.links.size();
         if (j != i && j->second.list.use_count() == 1) {
           st.targets_ids -= j->second.links.size();
           j = st.targets.erase(j);
@@ -386,6 +427,7 @@ const fan_out_targets& targets_of(tcp_self self, const connection_list& list) {
           ++j;
         }
       }
+      PARLEY_INVARIANT(listed == counted, "targets_ids counts the connections of the cached lists");
       st.targets_sweep_at = std::max<std::size_t>(4096, 2 * (st.targets_ids + list->size()));
     }
     i->second.list = list;
@@ -394,6 +436,9 @@ const fan_out_targets& targets_of(tcp_self self, const connection_list& list) {
       i->second.links.push_back(st.links.find(id));
     st.targets_ids += list->size();
   }
+  // on_fan_out indexes the links by the list's positions.
+  PARLEY_INVARIANT(i->second.list == list && i->second.links.size() == list->size(),
+                   "a cached fan-out list has one link per connection of the list asked for");
   return i->second;
 }
 
@@ -414,6 +459,7 @@ void on_fan_out(tcp_self self, fan_out_bytes& x) {
       auto i = targets[k];
       if (i == links.end()) // gone, or closed by the server (close_link forgets it at once)
         continue;
+      PARLEY_INVARIANT(i->first == ids[k], "a cached link is its recipient's");
       if (i->second.gate.holding())
         hold(self, i, part.data, x.once);
       else if (!i->second.gate.seen_once(x.once))
@@ -575,7 +621,7 @@ void schedule_sweep(tcp_self self) {
 
 } // namespace
 
-caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
+tcp_broker_actor::behavior_type tcp_behavior(tcp_self self, tcp_transport_config cfg) {
   self->state.cfg = cfg;
   trace::attach(self, cfg.tracer, "transport");
   // Raw reads are recorded by size only; their text follows in the connection's bytes_received.
@@ -601,11 +647,15 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
       auto i = self->state.links.find(id_of(self, msg.handle));
       if (msg.remaining != 0 || i == self->state.links.end() || !i->second.caf_owns)
         return;
+      PARLEY_INVARIANT(i->second.out.empty(), "nothing is gathered while CAF holds unsent output");
       i->second.caf_owns = false; // all sent: output may go out directly again
       self->ack_writes(msg.handle, false);
     },
     [self](release_write_buffers&) {
       for (auto& [id, l] : self->state.links) {
+        // (the sweep walks every link anyway; a flush_writes may be queued behind it)
+        PARLEY_INVARIANT(l.out.empty() || (l.dirty && self->state.flush_scheduled),
+                         "gathered output waits for a scheduled flush");
         release_idle_buffer(self, l.hdl, l);
         unstick_reading(self, id, l);
       }
@@ -652,8 +702,7 @@ caf::behavior tcp_behavior(tcp_self self, tcp_transport_config cfg) {
 }
 
 transport_actor spawn_tcp_transport(caf::actor_system& sys, tcp_transport_config cfg) {
-  auto broker = sys.middleman().spawn_broker(tcp_behavior, cfg);
-  return caf::actor_cast<transport_actor>(broker);
+  return sys.middleman().spawn_broker(tcp_behavior, cfg); // converts: transport_actor is a subset
 }
 
 } // namespace parley::net

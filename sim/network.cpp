@@ -9,6 +9,7 @@
 #include "caf/all.hpp"
 
 #include "trace/traced_self.hpp"
+#include "util/invariant.hpp"
 
 namespace parley::sim {
 
@@ -30,7 +31,35 @@ network::network(agenda& events, prng rng, network_options opts, std::function<v
 
 network::link* network::find(net::connection_id id) {
   auto i = links_.find(id);
-  return i == links_.end() ? nullptr : &i->second;
+  if (i == links_.end())
+    return nullptr;
+  PARLEY_INVARIANT(i->second.id == id, "a link knows its own connection id");
+  return &i->second;
+}
+
+// Bytes that reached the server's socket buffer are read now, or a read is scheduled, unless
+// the server cannot take them yet (not attached, paused); none wait once it has closed. Checked
+// wherever bytes arrive or reading may start again (O(1)).
+void network::check_reading(const link& l) const {
+  PARLEY_INVARIANT(l.held.empty() || !l.server_closed,
+                   "no input waits for a server that closed the connection");
+  PARLEY_INVARIANT(l.held.empty() || !l.attached || !l.server_reading || l.read_scheduled,
+                   "input the server can read is read or has a read scheduled");
+}
+
+// A client write that Nagle's algorithm holds back leaves with the acknowledgement of what is
+// on its way; without one coming it would never leave.
+void network::check_nagle(const link& l) const {
+  PARLEY_INVARIANT(l.nagle_buffer.empty() || l.segments_to_server > 0 || l.ack_pending,
+                   "a write Nagle holds back has an acknowledgement coming");
+}
+
+// What a stalled client has not read is counted byte for byte as taking room in its kernel
+// buffer (release_unacked), and a reading client has nothing left unread.
+void network::check_client_buffer(const link& l) const {
+  PARLEY_INVARIANT(l.kernel_buffered == l.unread.size(),
+                   "kernel_buffered counts the bytes the client has not read");
+  PARLEY_INVARIANT(!l.client_reading || l.unread.empty(), "a reading client has read everything");
 }
 
 const client_view& network::view(net::connection_id id) const {
@@ -76,7 +105,9 @@ std::vector<std::string> network::split(std::string bytes) {
 
 net::connection_id network::connect(const std::string& endpoint) {
   auto id = next_id_++;
-  links_.emplace(id, link{}).first->second.id = id;
+  auto [fresh, added] = links_.emplace(id, link{});
+  PARLEY_INVARIANT(added, "connection ids are never reused");
+  fresh->second.id = id;
   events_.at(arrival_at_server(now_() + latency()), [this, id, endpoint] {
     const net::acceptor_actor* acceptor = nullptr;
     for (const auto& [ep, a] : acceptors_)
@@ -110,6 +141,7 @@ void network::client_send(net::connection_id id, std::string bytes) {
     return;
   if (opts_.nagle && (l->segments_to_server > 0 || l->ack_pending)) {
     l->nagle_buffer += bytes; // a busy sender: it leaves with the next segment
+    check_nagle(*l);
     return;
   }
   send_segment(*l, std::move(bytes));
@@ -134,9 +166,13 @@ void network::send_segment(link& l, std::string bytes) {
 // With Nagle, the last segment's arrival sends an acknowledgement back; when it reaches the
 // client, what the client wrote meanwhile leaves as one segment.
 void network::segment_arrived(link& l) {
+  // (a reset zeroes the count, and the segments of the epoch before never arrive)
+  PARLEY_INVARIANT(l.segments_to_server > 0, "an arriving segment was counted on its way");
   l.segments_to_server -= std::min<std::uint64_t>(l.segments_to_server, 1);
-  if (!opts_.nagle || l.segments_to_server > 0 || l.ack_pending)
+  if (!opts_.nagle || l.segments_to_server > 0 || l.ack_pending) {
+    check_nagle(l);
     return;
+  }
   l.ack_pending = true;
   events_.at(now_() + latency(), [this, id = l.id, epoch = l.epoch] {
     auto* l = find(id);
@@ -144,6 +180,7 @@ void network::segment_arrived(link& l) {
       return;
     l->ack_pending = false;
     flush_nagle(*l);
+    check_nagle(*l);
   });
 }
 
@@ -175,15 +212,18 @@ void network::arrive_at_server(net::connection_id id, std::string chunk) {
   if (l.server_closed || !l.view.accepted)
     return;
   l.held.push_back(std::move(chunk));
-  if (l.read_scheduled || !l.attached || !l.server_reading)
+  if (l.read_scheduled || !l.attached || !l.server_reading) {
+    check_reading(l);
     return; // merges into the coming read, or waits for attach / reading to resume
+  }
   if (opts_.max_read_delay.count() <= 0) {
     deliver_to_server(l); // the default: one read per chunk, at once
-    return;
+  } else {
+    // Even a read "at once" comes after everything else arriving at this instant (a coarse
+    // tick lands several chunks together), as the server cannot read between them.
+    schedule_read(l, read_delay());
   }
-  // Even a read "at once" comes after everything else arriving at this instant (a coarse tick
-  // lands several chunks together), as the server cannot read between them.
-  schedule_read(l, read_delay());
+  check_reading(l);
 }
 
 void network::schedule_read(link& l, vtime delay) {
@@ -194,6 +234,7 @@ void network::schedule_read(link& l, vtime delay) {
       return;
     l->read_scheduled = false; // paused or closed meanwhile: what is buffered stays held
     deliver_to_server(*l);
+    check_reading(*l);
   });
 }
 
@@ -305,6 +346,7 @@ void network::client_set_reading(net::connection_id id, bool reading) {
   l->view.arrivals.emplace_back(l->view.inbox.size(), now_());
   l->unread.clear();
   l->kernel_buffered = 0;
+  check_client_buffer(*l);
   release_unacked(*l);
 }
 
@@ -319,9 +361,11 @@ void network::attach(net::connection_id id, net::sink_actor sink, std::uint64_t 
   l->max_output_bytes = max_output_bytes;
   if (l->lost_pending) {
     lose_at_server(id);
+    PARLEY_INVARIANT(l->server_closed, "a loss before the attach is reported at the attach");
     return;
   }
   deliver_to_server(*l);
+  check_reading(*l);
 }
 
 void network::server_write(net::connection_id id, const shared_text& data, std::uint64_t once) {
@@ -392,6 +436,8 @@ void network::overflow(link& l) {
 // Queues `data` towards the client; a connection whose unflushed output would pass its bound is
 // dropped with what it had queued, as the TCP transport does with a slow reader.
 void network::queue_write(link& l, const shared_text& data) {
+  PARLEY_INVARIANT(!l.server_closed && !l.discard,
+                   "nothing is written to a connection after the server closed it");
   auto n = static_cast<std::uint64_t>(data.size());
   if (l.max_output_bytes != 0 && l.unacked + n > l.max_output_bytes) {
     overflow(l);
@@ -420,6 +466,8 @@ void network::release_unacked(link& l) {
 
 void network::arrive_at_client(link& l, std::string bytes) {
   auto n = static_cast<std::uint64_t>(bytes.size());
+  // (a reset zeroes in_flight, and the writes of the epoch before never arrive)
+  PARLEY_INVARIANT(l.in_flight >= n, "in_flight counts every byte still on its way to the client");
   l.in_flight -= std::min(l.in_flight, n);
   if (l.discard || l.view.closed_by_client)
     return;
@@ -430,6 +478,7 @@ void network::arrive_at_client(link& l, std::string bytes) {
     l.kernel_buffered += n; // a stalled reader: it stays in the kernel, taking room
     l.unread += bytes;
   }
+  check_client_buffer(l);
   release_unacked(l);
 }
 
@@ -439,6 +488,7 @@ void network::server_set_reading(net::connection_id id, bool enabled) {
     return;
   l->server_reading = enabled;
   deliver_to_server(*l);
+  check_reading(*l);
 }
 
 void network::server_close(net::connection_id id, bool discard_pending) {

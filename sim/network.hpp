@@ -144,6 +144,9 @@ private:
     std::uint64_t read_seq = 0;  ///< tells a scheduled read from one made obsolete
     bool at_line_start = true;   ///< the last read to the server ended with a line feed
   };
+  void check_reading(const link& l) const;
+  void check_nagle(const link& l) const;
+  void check_client_buffer(const link& l) const;
   void hold(link& l, const shared_text& data, std::uint64_t once);
   void overflow(link& l);
   void unhold(link& l);
