@@ -276,6 +276,8 @@ void digest_line_session(session& s, digest& d) {
 // are its membership changes; its own NICK echo renames it from that line on. PONG answers its
 // PINGs by token; 404 says a post to a channel was refused. INVITE and AWAY are no room's.
 struct irc_reader {
+  explicit irc_reader(digest& out) : d(out) {}
+
   digest& d;
   std::set<std::string> rooms;
   std::string nick; ///< the session's nick at this point of the transcript
@@ -285,12 +287,43 @@ struct irc_reader {
   // room's fan-out takes longer than the connection's own echo). Its own echo answers its
   // own NICK command.
   std::string pending_nick;
+  // The nick the session had before its last own rename, while rooms may still know it by it.
+  // The connection writes the NICK echo when the directory has moved the name, and only then
+  // tells each room, one after another: a room that handles a KICK of the old nick first sends
+  // the KICK, naming the old nick, after the echo. The directory keeps the old nick until every
+  // room has answered, and only then does the connection handle the next line: such a KICK
+  // comes before the PONG of the first PING sent after the NICK (the random client's
+  // sentinel), and until that PONG no other session can hold the old nick. A session that
+  // sent no PING after its NICK keeps the old nick until a later PING's PONG or rename.
+  std::string old_nick;
+  std::string release_ping; ///< the token of the first PING sent after the last NICK
+  bool ping_owed = false;   ///< a NICK was sent, and no PING since
 
   /// A line the session sent, before the received lines that arrived after it are read.
   void sent(const std::string& line) {
     auto m = split_irc_line(line);
-    if (lower(m.command) == "nick")
+    auto c = lower(m.command);
+    if (c == "nick") {
       pending_nick = lower(m.param(0));
+      release_ping.clear();
+      ping_owed = true;
+    } else if (c == "ping" && ping_owed) {
+      release_ping = m.param(0);
+      ping_owed = false;
+    }
+  }
+
+  /// A PONG with `token`: after the one that follows a NICK, no room knows the old nick.
+  void pong(const std::string& token) {
+    if (!release_ping.empty() && token == release_ping) {
+      old_nick.clear();
+      release_ping.clear();
+    }
+  }
+
+  /// Whether a KICK of `target` is a kick of this session.
+  bool kicks_me(const std::string& target) const {
+    return target == nick || (!old_nick.empty() && target == old_nick);
   }
 
   /// Whether a NICK with the session's own nick as prefix answers its own NICK command.
@@ -347,9 +380,11 @@ struct irc_reader {
     } else if (sender.empty() || nick.empty()) {
       return; // a server line, or anything before registration
     } else if (c == "NICK" && sender == nick && own_rename(m)) {
+      // (The PONG that ends the old nick's window may already have come: none is owed then.)
+      old_nick = release_ping.empty() && !ping_owed ? std::string{} : nick;
       nick = m.param(0);
       d.names.push_back({t, k, nick});
-    } else if (c == "KICK" && m.param(1) == nick && rooms.count(room)) {
+    } else if (c == "KICK" && kicks_me(m.param(1)) && rooms.count(room)) {
       own_membership(t, k, "PART", room);
       d.kicked.insert(k);
       d.refusals.emplace_back(k, room);
@@ -377,7 +412,7 @@ struct irc_reader {
 void digest_irc_session(session& s, digest& d) {
   const auto& received = s.endpoint->received();
   const auto& sent = s.endpoint->sent();
-  irc_reader reader{d, {}, {}, {}};
+  irc_reader reader{d};
   std::unordered_map<std::string, probe_reply> pongs;
   std::size_t next_sent = 0;
   for (std::size_t k = 0; k < received.size(); ++k) {
@@ -388,9 +423,10 @@ void digest_irc_session(session& s, digest& d) {
     if (line.empty() || line[0] != ':')
       continue;
     auto m = split_irc_line(line);
-    if (m.command == "PONG" && m.nick().empty() && m.params.size() > 1)
+    if (m.command == "PONG" && m.nick().empty() && m.params.size() > 1) {
       pongs.emplace(m.params.back(), probe_reply{t, k, {}, {}});
-    else
+      reader.pong(m.params.back());
+    } else
       reader.read(t, k, m);
   }
   for (const auto& p : s.probes) {

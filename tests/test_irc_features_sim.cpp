@@ -262,3 +262,54 @@ TEST_CASE("a member kicked after a line was sent is not owed it, one never kicke
       CHECK(v.empty());
   }
 }
+
+TEST_CASE("a KICK of a member's old nick that its rooms sent before they learnt its rename is "
+          "its own, and an overtaking is still caught",
+          "[sim][irc][oracle]") {
+  // Carol renames herself to dave while alice kicks her from #lobby. Her connection writes the
+  // NICK echo first, then tells the room; the room handled the kick before the rename, so the
+  // KICK names carol and comes after the echo, before the PONG of her sentinel (the server
+  // keeps the old nick hers until the room has answered). She is out of #lobby and owed
+  // nothing of it. With no kick, or with a KICK of carol after that PONG (the nick may be
+  // someone else's by then), she is still in #lobby, and a PONG that overtakes alice's line
+  // after alice synchronised on it breaks the ordering guarantee.
+  enum class kick { before_pong, none, after_pong };
+  for (auto variant : {kick::before_pong, kick::none, kick::after_pong}) {
+    hand_made h;
+    auto& alice = h.add("alice", "alice");
+    auto& carol = h.add("carol", "carol");
+    h.in_lobby(alice);
+    h.in_lobby(carol);
+    h.server_says(alice, ":carol!carol@parley JOIN #lobby");
+    auto ping = [&](session& s, const std::string& token) { // sent after what came before
+      h.pass(100ms);
+      s.probes.push_back({s.endpoint->sent().size(), {}, 0, token});
+      h.sends(s, "PING " + token);
+      REQUIRE(s.endpoint->has_line(":parley.local PONG parley.local " + token));
+    };
+    carol.endpoint->send_line("NICK dave");
+    h.server_says(carol, ":carol!carol@parley NICK dave");
+    h.server_says(alice, ":carol!carol@parley NICK dave");
+    auto kicked = ":alice!alice@parley KICK #lobby carol :behave";
+    if (variant == kick::before_pong)
+      h.server_says(carol, kicked);
+    // Her sentinel (a random client sends it with the NICK; the real server, which answers
+    // PINGs before registration, would answer it at once, so it goes here).
+    ping(carol, "j1.1");
+    if (variant == kick::after_pong)
+      h.server_says(carol, kicked);
+    // Alice says m0.3 and synchronises on it; then dave's next PING is answered before it.
+    h.say(alice, "lobby", "m0.3");
+    ping(alice, "p0.4");
+    ping(carol, "p1.2");
+    if (variant != kick::before_pong)
+      h.server_says(carol, ":alice!alice@parley PRIVMSG #lobby :m0.3 hello");
+    auto v = h.verdict();
+    INFO((v.empty() ? std::string{"no violation"} : v.front()));
+    if (variant == kick::before_pong)
+      CHECK(v.empty());
+    else
+      CHECK(any_contains(v, "ordering guarantee broken: carol (carol) got the reply to a PING "
+                            "sent after alice had synchronised on m0.3"));
+  }
+}
