@@ -1,13 +1,18 @@
-// The IRC protocol layer (protocol/irc_message, irc_numerics, irc_names, irc_isupport): parsing
-// examples from the Modern IRC docs and the irc-parser-tests cases, round trips, every parse
-// error, formatting rules, casemapping, name rules, ban masks, ISUPPORT and numerics.
+// The IRC protocol layer (protocol/irc_message, irc_numerics, irc_masks, irc_events,
+// irc_isupport, and protocol/names as IRC uses it): parsing examples from the Modern IRC docs and
+// the irc-parser-tests cases, round trips, every parse error, formatting rules, casemapping,
+// name rules, ban masks, ISUPPORT and numerics.
 #include <catch2/catch.hpp>
+
+#include <cctype>
+#include <optional>
 
 #include "protocol/irc_events.hpp"
 #include "protocol/irc_isupport.hpp"
 #include "protocol/irc_message.hpp"
-#include "protocol/irc_names.hpp"
+#include "protocol/irc_masks.hpp"
 #include "protocol/irc_numerics.hpp"
+#include "protocol/names.hpp"
 
 using namespace parley::protocol::irc;
 using strings = std::vector<std::string>;
@@ -392,77 +397,110 @@ TEST_CASE("make_numeric: an empty trailing stays for numerics that have one") {
         ":s 329 bob #c 1700");
 }
 
-// --- names ----------------------------------------------------------------------------------
+// --- names and ban masks --------------------------------------------------------------------
+// IRC nicks are user names and IRC channels are rooms: protocol/names decides what is allowed
+// and folds case; protocol/irc_masks completes and matches ban masks; protocol/irc_events
+// writes masks and channel names.
 
-TEST_CASE("casefold: rfc1459 casemapping") {
-  CHECK(casefold("NiCk") == "nick");
-  CHECK(casefold("[]\\~") == "{}|^");
-  CHECK(casefold("{}|^") == "{}|^");
-  CHECK(casefold("#Lobby[1]") == "#lobby{1}");
-  CHECK(casefold("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "abcdefghijklmnopqrstuvwxyz");
-  CHECK(casefold("0-9_`@") == "0-9_`@");
-  CHECK(casefold("\xc3\x89t\xc3\xa9") == "\xc3\x89t\xc3\xa9"); // no Unicode folding
-  CHECK(casefold_char('Z') == 'z');
-  CHECK(casefold_equal("Dan[away]", "dan{AWAY}"));
-  CHECK(casefold_equal("a\\b~", "A|B^"));
-  CHECK_FALSE(casefold_equal("dan", "dan_"));
-  CHECK_FALSE(casefold_equal("dan", "dam"));
+namespace {
+
+using name = std::optional<std::string>;
+
+/// The rfc1459 casemapping of one byte, as CASEMAPPING=rfc1459 (ISUPPORT) tells clients.
+char rfc1459_fold(char c) {
+  if (c >= 'A' && c <= 'Z')
+    return static_cast<char>(c - 'A' + 'a');
+  switch (c) {
+    case '[': return '{';
+    case ']': return '}';
+    case '\\': return '|';
+    case '~': return '^';
+    default: return c;
+  }
 }
 
-TEST_CASE("valid_nick table") {
+} // namespace
+
+TEST_CASE("IRC names fold to ASCII lower case, which agrees with CASEMAPPING=rfc1459") {
+  using parley::protocol::normalize_user_name;
+  CHECK(normalize_user_name("NiCk") == name{"nick"});
+  CHECK(normalize_user_name("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == name{"abcdefghijklmnopqrstuvwxyz"});
+  CHECK(normalize_user_name("Dan_Away") == normalize_user_name("dAN_aWAY"));
+  CHECK(normalize_user_name("dan") != normalize_user_name("dan_"));
+  CHECK(normalize_user_name("dan") != normalize_user_name("dam"));
+  // rfc1459's four extra letter pairs ([ { ] } \ | ~ ^) and non-ASCII bytes are no name bytes,
+  // so the ISUPPORT casemapping and Parley's folding agree on every name there is.
+  for (auto refused : {"Dan[away]", "dan{AWAY}", "a\\b~", "A|B^", "\xc3\x89t\xc3\xa9"}) {
+    INFO(refused);
+    CHECK_FALSE(normalize_user_name(refused));
+  }
+  for (int byte = 1; byte < 256; ++byte) {
+    auto c = static_cast<char>(byte);
+    auto n = normalize_user_name(std::string{"a"} + c);
+    INFO("byte " << byte);
+    if (n)
+      CHECK((*n)[1] == rfc1459_fold(c));
+    CHECK(n.has_value() == (std::isalnum(byte) != 0 || c == '_' || c == '-'));
+  }
+}
+
+TEST_CASE("IRC nicks follow the user name rules (protocol/names)") {
   struct row {
     const char* nick;
-    bool ok;
+    name normalised;
   };
-  for (auto [nick, ok] : std::initializer_list<row>{
-           {"alice", true},       {"Alice", true},      {"a", true},         {"[bob]", true},
-           {"b0b", true},         {"x-y_z", true},      {"^_^", true},       {"{|}", true},
-           {"`tick`", true},      {"d.o.t", true},      {"", false},         {"al ice", false},
-           {"al,ice", false},     {"al*ce", false},     {"al?ce", false},    {"al!ce", false},
-           {"al@ce", false},      {"$alice", false},    {":alice", false},   {"#alice", false},
-           {"&alice", false},     {"+alice", false},    {"1alice", false},   {"9", false},
-           {"-alice", false},     {"al\x01ice", false}, {"al\x7f", false}, {"a-", true}}) {
+  for (const auto& [nick, normalised] : std::initializer_list<row>{
+           {"alice", "alice"}, {"Alice", "alice"}, {"a", "a"},       {"[bob]", {}},
+           {"b0b", "b0b"},     {"x-y_z", "x-y_z"}, {"^_^", {}},      {"{|}", {}},
+           {"`tick`", {}},     {"d.o.t", {}},      {"", {}},         {"al ice", {}},
+           {"al,ice", {}},     {"al*ce", {}},      {"al?ce", {}},    {"al!ce", {}},
+           {"al@ce", {}},      {"$alice", {}},     {":alice", {}},   {"#alice", {}},
+           {"&alice", {}},     {"+alice", {}},     {"1alice", {}},   {"9", {}},
+           {"-alice", {}},     {"_alice", {}},     {"al\x01ice", {}}, {"al\x7f", {}},
+           {"a-", "a-"}}) {
     INFO(nick);
-    CHECK(valid_nick(nick) == ok);
+    CHECK(parley::protocol::normalize_user_name(nick) == normalised);
   }
 }
 
-TEST_CASE("valid_nick length: 1..max_len") {
-  CHECK(valid_nick(std::string(30, 'a')));
-  CHECK_FALSE(valid_nick(std::string(31, 'a')));
-  CHECK(valid_nick("abcdefghi", 9));
-  CHECK_FALSE(valid_nick("abcdefghij", 9));
+TEST_CASE("nick length: 1..NICKLEN, and NICKLEN is the name rule's limit") {
+  using parley::protocol::max_name_length;
+  CHECK(parley::protocol::normalize_user_name(std::string(max_name_length, 'a')));
+  CHECK_FALSE(parley::protocol::normalize_user_name(std::string(max_name_length + 1, 'a')));
+  CHECK(max_name_length == 32); // NICKLEN=32 in the live server's 005 (tests/support/irc_live.hpp)
 }
 
-TEST_CASE("valid_channel table") {
+TEST_CASE("IRC channels are '#' and a room name (protocol/names, irc_events)") {
   struct row {
-    const char* name;
-    bool ok;
+    const char* channel;
+    name room;
   };
-  for (auto [name, ok] : std::initializer_list<row>{{"#lobby", true},
-                                                    {"#Lobby", true},
-                                                    {"#a", true},
-                                                    {"#c++", true},
-                                                    {"#with:colon", true},
-                                                    {"#\xc3\xa9t\xc3\xa9", true},
-                                                    {"##double", true},
-                                                    {"#", false},
-                                                    {"", false},
-                                                    {"lobby", false},
-                                                    {"&local", false},
-                                                    {"#a b", false},
-                                                    {"#a,b", false},
-                                                    {"#a\x07", false},
-                                                    {"#a\r", false}}) {
-    INFO(name);
-    CHECK(valid_channel(name) == ok);
+  for (const auto& [channel, room] : std::initializer_list<row>{{"#lobby", "lobby"},
+                                                                {"#Lobby", "lobby"},
+                                                                {"#a", "a"},
+                                                                {"#c++", {}},
+                                                                {"#with:colon", {}},
+                                                                {"#\xc3\xa9t\xc3\xa9", {}},
+                                                                {"##double", {}},
+                                                                {"#", {}},
+                                                                {"", {}},
+                                                                {"&local", {}},
+                                                                {"#a b", {}},
+                                                                {"#a,b", {}},
+                                                                {"#a\x07", {}},
+                                                                {"#a\r", {}}}) {
+    INFO(channel);
+    CHECK(parley::protocol::normalize_room_name(channel) == room);
+    if (room)
+      CHECK(channel_of(*room) == "#" + *room);
   }
-  CHECK(valid_channel("#" + std::string(49, 'c')));
-  CHECK_FALSE(valid_channel("#" + std::string(50, 'c')));
-  CHECK_FALSE(valid_channel("#abc", 3));
+  // CHANNELLEN is the '#' and a room name of at most max_name_length.
+  CHECK(parley::protocol::normalize_room_name("#" + std::string(32, 'c')));
+  CHECK_FALSE(parley::protocol::normalize_room_name("#" + std::string(33, 'c')));
+  CHECK(channel_of("lobby") == "#lobby");
 }
 
-TEST_CASE("mask_match table") {
+TEST_CASE("mask_matches table (protocol/irc_masks)") {
   struct row {
     const char* mask;
     const char* text;
@@ -489,26 +527,38 @@ TEST_CASE("mask_match table") {
            {"*a*a*a*", "aaa", true},
            {"*a*a*a*", "aa", false},
            {"**", "x", true},
-           {"ALICE!*@*", "alice!u@h", true},
-           {"[dan]!*@*", "{DAN}!u@h", true},
-           {"a\\b", "A|B", true},
-           {"*~*", "x^y", true},
+           {"ALICE!*@*", "alice!u@h", true}, // ASCII case-insensitive
+           {"[dan]!*@*", "{DAN}!u@h", false}, // no rfc1459 pairs: no name holds them
+           {"a\\b", "A|B", false},
+           {"*~*", "x^y", false},
            {"*?", "", false},
        }) {
     INFO(mask << " vs " << text);
-    CHECK(mask_match(mask, text) == ok);
+    CHECK(mask_matches(mask, text) == ok);
   }
 }
 
-TEST_CASE("mask_match stays fast on pathological masks") {
+TEST_CASE("mask_matches stays fast on pathological masks") {
   std::string text(2000, 'a');
-  CHECK_FALSE(mask_match("*a*a*a*a*a*a*a*a*a*a*b", text));
-  CHECK(mask_match("*a*a*a*a*a*a*a*a*a*a*", text));
+  CHECK_FALSE(mask_matches("*a*a*a*a*a*a*a*a*a*a*b", text));
+  CHECK(mask_matches("*a*a*a*a*a*a*a*a*a*a*", text));
 }
 
-TEST_CASE("user_mask is nick!user@host") {
-  CHECK(user_mask("dan", "d", "localhost") == "dan!d@localhost");
-  CHECK(mask_match("dan!*@*", user_mask("Dan", "~d", "example.org")));
+TEST_CASE("normalize_mask completes a ban mask and lowers its case") {
+  CHECK(normalize_mask("bob") == "bob!*@*");
+  CHECK(normalize_mask("Bob") == "bob!*@*");
+  CHECK(normalize_mask("*@host") == "*!*@host");
+  CHECK(normalize_mask("bob!u") == "bob!u@*");
+  CHECK(normalize_mask("Bob!U@Host.Example") == "bob!u@host.example");
+  CHECK(normalize_mask("") == "*!*@*");
+}
+
+TEST_CASE("mask_of is nick!nick@host, and ban masks match it") {
+  CHECK(mask_of("dan", "localhost") == "dan!dan@localhost");
+  CHECK(mask_matches("dan!*@*", mask_of("dan", "example.org")));
+  CHECK(mask_matches(normalize_mask("Dan"), mask_of("dan", "parley")));
+  CHECK(mask_matches(normalize_mask("*!dan@*"), mask_of("dan", "parley")));
+  CHECK_FALSE(mask_matches(normalize_mask("dan"), mask_of("danny", "parley")));
 }
 
 // --- ISUPPORT -------------------------------------------------------------------------------
