@@ -19,6 +19,20 @@ namespace {
 constexpr double busy = 120;
 } // namespace
 
+TEST_CASE("smoke: a random run") {
+  run_options o;
+  o.seed = 7;
+  o.clients = 5;
+  o.duration = 20s;
+  o.activity_per_minute = 120;
+  auto r = run_simulation(o);
+  for (auto& v : r.violations)
+    UNSCOPED_INFO(v);
+  INFO("messages " << r.messages << " deliveries " << r.deliveries << " faults " << r.fault_summary);
+  CHECK(r.ok());
+  CHECK(r.deliveries > 100);
+}
+
 TEST_CASE("a fixed range of seeds keeps every invariant", "[sim]") {
   // 10 random clients for 60 virtual seconds each, faults chosen by each seed (swarm).
   std::size_t failed = 0;
