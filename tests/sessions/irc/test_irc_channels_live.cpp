@@ -17,10 +17,10 @@
 #include <utility>
 #include <vector>
 
-#include "tests/support/irc_live.hpp"
+#include "tests/support/live_server.hpp"
 
 using namespace std::chrono_literals;
-using namespace parley::test::irclive;
+using namespace parley::test::live;
 using parley::test::tcp_client;
 
 namespace {

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "protocol/irc_message.hpp"
-#include "tests/support/irc_live.hpp"
+#include "tests/support/live_server.hpp"
 
 using namespace std::chrono_literals;
-using namespace parley::test::irclive;
+using namespace parley::test::live;
 using parley::test::tcp_client;
 
 // --- Registration ---

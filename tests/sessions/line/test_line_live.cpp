@@ -14,203 +14,18 @@
 #include <thread>
 #include <vector>
 
-#include "caf/all.hpp"
-#include "caf/io/all.hpp"
-
-#include "actors/server.hpp"
-#include "net/tcp_transport.hpp"
-#include "store/password_hasher.hpp"
-#include "store/user_store.hpp"
-#include "tests/support/tcp_client.hpp"
+#include "tests/support/live_server.hpp"
 
 using namespace std::chrono_literals;
+using namespace parley::test::live;
 using parley::test::tcp_client;
-
-namespace {
-
-const std::string greeting = "*** Welcome to Parley. Type /help after logging in.";
-const std::string name_prompt = "*** Name?";
-const std::string shutdown_reason = "the operator stopped the server";
-
-struct fixture_options {
-  std::uint64_t max_connections = 10000;
-  std::uint32_t login_timeout_ms = 60000;
-  std::uint32_t failed_login_delay_ms = 50;
-  std::size_t max_output_bytes = 256 * 1024;
-  std::uint32_t buffer_sweep_interval_ms = 2000; ///< the TCP transport's (tcp_transport_config)
-};
-
-/// One live server in this process: actor system with the middleman, TCP transport on
-/// 127.0.0.1 with a port the kernel picks, in-memory accounts. The destructor shuts it down the
-/// way app/serve.cpp does.
-class live_server {
-public:
-  explicit live_server(fixture_options opts = {}) {
-    cfg_.load<caf::io::middleman>();
-    cfg_.set("scheduler.max-threads", std::size_t{2});
-    sys_ = std::make_unique<caf::actor_system>(cfg_);
-    parley::server_config sc;
-    sc.listener.max_connections = opts.max_connections;
-    auto& conn = sc.listener.connection;
-    conn.failed_login_delay_ms = opts.failed_login_delay_ms;
-    conn.login_timeout_ms = opts.login_timeout_ms;
-    conn.max_output_bytes = opts.max_output_bytes;
-    auto accounts = accounts_;
-    sc.auth.open_store = [accounts] { return parley::store::make_memory_user_store(accounts); };
-    sc.auth.make_hasher = [] {
-      return parley::store::make_argon2id_hasher(parley::store::hash_cost::minimal);
-    };
-    sc.auth.detached_workers = true;
-    parley::net::tcp_transport_config tc;
-    tc.buffer_sweep_interval_ms = opts.buffer_sweep_interval_ms;
-    auto transport = parley::net::spawn_tcp_transport(*sys_, tc);
-    handles_ = parley::spawn_server(*sys_, transport, std::move(sc));
-    try {
-      listen();
-    } catch (...) {
-      shutdown();
-      throw;
-    }
-  }
-
-  ~live_server() {
-    try {
-      shutdown();
-    } catch (...) {
-      // A destructor must not throw; the actor system's own destructor still waits for all.
-    }
-    handles_ = {};
-    sys_.reset();
-  }
-
-  live_server(const live_server&) = delete;
-  live_server& operator=(const live_server&) = delete;
-
-  std::uint16_t port() const { return port_; }
-
-  std::shared_ptr<parley::store::memory_accounts> accounts() const { return accounts_; }
-
-  parley::listener_stats_result stats() {
-    parley::listener_stats_result out{0, 0, 0};
-    caf::scoped_actor self{*sys_};
-    std::string err;
-    self->request(handles_.listener, 5s, parley::listener_stats{})
-      .receive([&](parley::listener_stats_result& r) { out = r; },
-               [&](caf::error& e) { err = caf::to_string(e); });
-    if (!err.empty())
-      throw std::runtime_error("listener_stats failed: " + err);
-    return out;
-  }
-
-  /// The graceful shutdown of app/serve.cpp: notify and close every connection, stop the
-  /// transport, stop the remaining actors. Returns how many connections the listener closed.
-  /// Idempotent (later calls return nothing).
-  std::optional<std::uint64_t> shutdown(const std::string& reason = shutdown_reason) {
-    if (stopped_)
-      return std::nullopt;
-    stopped_ = true;
-    std::optional<std::uint64_t> closed;
-    std::string err;
-    {
-      caf::scoped_actor self{*sys_};
-      self->request(handles_.listener, 5s, parley::shutdown_server{reason})
-        .receive([&](parley::shutdown_server_result& r) { closed = r.connections_closed; },
-                 [&](caf::error& e) { err = "shutdown_server: " + caf::to_string(e); });
-      self->request(handles_.transport, 5s, parley::net::stop_transport{})
-        .receive([](parley::net::stop_transport_result&) {},
-                 [&](caf::error& e) {
-                   if (err.empty())
-                     err = "stop_transport: " + caf::to_string(e);
-                 });
-    }
-    parley::stop_server_actors(*sys_, handles_);
-    if (!err.empty())
-      throw std::runtime_error("graceful shutdown failed: " + err);
-    return closed;
-  }
-
-private:
-  void listen() {
-    caf::scoped_actor self{*sys_};
-    std::string err;
-    std::vector<std::string> bound;
-    self
-      ->request(handles_.transport, 10s,
-                parley::net::listen_on{{"127.0.0.1:0"},
-                                       caf::actor_cast<parley::net::acceptor_actor>(
-                                         handles_.listener)})
-      .receive([&](parley::net::listen_on_result& r) { bound = std::move(r.bound); },
-               [&](caf::error& e) { err = caf::to_string(e); });
-    if (!err.empty())
-      throw std::runtime_error("listen_on failed: " + err);
-    if (bound.size() != 1)
-      throw std::runtime_error("listen_on bound " + std::to_string(bound.size()) + " endpoints");
-    const std::string prefix = "127.0.0.1:";
-    if (bound[0].compare(0, prefix.size(), prefix) != 0)
-      throw std::runtime_error("unexpected bound address " + bound[0]);
-    auto port = std::stoul(bound[0].substr(prefix.size()));
-    if (port == 0 || port > 65535)
-      throw std::runtime_error("unexpected bound address " + bound[0]);
-    port_ = static_cast<std::uint16_t>(port);
-  }
-
-  // Order matters: handles go before the system, the system before its config.
-  caf::actor_system_config cfg_;
-  std::unique_ptr<caf::actor_system> sys_;
-  parley::server_handles handles_;
-  std::shared_ptr<parley::store::memory_accounts> accounts_ =
-    std::make_shared<parley::store::memory_accounts>();
-  std::uint16_t port_ = 0;
-  bool stopped_ = false;
-};
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string new_account_prompt(const std::string& name) {
-  return "*** New account " + name + ". Choose a password (at least 6 characters)?";
-}
-
-/// Logs `c` in from a fresh connection: greeting, name prompt, then the password of an existing
-/// account or the registration of a new one, up to the "*** You are in lobby" line, which it
-/// returns.
-std::string login(tcp_client& c, const std::string& name, const std::string& password) {
-  const auto n = lower(name);
-  c.expect_line(greeting);
-  c.expect_line(name_prompt);
-  c.send_line(name);
-  auto line = c.read_line();
-  if (line == "*** Password for " + n + "?") {
-    c.send_line(password);
-  } else if (line == new_account_prompt(n)) {
-    c.send_line(password);
-    c.expect_line("*** Account " + n + " registered.");
-  } else {
-    throw parley::test::tcp_client_error(c.label() + ": unexpected answer to the name: \"" +
-                                         parley::test::printable(line) + "\"");
-  }
-  c.expect_line("*** Logged in as " + n + ".");
-  auto lobby = c.read_line();
-  const std::string prefix = "*** You are in lobby (";
-  if (lobby.compare(0, prefix.size(), prefix) != 0)
-    throw parley::test::tcp_client_error(c.label() + ": expected the lobby line, got \"" +
-                                         parley::test::printable(lobby) + "\"");
-  return lobby;
-}
-
-const std::string pw = "secret-pw";
-
-} // namespace
 
 // --- Accounts and login ---
 
 TEST_CASE("registration then login of the existing account from a new connection", "[live]") {
   live_server srv;
   {
-    tcp_client c{srv.port(), "first"};
+    tcp_client c{srv.line_port(), "first"};
     c.expect_line(greeting);
     c.expect_line(name_prompt);
     c.send_line("1nvalid");
@@ -235,7 +50,7 @@ TEST_CASE("registration then login of the existing account from a new connection
     CHECK(srv.accounts()->hashes.count("alice") == 1);
     CHECK(srv.accounts()->hashes.at("alice") != pw); // stored hashed
   }
-  tcp_client c{srv.port(), "second"};
+  tcp_client c{srv.line_port(), "second"};
   c.expect_line(greeting);
   c.expect_line(name_prompt);
   c.send_line("ALICE");
@@ -250,7 +65,7 @@ TEST_CASE("registration then login of the existing account from a new connection
 TEST_CASE("a whole login sent in one write right after connecting", "[live]") {
   // The bytes may arrive before the connection actor exists; nothing is lost or reordered.
   live_server srv;
-  tcp_client c{srv.port(), "eager"};
+  tcp_client c{srv.line_port(), "eager"};
   c.send("eager\r\n" + pw + "\r\n/who\r\n/rooms\r\n");
   c.expect_line(greeting);
   c.expect_line(name_prompt);
@@ -264,10 +79,10 @@ TEST_CASE("a whole login sent in one write right after connecting", "[live]") {
 
 TEST_CASE("a wrong password is refused and three failures close the connection", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"};
-  login(alice, "alice", pw);
+  tcp_client alice{srv.line_port(), "alice"};
+  line_login(alice, "alice", pw);
 
-  tcp_client c{srv.port(), "intruder"};
+  tcp_client c{srv.line_port(), "intruder"};
   c.expect_line(greeting);
   c.expect_line(name_prompt);
   c.send_line("alice");
@@ -294,10 +109,10 @@ TEST_CASE("a wrong password is refused and three failures close the connection",
 
 TEST_CASE("a name that is already logged in is refused", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"};
-  login(alice, "alice", pw);
+  tcp_client alice{srv.line_port(), "alice"};
+  line_login(alice, "alice", pw);
 
-  tcp_client c{srv.port(), "second alice"};
+  tcp_client c{srv.line_port(), "second alice"};
   c.expect_line(greeting);
   c.expect_line(name_prompt);
   c.send_line("Alice");
@@ -319,11 +134,11 @@ TEST_CASE("a name that is already logged in is refused", "[live]") {
 
 TEST_CASE("a chat line goes to the other room members and is not echoed", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"}, carol{srv.port(), "carol"};
-  CHECK(login(alice, "alice", pw) == "*** You are in lobby (1 member: alice).");
-  CHECK(login(bob, "bob", pw) == "*** You are in lobby (2 members: alice bob).");
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"}, carol{srv.line_port(), "carol"};
+  CHECK(line_login(alice, "alice", pw) == "*** You are in lobby (1 member: alice).");
+  CHECK(line_login(bob, "bob", pw) == "*** You are in lobby (2 members: alice bob).");
   alice.expect_line("[lobby] *** bob joined");
-  CHECK(login(carol, "carol", pw) == "*** You are in lobby (3 members: alice bob carol).");
+  CHECK(line_login(carol, "carol", pw) == "*** You are in lobby (3 members: alice bob carol).");
   alice.expect_line("[lobby] *** carol joined");
   bob.expect_line("[lobby] *** carol joined");
 
@@ -347,9 +162,9 @@ TEST_CASE("a chat line goes to the other room members and is not echoed", "[live
 
 TEST_CASE("/me tells the room what the sender does", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
 
   alice.send_line("/me waves at everyone");
@@ -364,11 +179,11 @@ TEST_CASE("/me tells the room what the sender does", "[live]") {
 
 TEST_CASE("/join creates a room and moves the member between rooms", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"}, carol{srv.port(), "carol"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"}, carol{srv.line_port(), "carol"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
-  login(carol, "carol", pw);
+  line_login(carol, "carol", pw);
   alice.expect_line("[lobby] *** carol joined");
   bob.expect_line("[lobby] *** carol joined");
 
@@ -405,9 +220,9 @@ TEST_CASE("/join creates a room and moves the member between rooms", "[live]") {
 
 TEST_CASE("/part leaves the room and a chat line then gives the not-in-a-room error", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
 
   alice.send_line("/part");
@@ -432,13 +247,13 @@ TEST_CASE("/part leaves the room and a chat line then gives the not-in-a-room er
 
 TEST_CASE("/rooms lists the rooms with their member counts", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"}, carol{srv.port(), "carol"};
-  login(alice, "alice", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"}, carol{srv.line_port(), "carol"};
+  line_login(alice, "alice", pw);
   alice.send_line("/rooms");
   alice.expect_line("*** Rooms: lobby (1)");
-  login(bob, "bob", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
-  login(carol, "carol", pw);
+  line_login(carol, "carol", pw);
   alice.expect_line("[lobby] *** carol joined");
   bob.expect_line("[lobby] *** carol joined");
 
@@ -471,11 +286,11 @@ TEST_CASE("/rooms lists the rooms with their member counts", "[live]") {
 
 TEST_CASE("/who lists the members of the current room", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
-  login(alice, "alice", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
+  line_login(alice, "alice", pw);
   alice.send_line("/who");
   alice.expect_line("*** Members of lobby (1): alice");
-  login(bob, "bob", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
   alice.send_line("/WHO");
   alice.expect_line("*** Members of lobby (2): alice bob");
@@ -487,9 +302,9 @@ TEST_CASE("/who lists the members of the current room", "[live]") {
 
 TEST_CASE("/msg reaches a present user and reports an absent one", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
   bob.send_line("/join games"); // private messages do not depend on rooms
   bob.expect_line("*** You are in games (1 member: bob).");
@@ -515,11 +330,11 @@ TEST_CASE("/msg reaches a present user and reports an absent one", "[live]") {
 
 TEST_CASE("/quit with and without a reason", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"}, carol{srv.port(), "carol"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"}, carol{srv.line_port(), "carol"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
-  login(carol, "carol", pw);
+  line_login(carol, "carol", pw);
   alice.expect_line("[lobby] *** carol joined");
   bob.expect_line("[lobby] *** carol joined");
 
@@ -541,9 +356,9 @@ TEST_CASE("/quit with and without a reason", "[live]") {
 
 TEST_CASE("an abrupt disconnect after login tells the room connection lost", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
 
   SECTION("closed mid-line") {
@@ -559,15 +374,15 @@ TEST_CASE("an abrupt disconnect after login tells the room connection lost", "[l
   alice.expect_line("*** Members of lobby (1): alice");
 
   // The name is free again.
-  tcp_client again{srv.port(), "bob again"};
-  CHECK(login(again, "bob", pw) == "*** You are in lobby (2 members: alice bob).");
+  tcp_client again{srv.line_port(), "bob again"};
+  CHECK(line_login(again, "bob", pw) == "*** You are in lobby (2 members: alice bob).");
   alice.expect_line("[lobby] *** bob joined");
 }
 
 TEST_CASE("/help lists the commands", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"};
-  login(alice, "alice", pw);
+  tcp_client alice{srv.line_port(), "alice"};
+  line_login(alice, "alice", pw);
   alice.send_line("/help");
   alice.expect_line("*** Commands:");
   alice.expect_line(
@@ -588,9 +403,9 @@ TEST_CASE("/help lists the commands", "[live]") {
 
 TEST_CASE("an unknown command gives an error", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
 
   alice.send_line("/frobnicate");
@@ -606,7 +421,7 @@ TEST_CASE("an unknown command gives an error", "[live]") {
 
 TEST_CASE("an empty line is ignored", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
   // At the name prompt it only repeats the prompt.
   alice.expect_line(greeting);
   alice.expect_line(name_prompt);
@@ -618,7 +433,7 @@ TEST_CASE("an empty line is ignored", "[live]") {
   alice.expect_line("*** Account alice registered.");
   alice.expect_line("*** Logged in as alice.");
   alice.expect_line("*** You are in lobby (1 member: alice).");
-  login(bob, "bob", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
 
   alice.send_line("");
@@ -632,9 +447,9 @@ TEST_CASE("an empty line is ignored", "[live]") {
 
 TEST_CASE("a line over 512 bytes is refused and the connection stays usable", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
   const std::string too_long = "ERROR line too long (limit 512 bytes); ignored";
 
@@ -659,8 +474,8 @@ TEST_CASE("a line over 512 bytes is refused and the connection stays usable", "[
 
 TEST_CASE("LF, CRLF and lone CR all end a line", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"};
-  login(alice, "alice", pw);
+  tcp_client alice{srv.line_port(), "alice"};
+  line_login(alice, "alice", pw);
   const std::string who = "*** Members of lobby (1): alice";
 
   alice.send("/who\r");
@@ -686,9 +501,9 @@ TEST_CASE("LF, CRLF and lone CR all end a line", "[live]") {
 
 TEST_CASE("a NUL byte and invalid UTF-8 are refused", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
 
   alice.send(std::string("nul\0byte\r\n", 10));
@@ -715,13 +530,13 @@ TEST_CASE("the connection limit refuses the third client with a clear message", 
   fixture_options opts;
   opts.max_connections = 2;
   live_server srv{opts};
-  tcp_client c1{srv.port(), "c1"}, c2{srv.port(), "c2"};
+  tcp_client c1{srv.line_port(), "c1"}, c2{srv.line_port(), "c2"};
   c1.expect_line(greeting);
   c1.expect_line(name_prompt);
   c2.expect_line(greeting);
   c2.expect_line(name_prompt);
 
-  tcp_client c3{srv.port(), "c3"};
+  tcp_client c3{srv.line_port(), "c3"};
   c3.expect_line("ERROR server full (2 connections); try again later");
   c3.expect_closed();
   auto st = srv.stats();
@@ -738,7 +553,7 @@ TEST_CASE("the connection limit refuses the third client with a clear message", 
   c2.close();
   bool admitted = false;
   for (int attempt = 0; attempt < 200 && !admitted; ++attempt) {
-    tcp_client c4{srv.port(), "c4"};
+    tcp_client c4{srv.line_port(), "c4"};
     auto first = c4.read_line();
     if (first == greeting) {
       c4.expect_line(name_prompt);
@@ -753,9 +568,9 @@ TEST_CASE("the connection limit refuses the third client with a clear message", 
 
 TEST_CASE("ordering: a reply never overtakes an earlier chat line", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
   const std::string who = "*** Members of lobby (2): alice bob";
 
@@ -775,8 +590,8 @@ TEST_CASE("a burst of lines handled at once leaves the connection readable", "[l
   // handled them all at once, resume. With CAF 0.17.6 a halt() followed at once by a trigger()
   // loses the trigger; the transport now re-triggers, so this socket must stay readable.
   live_server srv;
-  tcp_client alice{srv.port(), "alice"};
-  login(alice, "alice", pw);
+  tcp_client alice{srv.line_port(), "alice"};
+  line_login(alice, "alice", pw);
   const std::string blank_lines(40, '\n');
   for (int round = 0; round < 50; ++round) {
     INFO("round " << round);
@@ -805,9 +620,9 @@ TEST_CASE("input arrives intact while the read buffer grows for bursts and shrin
   fixture_options opts;
   opts.buffer_sweep_interval_ms = 20;
   live_server srv{opts};
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
   for (int round = 0; round < 4; ++round) {
     INFO("round " << round);
@@ -833,9 +648,9 @@ TEST_CASE("a flood of pipelined lines is answered in order", "[live]") {
   // Far more lines than the connection queues (32) arrive in few reads: reading pauses and
   // resumes (back-pressure), and every line is still handled, in order.
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
   const std::string who = "*** Members of lobby (2): alice bob";
   const int n = 2000;
@@ -907,13 +722,13 @@ struct slow_reader_setup {
 
   slow_reader_setup()
     : srv(options()),
-      alice(srv.port(), "alice"),
-      carol(srv.port(), "carol"),
-      bob(srv.port(), "bob", 4096) {
-    login(alice, "alice", pw);
-    login(bob, "bob", pw);
+      alice(srv.line_port(), "alice"),
+      carol(srv.line_port(), "carol"),
+      bob(srv.line_port(), "bob", 4096) {
+    line_login(alice, "alice", pw);
+    line_login(bob, "bob", pw);
     alice.expect_line("[lobby] *** bob joined");
-    login(carol, "carol", pw);
+    line_login(carol, "carol", pw);
     alice.expect_line("[lobby] *** carol joined");
     bob.expect_line("[lobby] *** carol joined");
     sent = talk_until_bob_is_dropped(alice, carol, chat);
@@ -942,9 +757,9 @@ TEST_CASE("a client that stops reading is dropped once its output exceeds the bo
 
 TEST_CASE("graceful shutdown notifies every client and closes the sockets", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"}, carol{srv.port(), "carol"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"}, carol{srv.line_port(), "carol"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
   bob.send_line("/join games");
   bob.expect_line("*** You are in games (1 member: bob).");
@@ -962,11 +777,11 @@ TEST_CASE("graceful shutdown notifies every client and closes the sockets", "[li
 
 TEST_CASE("graceful shutdown of a shared room", "[live]") {
   live_server srv;
-  tcp_client alice{srv.port(), "alice"}, bob{srv.port(), "bob"}, carol{srv.port(), "carol"};
-  login(alice, "alice", pw);
-  login(bob, "bob", pw);
+  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"}, carol{srv.line_port(), "carol"};
+  line_login(alice, "alice", pw);
+  line_login(bob, "bob", pw);
   alice.expect_line("[lobby] *** bob joined");
-  login(carol, "carol", pw);
+  line_login(carol, "carol", pw);
   alice.expect_line("[lobby] *** carol joined");
   bob.expect_line("[lobby] *** carol joined");
 
@@ -995,7 +810,7 @@ TEST_CASE("a client that never logs in is timed out", "[live]") {
   fixture_options opts;
   opts.login_timeout_ms = 200;
   live_server srv{opts};
-  tcp_client c{srv.port(), "idle"};
+  tcp_client c{srv.line_port(), "idle"};
   c.expect_line(greeting);
   c.expect_line(name_prompt);
   c.expect_line("ERROR login timed out; goodbye");
@@ -1006,11 +821,11 @@ TEST_CASE("the login timeout spares logged-in clients and catches half-done logi
   fixture_options opts;
   opts.login_timeout_ms = 1500;
   live_server srv{opts};
-  tcp_client alice{srv.port(), "alice"};
-  login(alice, "alice", pw);
+  tcp_client alice{srv.line_port(), "alice"};
+  line_login(alice, "alice", pw);
   // zed connected later, so alice's timer fired first: when zed has been timed out, alice's
   // timer message is already in her mailbox, ahead of her next command.
-  tcp_client zed{srv.port(), "zed"};
+  tcp_client zed{srv.line_port(), "zed"};
   zed.expect_line(greeting);
   zed.expect_line(name_prompt);
   zed.send_line("zed");

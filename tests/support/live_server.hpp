@@ -1,6 +1,7 @@
-// The in-process live server and the raw-IRC helpers shared by the IRC conformance tests
-// (test_irc_live.cpp, test_irc_channels_live.cpp): a real server with both listeners on
-// loopback, and helpers that build and expect the exact lines the server sends.
+// The in-process live server shared by the live tests (tests/sessions/line/, tests/net/,
+// tests/sessions/irc/): the real actors behind the real TCP transport, with both listeners (line
+// protocol and IRC) on loopback, and the helpers that log clients in, register them and expect
+// the exact lines the server sends.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -26,7 +27,7 @@
 #include "store/user_store.hpp"
 #include "tests/support/tcp_client.hpp"
 
-namespace parley::test::irclive {
+namespace parley::test::live {
 
 using namespace std::chrono_literals;
 
@@ -35,7 +36,9 @@ inline const std::string pw = "secret-pw";
 inline const std::string shutdown_reason = "the operator stopped the server";
 
 struct fixture_options {
+  std::uint64_t max_connections = 10000; ///< per listener
   std::uint32_t login_timeout_ms = 60000;
+  std::uint32_t failed_login_delay_ms = 50;
   std::vector<std::string> motd;
   bool irc_require_account = false;
   std::uint32_t ping_interval_ms = 120000;
@@ -47,6 +50,7 @@ struct fixture_options {
   std::vector<std::string> irc_operators;
   /// Unsent output after which the transport drops a connection (a slow reader).
   std::size_t max_output_bytes = 256 * 1024;
+  std::uint32_t buffer_sweep_interval_ms = 2000; ///< the TCP transport's (tcp_transport_config)
 };
 
 /// One live server in this process with a line-protocol listener and an IRC listener, both on
@@ -59,8 +63,9 @@ public:
     cfg_.set("scheduler.max-threads", std::size_t{2});
     sys_ = std::make_unique<caf::actor_system>(cfg_);
     parley::server_config sc;
+    sc.listener.max_connections = opts.max_connections;
     auto& conn = sc.listener.connection;
-    conn.failed_login_delay_ms = 50;
+    conn.failed_login_delay_ms = opts.failed_login_delay_ms;
     conn.login_timeout_ms = opts.login_timeout_ms;
     conn.max_output_bytes = opts.max_output_bytes;
     { // Users see wall-clock time (TIME, server-time, topic and sign-on times): as
@@ -84,7 +89,9 @@ public:
       return parley::store::make_argon2id_hasher(parley::store::hash_cost::minimal);
     };
     sc.auth.detached_workers = true;
-    auto transport = parley::net::spawn_tcp_transport(*sys_);
+    parley::net::tcp_transport_config tc;
+    tc.buffer_sweep_interval_ms = opts.buffer_sweep_interval_ms;
+    auto transport = parley::net::spawn_tcp_transport(*sys_, tc);
     handles_ = parley::spawn_server(*sys_, transport, std::move(sc));
     try {
       line_port_ = listen(handles_.listener);
@@ -111,6 +118,21 @@ public:
   std::uint16_t line_port() const { return line_port_; }
   std::uint16_t irc_port() const { return irc_port_; }
 
+  std::shared_ptr<parley::store::memory_accounts> accounts() const { return accounts_; }
+
+  /// The line-protocol listener's counts.
+  parley::listener_stats_result stats() {
+    parley::listener_stats_result out{0, 0, 0};
+    caf::scoped_actor self{*sys_};
+    std::string err;
+    self->request(handles_.listener, 5s, parley::listener_stats{})
+      .receive([&](parley::listener_stats_result& r) { out = r; },
+               [&](caf::error& e) { err = caf::to_string(e); });
+    if (!err.empty())
+      throw std::runtime_error("listener_stats failed: " + err);
+    return out;
+  }
+
   /// Adds an account to the in-memory store (as `parley user add` would).
   void add_account(const std::string& name, const std::string& password) {
     auto hasher = parley::store::make_argon2id_hasher(parley::store::hash_cost::minimal);
@@ -119,17 +141,22 @@ public:
       throw std::runtime_error("account " + name + " exists already");
   }
 
-  /// The graceful shutdown of app/serve.cpp. Idempotent.
-  void shutdown(const std::string& reason = shutdown_reason) {
+  /// The graceful shutdown of app/serve.cpp: notify and close every connection, stop the
+  /// transport, stop the remaining actors. Returns how many connections the two listeners
+  /// closed. Idempotent (later calls return nothing).
+  std::optional<std::uint64_t> shutdown(const std::string& reason = shutdown_reason) {
     if (stopped_)
-      return;
+      return std::nullopt;
     stopped_ = true;
+    std::optional<std::uint64_t> closed;
     std::string err;
     {
       caf::scoped_actor self{*sys_};
       for (const auto& l : {handles_.listener, handles_.irc_listener})
         self->request(l, 5s, parley::shutdown_server{reason})
-          .receive([](parley::shutdown_server_result&) {},
+          .receive([&](parley::shutdown_server_result& r) {
+                     closed = closed.value_or(0) + r.connections_closed;
+                   },
                    [&](caf::error& e) { err = "shutdown_server: " + caf::to_string(e); });
       self->request(handles_.transport, 5s, parley::net::stop_transport{})
         .receive([](parley::net::stop_transport_result&) {},
@@ -141,6 +168,7 @@ public:
     parley::stop_server_actors(*sys_, handles_);
     if (!err.empty())
       throw std::runtime_error("graceful shutdown failed: " + err);
+    return closed;
   }
 
 private:
@@ -341,23 +369,41 @@ inline std::string sasl_plain(const std::string& user, const std::string& passwo
 inline const std::string greeting = "*** Welcome to Parley. Type /help after logging in.";
 inline const std::string name_prompt = "*** Name?";
 
-/// Logs a line-protocol client in (registering the account if new), up to the lobby line.
+inline std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+inline std::string new_account_prompt(const std::string& name) {
+  return "*** New account " + name + ". Choose a password (at least 6 characters)?";
+}
+
+/// Logs `c` in from a fresh connection: greeting, name prompt, then the password of an existing
+/// account or the registration of a new one, up to the "*** You are in lobby (...)" line, which
+/// it returns. The server names the account in lower case.
 inline std::string line_login(tcp_client& c, const std::string& name, const std::string& password) {
+  const auto n = lower(name);
   c.expect_line(greeting);
   c.expect_line(name_prompt);
   c.send_line(name);
   auto line = c.read_line();
-  if (line == "*** Password for " + name + "?") {
+  if (line == "*** Password for " + n + "?") {
     c.send_line(password);
-  } else if (line == "*** New account " + name + ". Choose a password (at least 6 characters)?") {
+  } else if (line == new_account_prompt(n)) {
     c.send_line(password);
-    c.expect_line("*** Account " + name + " registered.");
+    c.expect_line("*** Account " + n + " registered.");
   } else {
     throw parley::test::tcp_client_error(c.label() + ": unexpected answer to the name: \"" +
                                          parley::test::printable(line) + "\"");
   }
-  c.expect_line("*** Logged in as " + name + ".");
-  return c.read_line();
+  c.expect_line("*** Logged in as " + n + ".");
+  auto lobby = c.read_line();
+  const std::string prefix = "*** You are in lobby (";
+  if (lobby.compare(0, prefix.size(), prefix) != 0)
+    throw parley::test::tcp_client_error(c.label() + ": expected the lobby line, got \"" +
+                                         parley::test::printable(lobby) + "\"");
+  return lobby;
 }
 
-} // namespace parley::test::irclive
+} // namespace parley::test::live
