@@ -303,6 +303,81 @@ inline void join(tcp_client& c, const std::string& nick, const std::string& chan
   expect_join(c, nick, channel, names);
 }
 
+/// An IRC client of `srv`, registered as `nick` (NICK, USER and the whole welcome burst) as it
+/// is constructed; its label is the nick. A non-zero `receive_buffer_bytes` shrinks its socket's
+/// receive buffer (tcp_client).
+class irc_user : public tcp_client {
+public:
+  irc_user(live_server& srv, const std::string& nick, int receive_buffer_bytes = 0)
+    : tcp_client(srv.irc_port(), nick, receive_buffer_bytes) {
+    irc_register(*this, nick);
+  }
+};
+
+/// Joins `channel` as its first member, which makes `nick` its operator.
+inline void create(tcp_client& c, const std::string& nick, const std::string& channel) {
+  join(c, nick, channel, "@" + nick);
+}
+
+/// `c` joins `channel` (whose names list is then `names`); each of `members` sees the JOIN.
+inline void join_seen(tcp_client& c, const std::string& nick, const std::string& channel,
+                      const std::string& names, std::initializer_list<tcp_client*> members) {
+  join(c, nick, channel, names);
+  for (auto* m : members)
+    m->expect_line(M(nick) + " JOIN " + channel);
+}
+
+/// `by` (nick `nick`) sends `command`, a channel change that comes back to it and to each of
+/// `members` unchanged, from its mask: ":nick!nick@parley " + command.
+inline void change_seen(tcp_client& by, const std::string& nick, const std::string& command,
+                        std::initializer_list<tcp_client*> members) {
+  by.send_line(command);
+  by.expect_line(M(nick) + " " + command);
+  for (auto* m : members)
+    m->expect_line(M(nick) + " " + command);
+}
+
+/// NAMES `channel`: one 353 with `list` (`symbol` '=' public, '@' secret), then 366.
+inline void names(tcp_client& c, const std::string& nick, const std::string& channel,
+                  const std::string& list, const std::string& symbol = "=") {
+  c.send_line("NAMES " + channel);
+  c.expect_line(S("353 " + nick + " " + symbol + " " + channel + " " + T(list)));
+  c.expect_line(S("366 " + nick + " " + channel + " :End of /NAMES list"));
+}
+
+/// A member in a WHO reply: its nick and flags ("H@", "G", "H+").
+struct who_entry {
+  std::string nick;
+  std::string flags;
+};
+
+/// WHO `channel`: a 352 per entry, in order, then 315.
+inline void who(tcp_client& c, const std::string& me, const std::string& channel,
+                std::initializer_list<who_entry> members) {
+  c.send_line("WHO " + channel);
+  for (const auto& m : members)
+    c.expect_line(S("352 " + me + " " + channel + " " + m.nick + " parley parley.local " + m.nick +
+                    " " + m.flags + " :0 " + m.nick));
+  c.expect_line(S("315 " + me + " " + channel + " :End of WHO list"));
+}
+
+/// A channel in a LIST reply.
+struct list_entry {
+  std::string channel;
+  int users;
+  std::string topic;
+};
+
+/// LIST: 321, a 322 per channel, in order, then 323.
+inline void list(tcp_client& c, const std::string& me, std::initializer_list<list_entry> channels) {
+  c.send_line("LIST");
+  c.expect_line(S("321 " + me + " Channel :Users  Name"));
+  for (const auto& ch : channels)
+    c.expect_line(S("322 " + me + " " + ch.channel + " " + std::to_string(ch.users) + " " +
+                    T(ch.topic)));
+  c.expect_line(S("323 " + me + " :End of /LIST"));
+}
+
 /// Seconds since the Unix epoch, now (the clock of 333's set-at time).
 inline std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -404,6 +479,50 @@ inline std::string line_login(tcp_client& c, const std::string& name, const std:
     throw parley::test::tcp_client_error(c.label() + ": expected the lobby line, got \"" +
                                          parley::test::printable(lobby) + "\"");
   return lobby;
+}
+
+/// A line-protocol client of `srv`, logged in as `name` (registered if new, password pw) as it is
+/// constructed; its label is the name. Each of `in_lobby`, clients already in the lobby, then
+/// sees it join. A non-zero `receive_buffer_bytes` shrinks its socket's receive buffer.
+class line_user : public tcp_client {
+public:
+  line_user(live_server& srv, const std::string& name,
+            std::initializer_list<tcp_client*> in_lobby = {}, int receive_buffer_bytes = 0)
+    : tcp_client(srv.line_port(), name, receive_buffer_bytes) {
+    lobby = line_login(*this, name, pw);
+    for (auto* c : in_lobby)
+      c->expect_line("[lobby] *** " + lower(name) + " joined");
+  }
+
+  std::string lobby; ///< its "*** You are in lobby (...)" line
+};
+
+/// The greeting and the name prompt of a new connection.
+inline void expect_name_prompt(tcp_client& c) {
+  c.expect_line(greeting);
+  c.expect_line(name_prompt);
+}
+
+/// From the name prompt on: `name`, the password prompt of its account, `password`, and the
+/// answer `error`.
+inline void login_refused(tcp_client& c, const std::string& name, const std::string& password,
+                          const std::string& error) {
+  c.send_line(name);
+  c.expect_line("*** Password for " + lower(name) + "?");
+  c.send_line(password);
+  c.expect_line(error);
+}
+
+/// Registers the new account `name` (lower case) with `password` from the name prompt on: the
+/// new-account prompt, the registration, the login and the lobby line `lobby`.
+inline void line_register(tcp_client& c, const std::string& name, const std::string& password,
+                          const std::string& lobby) {
+  c.send_line(name);
+  c.expect_line(new_account_prompt(name));
+  c.send_line(password);
+  c.expect_line("*** Account " + name + " registered.");
+  c.expect_line("*** Logged in as " + name + ".");
+  c.expect_line(lobby);
 }
 
 } // namespace parley::test::live

@@ -27,19 +27,6 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-/// Joins `channel` as its first member, which makes `nick` its operator.
-void create(tcp_client& c, const std::string& nick, const std::string& channel) {
-  join(c, nick, channel, "@" + nick);
-}
-
-/// `c` joins `channel` (whose names list is then `names`); each of `members` sees the JOIN.
-void join_seen(tcp_client& c, const std::string& nick, const std::string& channel,
-               const std::string& names, std::initializer_list<tcp_client*> members) {
-  join(c, nick, channel, names);
-  for (auto* m : members)
-    m->expect_line(M(nick) + " JOIN " + channel);
-}
-
 /// Splits "@a=b;c=d rest" into the tags ("a=b;c=d") and the rest; no tags: {"", line}.
 std::pair<std::string, std::string> untag(const std::string& line) {
   if (line.empty() || line[0] != '@')
@@ -132,13 +119,6 @@ void join_with_topic(tcp_client& c, const std::string& nick, const std::string& 
   c.expect_line(S("332 " + nick + " " + channel + " " + T(topic)));
   expect_topic_whotime(c, nick, channel, setter, earliest, latest);
   c.expect_line(S("353 " + nick + " = " + channel + " " + T(names)));
-  c.expect_line(S("366 " + nick + " " + channel + " :End of /NAMES list"));
-}
-
-void names(tcp_client& c, const std::string& nick, const std::string& channel,
-           const std::string& list) {
-  c.send_line("NAMES " + channel);
-  c.expect_line(S("353 " + nick + " = " + channel + " " + T(list)));
   c.expect_line(S("366 " + nick + " " + channel + " :End of /NAMES list"));
 }
 

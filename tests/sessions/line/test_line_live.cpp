@@ -26,8 +26,7 @@ TEST_CASE("registration then login of the existing account from a new connection
   live_server srv;
   {
     tcp_client c{srv.line_port(), "first"};
-    c.expect_line(greeting);
-    c.expect_line(name_prompt);
+    expect_name_prompt(c);
     c.send_line("1nvalid");
     c.expect_line("ERROR invalid name: names are 1 to 32 letters, digits, '_' or '-', starting "
                   "with a letter");
@@ -51,8 +50,7 @@ TEST_CASE("registration then login of the existing account from a new connection
     CHECK(srv.accounts()->hashes.at("alice") != pw); // stored hashed
   }
   tcp_client c{srv.line_port(), "second"};
-  c.expect_line(greeting);
-  c.expect_line(name_prompt);
+  expect_name_prompt(c);
   c.send_line("ALICE");
   c.expect_line("*** Password for alice?");
   c.send_line(pw);
@@ -67,8 +65,7 @@ TEST_CASE("a whole login sent in one write right after connecting", "[live]") {
   live_server srv;
   tcp_client c{srv.line_port(), "eager"};
   c.send("eager\r\n" + pw + "\r\n/who\r\n/rooms\r\n");
-  c.expect_line(greeting);
-  c.expect_line(name_prompt);
+  expect_name_prompt(c);
   c.expect_line(new_account_prompt("eager"));
   c.expect_line("*** Account eager registered.");
   c.expect_line("*** Logged in as eager.");
@@ -79,21 +76,13 @@ TEST_CASE("a whole login sent in one write right after connecting", "[live]") {
 
 TEST_CASE("a wrong password is refused and three failures close the connection", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"};
-  line_login(alice, "alice", pw);
+  line_user alice{srv, "alice"};
 
   tcp_client c{srv.line_port(), "intruder"};
-  c.expect_line(greeting);
-  c.expect_line(name_prompt);
-  c.send_line("alice");
-  c.expect_line("*** Password for alice?");
-  c.send_line("wrong-1");
-  c.expect_line("ERROR wrong password");
+  expect_name_prompt(c);
+  login_refused(c, "alice", "wrong-1", "ERROR wrong password");
   c.expect_line(name_prompt); // after the pause
-  c.send_line("alice");
-  c.expect_line("*** Password for alice?");
-  c.send_line("wrong-2");
-  c.expect_line("ERROR wrong password");
+  login_refused(c, "alice", "wrong-2", "ERROR wrong password");
   // Input sent during the pause waits for it: the output is the same as when sent after.
   c.send("alice\r\nwrong-3\r\n");
   c.expect_line(name_prompt);
@@ -109,24 +98,14 @@ TEST_CASE("a wrong password is refused and three failures close the connection",
 
 TEST_CASE("a name that is already logged in is refused", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"};
-  line_login(alice, "alice", pw);
+  line_user alice{srv, "alice"};
 
   tcp_client c{srv.line_port(), "second alice"};
-  c.expect_line(greeting);
-  c.expect_line(name_prompt);
-  c.send_line("Alice");
-  c.expect_line("*** Password for alice?");
-  c.send_line(pw);
-  c.expect_line("ERROR alice is already logged in");
+  expect_name_prompt(c);
+  login_refused(c, "Alice", pw, "ERROR alice is already logged in");
   c.expect_line(name_prompt);
   // The same connection can still log in under another name.
-  c.send_line("bob");
-  c.expect_line(new_account_prompt("bob"));
-  c.send_line(pw);
-  c.expect_line("*** Account bob registered.");
-  c.expect_line("*** Logged in as bob.");
-  c.expect_line("*** You are in lobby (2 members: alice bob).");
+  line_register(c, "bob", pw, "*** You are in lobby (2 members: alice bob).");
   alice.expect_line("[lobby] *** bob joined");
 }
 
@@ -134,13 +113,10 @@ TEST_CASE("a name that is already logged in is refused", "[live]") {
 
 TEST_CASE("a chat line goes to the other room members and is not echoed", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"}, carol{srv.line_port(), "carol"};
-  CHECK(line_login(alice, "alice", pw) == "*** You are in lobby (1 member: alice).");
-  CHECK(line_login(bob, "bob", pw) == "*** You are in lobby (2 members: alice bob).");
-  alice.expect_line("[lobby] *** bob joined");
-  CHECK(line_login(carol, "carol", pw) == "*** You are in lobby (3 members: alice bob carol).");
-  alice.expect_line("[lobby] *** carol joined");
-  bob.expect_line("[lobby] *** carol joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}}, carol{srv, "carol", {&alice, &bob}};
+  CHECK(alice.lobby == "*** You are in lobby (1 member: alice).");
+  CHECK(bob.lobby == "*** You are in lobby (2 members: alice bob).");
+  CHECK(carol.lobby == "*** You are in lobby (3 members: alice bob carol).");
 
   alice.send_line("hello everyone");
   bob.expect_line("[lobby] alice: hello everyone");
@@ -162,10 +138,7 @@ TEST_CASE("a chat line goes to the other room members and is not echoed", "[live
 
 TEST_CASE("/me tells the room what the sender does", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}};
 
   alice.send_line("/me waves at everyone");
   bob.expect_line("[lobby] * alice waves at everyone");
@@ -179,13 +152,7 @@ TEST_CASE("/me tells the room what the sender does", "[live]") {
 
 TEST_CASE("/join creates a room and moves the member between rooms", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"}, carol{srv.line_port(), "carol"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
-  line_login(carol, "carol", pw);
-  alice.expect_line("[lobby] *** carol joined");
-  bob.expect_line("[lobby] *** carol joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}}, carol{srv, "carol", {&alice, &bob}};
 
   bob.send_line("/join games");
   bob.expect_line("*** You are in games (1 member: bob).");
@@ -220,10 +187,7 @@ TEST_CASE("/join creates a room and moves the member between rooms", "[live]") {
 
 TEST_CASE("/part leaves the room and a chat line then gives the not-in-a-room error", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}};
 
   alice.send_line("/part");
   alice.expect_line("*** You left lobby. /join ROOM to enter another.");
@@ -247,15 +211,10 @@ TEST_CASE("/part leaves the room and a chat line then gives the not-in-a-room er
 
 TEST_CASE("/rooms lists the rooms with their member counts", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"}, carol{srv.line_port(), "carol"};
-  line_login(alice, "alice", pw);
+  line_user alice{srv, "alice"};
   alice.send_line("/rooms");
   alice.expect_line("*** Rooms: lobby (1)");
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
-  line_login(carol, "carol", pw);
-  alice.expect_line("[lobby] *** carol joined");
-  bob.expect_line("[lobby] *** carol joined");
+  line_user bob{srv, "bob", {&alice}}, carol{srv, "carol", {&alice, &bob}};
 
   bob.send_line("/join games");
   bob.expect_line("*** You are in games (1 member: bob).");
@@ -286,12 +245,10 @@ TEST_CASE("/rooms lists the rooms with their member counts", "[live]") {
 
 TEST_CASE("/who lists the members of the current room", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
-  line_login(alice, "alice", pw);
+  line_user alice{srv, "alice"};
   alice.send_line("/who");
   alice.expect_line("*** Members of lobby (1): alice");
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_user bob{srv, "bob", {&alice}};
   alice.send_line("/WHO");
   alice.expect_line("*** Members of lobby (2): alice bob");
   bob.send_line("/who");
@@ -302,10 +259,7 @@ TEST_CASE("/who lists the members of the current room", "[live]") {
 
 TEST_CASE("/msg reaches a present user and reports an absent one", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}};
   bob.send_line("/join games"); // private messages do not depend on rooms
   bob.expect_line("*** You are in games (1 member: bob).");
   alice.expect_line("[lobby] *** bob left");
@@ -330,13 +284,7 @@ TEST_CASE("/msg reaches a present user and reports an absent one", "[live]") {
 
 TEST_CASE("/quit with and without a reason", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"}, carol{srv.line_port(), "carol"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
-  line_login(carol, "carol", pw);
-  alice.expect_line("[lobby] *** carol joined");
-  bob.expect_line("[lobby] *** carol joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}}, carol{srv, "carol", {&alice, &bob}};
 
   bob.send_line("/quit gone fishing");
   bob.expect_line("*** Goodbye.");
@@ -356,10 +304,7 @@ TEST_CASE("/quit with and without a reason", "[live]") {
 
 TEST_CASE("an abrupt disconnect after login tells the room connection lost", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}};
 
   SECTION("closed mid-line") {
     bob.send("half a li");
@@ -381,8 +326,7 @@ TEST_CASE("an abrupt disconnect after login tells the room connection lost", "[l
 
 TEST_CASE("/help lists the commands", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"};
-  line_login(alice, "alice", pw);
+  line_user alice{srv, "alice"};
   alice.send_line("/help");
   alice.expect_line("*** Commands:");
   alice.expect_line(
@@ -403,10 +347,7 @@ TEST_CASE("/help lists the commands", "[live]") {
 
 TEST_CASE("an unknown command gives an error", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}};
 
   alice.send_line("/frobnicate");
   alice.expect_line("ERROR unknown command /frobnicate; try /help");
@@ -421,20 +362,13 @@ TEST_CASE("an unknown command gives an error", "[live]") {
 
 TEST_CASE("an empty line is ignored", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
+  tcp_client alice{srv.line_port(), "alice"};
   // At the name prompt it only repeats the prompt.
-  alice.expect_line(greeting);
-  alice.expect_line(name_prompt);
+  expect_name_prompt(alice);
   alice.send_line("");
   alice.expect_line(name_prompt);
-  alice.send_line("alice");
-  alice.expect_line(new_account_prompt("alice"));
-  alice.send_line(pw);
-  alice.expect_line("*** Account alice registered.");
-  alice.expect_line("*** Logged in as alice.");
-  alice.expect_line("*** You are in lobby (1 member: alice).");
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_register(alice, "alice", pw, "*** You are in lobby (1 member: alice).");
+  line_user bob{srv, "bob", {&alice}};
 
   alice.send_line("");
   alice.send_line("/who");
@@ -447,10 +381,7 @@ TEST_CASE("an empty line is ignored", "[live]") {
 
 TEST_CASE("a line over 512 bytes is refused and the connection stays usable", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}};
   const std::string too_long = "ERROR line too long (limit 512 bytes); ignored";
 
   alice.send_line(std::string(513, 'x'));
@@ -474,8 +405,7 @@ TEST_CASE("a line over 512 bytes is refused and the connection stays usable", "[
 
 TEST_CASE("LF, CRLF and lone CR all end a line", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"};
-  line_login(alice, "alice", pw);
+  line_user alice{srv, "alice"};
   const std::string who = "*** Members of lobby (1): alice";
 
   alice.send("/who\r");
@@ -501,10 +431,7 @@ TEST_CASE("LF, CRLF and lone CR all end a line", "[live]") {
 
 TEST_CASE("a NUL byte and invalid UTF-8 are refused", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}};
 
   alice.send(std::string("nul\0byte\r\n", 10));
   alice.expect_line("ERROR line contains a NUL byte; ignored");
@@ -531,10 +458,8 @@ TEST_CASE("the connection limit refuses the third client with a clear message", 
   opts.max_connections = 2;
   live_server srv{opts};
   tcp_client c1{srv.line_port(), "c1"}, c2{srv.line_port(), "c2"};
-  c1.expect_line(greeting);
-  c1.expect_line(name_prompt);
-  c2.expect_line(greeting);
-  c2.expect_line(name_prompt);
+  expect_name_prompt(c1);
+  expect_name_prompt(c2);
 
   tcp_client c3{srv.line_port(), "c3"};
   c3.expect_line("ERROR server full (2 connections); try again later");
@@ -568,10 +493,7 @@ TEST_CASE("the connection limit refuses the third client with a clear message", 
 
 TEST_CASE("ordering: a reply never overtakes an earlier chat line", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}};
   const std::string who = "*** Members of lobby (2): alice bob";
 
   for (int i = 0; i < 50; ++i) {
@@ -590,8 +512,7 @@ TEST_CASE("a burst of lines handled at once leaves the connection readable", "[l
   // handled them all at once, resume. With CAF 0.17.6 a halt() followed at once by a trigger()
   // loses the trigger; the transport now re-triggers, so this socket must stay readable.
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"};
-  line_login(alice, "alice", pw);
+  line_user alice{srv, "alice"};
   const std::string blank_lines(40, '\n');
   for (int round = 0; round < 50; ++round) {
     INFO("round " << round);
@@ -620,10 +541,7 @@ TEST_CASE("input arrives intact while the read buffer grows for bursts and shrin
   fixture_options opts;
   opts.buffer_sweep_interval_ms = 20;
   live_server srv{opts};
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}};
   for (int round = 0; round < 4; ++round) {
     INFO("round " << round);
     std::string burst;
@@ -648,10 +566,7 @@ TEST_CASE("a flood of pipelined lines is answered in order", "[live]") {
   // Far more lines than the connection queues (32) arrive in few reads: reading pauses and
   // resumes (back-pressure), and every line is still handled, in order.
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}};
   const std::string who = "*** Members of lobby (2): alice bob";
   const int n = 2000;
   std::string burst;
@@ -709,30 +624,18 @@ int talk_until_bob_is_dropped(tcp_client& alice, tcp_client& carol, const std::s
 }
 
 struct slow_reader_setup {
-  live_server srv;
-  tcp_client alice, carol, bob;
-  const std::string chat = "[lobby] alice: " + std::string(500, 'o');
-  int sent = 0;
-
   static fixture_options options() {
     fixture_options opts;
     opts.max_output_bytes = 64 * 1024;
     return opts;
   }
 
-  slow_reader_setup()
-    : srv(options()),
-      alice(srv.line_port(), "alice"),
-      carol(srv.line_port(), "carol"),
-      bob(srv.line_port(), "bob", 4096) {
-    line_login(alice, "alice", pw);
-    line_login(bob, "bob", pw);
-    alice.expect_line("[lobby] *** bob joined");
-    line_login(carol, "carol", pw);
-    alice.expect_line("[lobby] *** carol joined");
-    bob.expect_line("[lobby] *** carol joined");
-    sent = talk_until_bob_is_dropped(alice, carol, chat);
-  }
+  live_server srv{options()};
+  line_user alice{srv, "alice"};
+  line_user bob{srv, "bob", {&alice}, 4096}; // a small receive buffer fills up sooner
+  line_user carol{srv, "carol", {&alice, &bob}};
+  const std::string chat = "[lobby] alice: " + std::string(500, 'o');
+  int sent = talk_until_bob_is_dropped(alice, carol, chat);
 };
 
 } // namespace
@@ -757,19 +660,16 @@ TEST_CASE("a client that stops reading is dropped once its output exceeds the bo
 
 TEST_CASE("graceful shutdown notifies every client and closes the sockets", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"}, carol{srv.line_port(), "carol"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}};
+  tcp_client carol{srv.line_port(), "carol"}; // carol does not log in
   bob.send_line("/join games");
   bob.expect_line("*** You are in games (1 member: bob).");
   alice.expect_line("[lobby] *** bob left");
-  carol.expect_line(greeting); // carol has not logged in
-  carol.expect_line(name_prompt);
+  expect_name_prompt(carol);
 
   auto closed = srv.shutdown("maintenance window");
   CHECK(closed == std::optional<std::uint64_t>{3});
-  for (auto* c : {&alice, &bob, &carol}) {
+  for (tcp_client* c : std::initializer_list<tcp_client*>{&alice, &bob, &carol}) {
     c->expect_line("*** Server shutting down: maintenance window");
     c->expect_closed();
   }
@@ -777,13 +677,7 @@ TEST_CASE("graceful shutdown notifies every client and closes the sockets", "[li
 
 TEST_CASE("graceful shutdown of a shared room", "[live]") {
   live_server srv;
-  tcp_client alice{srv.line_port(), "alice"}, bob{srv.line_port(), "bob"}, carol{srv.line_port(), "carol"};
-  line_login(alice, "alice", pw);
-  line_login(bob, "bob", pw);
-  alice.expect_line("[lobby] *** bob joined");
-  line_login(carol, "carol", pw);
-  alice.expect_line("[lobby] *** carol joined");
-  bob.expect_line("[lobby] *** carol joined");
+  line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}}, carol{srv, "carol", {&alice, &bob}};
 
   auto closed = srv.shutdown();
   CHECK(closed == std::optional<std::uint64_t>{3});
@@ -811,8 +705,7 @@ TEST_CASE("a client that never logs in is timed out", "[live]") {
   opts.login_timeout_ms = 200;
   live_server srv{opts};
   tcp_client c{srv.line_port(), "idle"};
-  c.expect_line(greeting);
-  c.expect_line(name_prompt);
+  expect_name_prompt(c);
   c.expect_line("ERROR login timed out; goodbye");
   c.expect_closed();
 }
@@ -821,13 +714,11 @@ TEST_CASE("the login timeout spares logged-in clients and catches half-done logi
   fixture_options opts;
   opts.login_timeout_ms = 1500;
   live_server srv{opts};
-  tcp_client alice{srv.line_port(), "alice"};
-  line_login(alice, "alice", pw);
+  line_user alice{srv, "alice"};
   // zed connected later, so alice's timer fired first: when zed has been timed out, alice's
   // timer message is already in her mailbox, ahead of her next command.
   tcp_client zed{srv.line_port(), "zed"};
-  zed.expect_line(greeting);
-  zed.expect_line(name_prompt);
+  expect_name_prompt(zed);
   zed.send_line("zed");
   zed.expect_line(new_account_prompt("zed"));
   zed.expect_line("ERROR login timed out; goodbye", 10s);
