@@ -223,6 +223,11 @@ inline const std::string isupport_tokens =
   "NETWORK=Parley NICKLEN=32 CHANNELLEN=33 TOPICLEN=307 CASEMAPPING=rfc1459 CHANTYPES=# "
   "CHANMODES=b,k,l,imnst PREFIX=(ov)@+ MODES=4 AWAYLEN=200";
 
+/// The answer to CAP LS 302: every capability, with SASL's mechanism.
+inline const std::string cap_ls_302 =
+  S("CAP * LS :account-tag away-notify echo-message message-tags multi-prefix sasl=PLAIN "
+    "server-time");
+
 /// The LUSERS replies (251, 252 when operators are on, 254, 255), whatever the counts.
 inline void expect_lusers(tcp_client& c, const std::string& nick) {
   auto number = std::string{"[0-9]+"};
@@ -303,13 +308,93 @@ inline void join(tcp_client& c, const std::string& nick, const std::string& chan
   expect_join(c, nick, channel, names);
 }
 
-/// An IRC client of `srv`, registered as `nick` (NICK, USER and the whole welcome burst) as it
-/// is constructed; its label is the nick. A non-zero `receive_buffer_bytes` shrinks its socket's
-/// receive buffer (tcp_client).
+inline std::string base64(const std::string& in) {
+  static const char* chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], chars[(v >> 6) & 63], chars[v & 63]};
+  }
+  if (in.size() - i == 1) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], '=', '='};
+  } else if (in.size() - i == 2) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], chars[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+/// The AUTHENTICATE payload of SASL PLAIN: authzid \0 authcid \0 password.
+inline std::string sasl_plain(const std::string& user, const std::string& password) {
+  return base64(user + std::string(1, '\0') + user + std::string(1, '\0') + password);
+}
+
+/// A SASL PLAIN attempt: AUTHENTICATE PLAIN, the server's "AUTHENTICATE +", then `payload`
+/// (base64, or "*" to abort). The caller expects the answer.
+inline void authenticate(tcp_client& c, const std::string& payload) {
+  c.send_line("AUTHENTICATE PLAIN");
+  c.expect_line("AUTHENTICATE +");
+  c.send_line("AUTHENTICATE " + payload);
+}
+
+/// CAP REQ for `caps`, then NICK, USER and CAP END: the welcome burst.
+inline void register_with_caps(tcp_client& c, const std::string& nick, const std::string& caps) {
+  c.send_line("CAP REQ :" + caps);
+  c.expect_line(S("CAP * ACK " + T(caps)));
+  c.send_line("NICK " + nick);
+  c.send_line("USER " + nick + " 0 * :" + nick);
+  c.send_line("CAP END");
+  expect_welcome(c, nick);
+}
+
+/// As register_with_caps, authenticated with SASL PLAIN as `nick` (an existing account).
+inline void register_with_sasl(tcp_client& c, const std::string& nick,
+                               const std::string& caps) {
+  auto all = "sasl " + caps;
+  c.send_line("CAP REQ :" + all);
+  c.expect_line(S("CAP * ACK :" + all));
+  c.send_line("NICK " + nick);
+  c.send_line("USER " + nick + " 0 * :" + nick);
+  authenticate(c, sasl_plain(nick, pw));
+  c.expect_line(S("900 " + nick + " " + nick + "!" + nick + "@parley " + nick +
+                  " :You are now logged in as " + nick));
+  c.expect_line(S("903 " + nick + " :SASL authentication successful"));
+  c.send_line("CAP END");
+  expect_welcome(c, nick);
+}
+
+/// irc_user's ways to register other than plain NICK and USER:
+struct with_caps { ///< register_with_caps
+  std::string caps;
+};
+struct with_sasl { ///< register_with_sasl as the nick's account (password pw)
+  std::string caps;
+};
+struct with_pass {}; ///< PASS pw for the nick's account, then irc_register
+
+/// An IRC client of `srv`, registered as `nick` as it is constructed (NICK, USER and the whole
+/// welcome burst, or one of the ways above); its label is the nick. A non-zero
+/// `receive_buffer_bytes` shrinks its socket's receive buffer (tcp_client).
 class irc_user : public tcp_client {
 public:
   irc_user(live_server& srv, const std::string& nick, int receive_buffer_bytes = 0)
     : tcp_client(srv.irc_port(), nick, receive_buffer_bytes) {
+    irc_register(*this, nick);
+  }
+  irc_user(live_server& srv, const std::string& nick, const with_caps& how)
+    : tcp_client(srv.irc_port(), nick) {
+    register_with_caps(*this, nick, how.caps);
+  }
+  irc_user(live_server& srv, const std::string& nick, const with_sasl& how)
+    : tcp_client(srv.irc_port(), nick) {
+    register_with_sasl(*this, nick, how.caps);
+  }
+  irc_user(live_server& srv, const std::string& nick, with_pass)
+    : tcp_client(srv.irc_port(), nick) {
+    send_line("PASS " + pw);
     irc_register(*this, nick);
   }
 };
@@ -319,16 +404,20 @@ inline void create(tcp_client& c, const std::string& nick, const std::string& ch
   join(c, nick, channel, "@" + nick);
 }
 
-/// `c` joins `channel` (whose names list is then `names`); each of `members` sees the JOIN.
+/// `c` joins `channel` (whose names list is then `names`); each of `members` sees the JOIN, and
+/// each of `line_members` (line-protocol users in the room) its "*** nick joined".
 inline void join_seen(tcp_client& c, const std::string& nick, const std::string& channel,
-                      const std::string& names, std::initializer_list<tcp_client*> members) {
+                      const std::string& names, std::initializer_list<tcp_client*> members,
+                      std::initializer_list<tcp_client*> line_members = {}) {
   join(c, nick, channel, names);
   for (auto* m : members)
     m->expect_line(M(nick) + " JOIN " + channel);
+  for (auto* m : line_members)
+    m->expect_line("[" + channel.substr(1) + "] *** " + nick + " joined");
 }
 
-/// `by` (nick `nick`) sends `command`, a channel change that comes back to it and to each of
-/// `members` unchanged, from its mask: ":nick!nick@parley " + command.
+/// `by` (nick `nick`) sends `command`, a change (MODE, TOPIC, KICK, PART, NICK) that comes back
+/// to it and then to each of `members` unchanged, from its mask: ":nick!nick@parley " + command.
 inline void change_seen(tcp_client& by, const std::string& nick, const std::string& command,
                         std::initializer_list<tcp_client*> members) {
   by.send_line(command);
@@ -413,30 +502,6 @@ inline void expect_topic_whotime(tcp_client& c, const std::string& nick,
   auto t = std::stoll(digits);
   CHECK(t >= earliest);
   CHECK(t <= latest);
-}
-
-inline std::string base64(const std::string& in) {
-  static const char* chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
-    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], chars[(v >> 6) & 63], chars[v & 63]};
-  }
-  if (in.size() - i == 1) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], '=', '='};
-  } else if (in.size() - i == 2) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], chars[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
-/// The AUTHENTICATE payload of SASL PLAIN: authzid \0 authcid \0 password.
-inline std::string sasl_plain(const std::string& user, const std::string& password) {
-  return base64(user + std::string(1, '\0') + user + std::string(1, '\0') + password);
 }
 
 // --- Line-protocol helpers ---

@@ -83,31 +83,21 @@ void expect_timed(tcp_client& c, const std::string& rest) {
   check_server_time(*time);
 }
 
-/// CAP REQ for `caps`, then NICK, USER and CAP END: the welcome burst.
-void register_with_caps(tcp_client& c, const std::string& nick, const std::string& caps) {
-  c.send_line("CAP REQ :" + caps);
-  c.expect_line(S("CAP * ACK " + T(caps)));
-  c.send_line("NICK " + nick);
-  c.send_line("USER " + nick + " 0 * :" + nick);
-  c.send_line("CAP END");
-  expect_welcome(c, nick);
+/// `nick` (with server-time) creates `channel`: its own JOIN carries a time, the numerics none.
+void create_timed(tcp_client& c, const std::string& nick, const std::string& channel) {
+  c.send_line("JOIN " + channel);
+  expect_timed(c, M(nick) + " JOIN " + channel);
+  c.expect_line(S("331 " + nick + " " + channel + " :No topic is set"));
+  c.expect_line(S("353 " + nick + " = " + channel + " @" + nick));
+  c.expect_line(S("366 " + nick + " " + channel + " :End of /NAMES list"));
 }
 
-/// As register_with_caps, authenticated with SASL PLAIN as `nick` (an existing account).
-void register_with_sasl(tcp_client& c, const std::string& nick, const std::string& caps) {
-  auto all = "sasl " + caps;
-  c.send_line("CAP REQ :" + all);
-  c.expect_line(S("CAP * ACK :" + all));
-  c.send_line("NICK " + nick);
-  c.send_line("USER " + nick + " 0 * :" + nick);
-  c.send_line("AUTHENTICATE PLAIN");
-  c.expect_line("AUTHENTICATE +");
-  c.send_line("AUTHENTICATE " + sasl_plain(nick, pw));
-  c.expect_line(S("900 " + nick + " " + nick + "!" + nick + "@parley " + nick +
-                  " :You are now logged in as " + nick));
-  c.expect_line(S("903 " + nick + " :SASL authentication successful"));
-  c.send_line("CAP END");
-  expect_welcome(c, nick);
+/// "PING p0" to "PING p<n-1>", in one string.
+std::string pings(int n) {
+  std::string burst;
+  for (int i = 0; i < n; ++i)
+    burst += "PING p" + std::to_string(i) + "\r\n";
+  return burst;
 }
 
 /// The lines of an own JOIN when the channel has a topic: JOIN, 332, 333, 353, 366.
@@ -147,21 +137,17 @@ std::string ms_since(steady::time_point t0) {
 
 TEST_CASE("mode n: outsiders get 404 under +n (the default) and are heard under -n", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   create(alice, "alice", "#c");
   bob.send_line("PRIVMSG #c :from outside");
   bob.expect_line(S("404 bob #c :Cannot send to channel"));
-  alice.send_line("MODE #c -n");
-  alice.expect_line(M("alice") + " MODE #c -n");
+  change_seen(alice, "alice", "MODE #c -n", {});
   alice.send_line("MODE #c");
   alice.expect_line(S("324 alice #c +t"));
   bob.send_line("PRIVMSG #c :from outside");
   alice.expect_line(M("bob") + " PRIVMSG #c :from outside");
   sync(bob, "no-error"); // and no echo without echo-message
-  alice.send_line("MODE #c +n");
-  alice.expect_line(M("alice") + " MODE #c +n");
+  change_seen(alice, "alice", "MODE #c +n", {});
   bob.send_line("PRIVMSG #c :refused again");
   bob.expect_line(S("404 bob #c :Cannot send to channel"));
   sync(alice, "nothing-more");
@@ -171,12 +157,9 @@ TEST_CASE("mode n: a NOTICE from outside reaches a -n channel", "[irc]") {
   // NOTICE is PRIVMSG without automatic replies (RFC 2812 3.3.2), so under -n an outsider's
   // NOTICE must be delivered like its PRIVMSG.
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   create(alice, "alice", "#c");
-  alice.send_line("MODE #c -n");
-  alice.expect_line(M("alice") + " MODE #c -n");
+  change_seen(alice, "alice", "MODE #c -n", {});
   bob.send_line("NOTICE #c :notice from outside");
   bob.send_line("PRIVMSG #c :privmsg from outside");
   alice.expect_line(M("bob") + " NOTICE #c :notice from outside", 2000ms);
@@ -185,18 +168,12 @@ TEST_CASE("mode n: a NOTICE from outside reaches a -n channel", "[irc]") {
 
 TEST_CASE("mode t: only ops set the topic under +t (482), any member under -t", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, carol{srv, "carol"};
   create(alice, "alice", "#c");
   join_seen(bob, "bob", "#c", "@alice bob", {&alice});
   bob.send_line("TOPIC #c :bob's topic");
   bob.expect_line(S("482 bob #c :You're not channel operator"));
-  alice.send_line("MODE #c -t");
-  alice.expect_line(M("alice") + " MODE #c -t");
-  bob.expect_line(M("alice") + " MODE #c -t");
+  change_seen(alice, "alice", "MODE #c -t", {&bob});
   auto before = unix_now();
   bob.send_line("TOPIC #c :bob's topic");
   bob.expect_line(M("bob") + " TOPIC #c :bob's topic"); // the setter sees it too
@@ -210,9 +187,7 @@ TEST_CASE("mode t: only ops set the topic under +t (482), any member under -t", 
   alice.expect_line(M("carol") + " JOIN #c");
   bob.expect_line(M("carol") + " JOIN #c");
   // An empty TOPIC clears it.
-  alice.send_line("TOPIC #c :");
-  for (auto* c : {&alice, &bob, &carol})
-    c->expect_line(M("alice") + " TOPIC #c :");
+  change_seen(alice, "alice", "TOPIC #c :", {&bob, &carol});
   carol.send_line("TOPIC #c");
   carol.expect_line(S("331 carol #c :No topic is set"));
   // Off the channel: setting is 442, reading works unless the channel is secret; a secret
@@ -222,15 +197,11 @@ TEST_CASE("mode t: only ops set the topic under +t (482), any member under -t", 
     c->expect_line(M("carol") + " PART #c");
   carol.send_line("TOPIC #c :from outside");
   carol.expect_line(S("442 carol #c :You're not on that channel"));
-  alice.send_line("TOPIC #c :for all to read");
-  alice.expect_line(M("alice") + " TOPIC #c :for all to read");
-  bob.expect_line(M("alice") + " TOPIC #c :for all to read");
+  change_seen(alice, "alice", "TOPIC #c :for all to read", {&bob});
   carol.send_line("TOPIC #c");
   carol.expect_line(S("332 carol #c :for all to read"));
   carol.read_line(); // 333: who set it and when (checked elsewhere)
-  alice.send_line("MODE #c +s");
-  alice.expect_line(M("alice") + " MODE #c +s");
-  bob.expect_line(M("alice") + " MODE #c +s");
+  change_seen(alice, "alice", "MODE #c +s", {&bob});
   carol.send_line("TOPIC #c");
   carol.expect_line(S("403 carol #c :No such channel"));
   carol.send_line("TOPIC #nowhere");
@@ -242,16 +213,11 @@ TEST_CASE("mode t: only ops set the topic under +t (482), any member under -t", 
 
 TEST_CASE("mode k: 475 without or with a wrong key, the key lets in, 467, -k", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, carol{srv, "carol"};
   create(alice, "alice", "#c");
   alice.send_line("MODE #c +k");
   alice.expect_line(S("461 alice MODE :Not enough parameters"));
-  alice.send_line("MODE #c +k sesame");
-  alice.expect_line(M("alice") + " MODE #c +k sesame");
+  change_seen(alice, "alice", "MODE #c +k sesame", {});
   bob.send_line("JOIN #c");
   bob.expect_line(S("475 bob #c :Cannot join channel (+k)"));
   bob.send_line("JOIN #c wrong");
@@ -270,9 +236,7 @@ TEST_CASE("mode k: 475 without or with a wrong key, the key lets in, 467, -k", "
   bob.expect_line(S("324 bob #c +knt sesame"));
   alice.send_line("MODE #c +k other");
   alice.expect_line(S("467 alice #c :Channel key already set"));
-  alice.send_line("MODE #c -k *");
-  for (auto* c : {&alice, &bob, &carol})
-    c->expect_line(M("alice") + " MODE #c -k *");
+  change_seen(alice, "alice", "MODE #c -k *", {&bob, &carol});
   alice.send_line("MODE #c");
   alice.expect_line(S("324 alice #c +nt"));
   sync(bob);
@@ -281,12 +245,9 @@ TEST_CASE("mode k: 475 without or with a wrong key, the key lets in, 467, -k", "
 
 TEST_CASE("mode k: a non-member's 324 hides the key", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   create(alice, "alice", "#c");
-  alice.send_line("MODE #c +kl sesame 10");
-  alice.expect_line(M("alice") + " MODE #c +kl sesame 10");
+  change_seen(alice, "alice", "MODE #c +kl sesame 10", {});
   alice.send_line("MODE #c");
   alice.expect_line(S("324 alice #c +klnt sesame 10"));
   bob.send_line("MODE #c");
@@ -297,44 +258,32 @@ TEST_CASE("mode k: a non-member's 324 hides the key", "[irc]") {
 
 TEST_CASE("mode l: 471 when full, 461 without a limit, -l lifts it", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, carol{srv, "carol"};
   create(alice, "alice", "#c");
   alice.send_line("MODE #c +l");
   alice.expect_line(S("461 alice MODE :Not enough parameters"));
-  alice.send_line("MODE #c +l 2");
-  alice.expect_line(M("alice") + " MODE #c +l 2");
+  change_seen(alice, "alice", "MODE #c +l 2", {});
   join_seen(bob, "bob", "#c", "@alice bob", {&alice});
   carol.send_line("JOIN #c");
   carol.expect_line(S("471 carol #c :Cannot join channel (+l)"));
   bob.send_line("MODE #c");
   bob.expect_line(S("324 bob #c +lnt 2"));
-  alice.send_line("MODE #c -l");
-  alice.expect_line(M("alice") + " MODE #c -l");
-  bob.expect_line(M("alice") + " MODE #c -l");
+  change_seen(alice, "alice", "MODE #c -l", {&bob});
   join_seen(carol, "carol", "#c", "@alice bob carol", {&alice, &bob});
 }
 
 TEST_CASE("mode i: 473, then INVITE (341, the INVITE line) lets the user in once", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   create(alice, "alice", "#c");
-  alice.send_line("MODE #c +i");
-  alice.expect_line(M("alice") + " MODE #c +i");
+  change_seen(alice, "alice", "MODE #c +i", {});
   bob.send_line("JOIN #c");
   bob.expect_line(S("473 bob #c :Cannot join channel (+i)"));
   alice.send_line("INVITE bob #c");
   alice.expect_line(S("341 alice bob #c"));
   bob.expect_line(M("alice") + " INVITE bob #c");
   join_seen(bob, "bob", "#c", "@alice bob", {&alice});
-  bob.send_line("PART #c");
-  bob.expect_line(M("bob") + " PART #c");
-  alice.expect_line(M("bob") + " PART #c");
+  change_seen(bob, "bob", "PART #c", {&alice});
   bob.send_line("JOIN #c"); // the invitation was used up
   bob.expect_line(S("473 bob #c :Cannot join channel (+i)"));
   sync(alice);
@@ -343,12 +292,7 @@ TEST_CASE("mode i: 473, then INVITE (341, the INVITE line) lets the user in once
 TEST_CASE("INVITE errors: 401, 442, 443, 482 on +i by a non-op, and -i lets members invite",
           "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"}, dave{srv.irc_port(), "dave"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
-  irc_register(dave, "dave");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, carol{srv, "carol"}, dave{srv, "dave"};
   create(alice, "alice", "#c");
   join_seen(bob, "bob", "#c", "@alice bob", {&alice});
   alice.send_line("INVITE nobody #c");
@@ -359,14 +303,10 @@ TEST_CASE("INVITE errors: 401, 442, 443, 482 on +i by a non-op, and -i lets memb
   carol.expect_line(S("442 carol #c :You're not on that channel"));
   carol.send_line("INVITE dave #nowhere");
   carol.expect_line(S("403 carol #nowhere :No such channel"));
-  alice.send_line("MODE #c +i");
-  alice.expect_line(M("alice") + " MODE #c +i");
-  bob.expect_line(M("alice") + " MODE #c +i");
+  change_seen(alice, "alice", "MODE #c +i", {&bob});
   bob.send_line("INVITE carol #c");
   bob.expect_line(S("482 bob #c :You're not channel operator"));
-  alice.send_line("MODE #c -i");
-  alice.expect_line(M("alice") + " MODE #c -i");
-  bob.expect_line(M("alice") + " MODE #c -i");
+  change_seen(alice, "alice", "MODE #c -i", {&bob});
   bob.send_line("INVITE carol #c");
   bob.expect_line(S("341 bob carol #c"));
   carol.expect_line(M("bob") + " INVITE carol #c");
@@ -375,27 +315,19 @@ TEST_CASE("INVITE errors: 401, 442, 443, 482 on +i by a non-op, and -i lets memb
 
 TEST_CASE("mode m: unvoiced members get 404, +v lets them speak, ops always may", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   create(alice, "alice", "#c");
   join_seen(bob, "bob", "#c", "@alice bob", {&alice});
-  alice.send_line("MODE #c +m");
-  alice.expect_line(M("alice") + " MODE #c +m");
-  bob.expect_line(M("alice") + " MODE #c +m");
+  change_seen(alice, "alice", "MODE #c +m", {&bob});
   bob.send_line("PRIVMSG #c :may I?");
   bob.expect_line(S("404 bob #c :Cannot send to channel"));
   alice.send_line("PRIVMSG #c :ops may");
   bob.expect_line(M("alice") + " PRIVMSG #c :ops may");
-  alice.send_line("MODE #c +v bob");
-  alice.expect_line(M("alice") + " MODE #c +v bob");
-  bob.expect_line(M("alice") + " MODE #c +v bob");
+  change_seen(alice, "alice", "MODE #c +v bob", {&bob});
   bob.send_line("PRIVMSG #c :now I may");
   alice.expect_line(M("bob") + " PRIVMSG #c :now I may");
   names(alice, "alice", "#c", "@alice +bob");
-  alice.send_line("MODE #c -v bob");
-  alice.expect_line(M("alice") + " MODE #c -v bob");
-  bob.expect_line(M("alice") + " MODE #c -v bob");
+  change_seen(alice, "alice", "MODE #c -v bob", {&bob});
   bob.send_line("PRIVMSG #c :and again?");
   bob.expect_line(S("404 bob #c :Cannot send to channel"));
   sync(alice, "nothing-from-bob");
@@ -403,29 +335,14 @@ TEST_CASE("mode m: unvoiced members get 404, +v lets them speak, ops always may"
 
 TEST_CASE("mode s: LIST hides a secret channel from non-members", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   create(alice, "alice", "#hidden");
   create(alice, "alice", "#open");
-  alice.send_line("MODE #hidden +s");
-  alice.expect_line(M("alice") + " MODE #hidden +s");
-  bob.send_line("LIST");
-  bob.expect_line(S("321 bob Channel :Users  Name"));
-  bob.expect_line(S("322 bob #open 1 :"));
-  bob.expect_line(S("323 bob :End of /LIST"));
-  alice.send_line("LIST");
-  alice.expect_line(S("321 alice Channel :Users  Name"));
-  alice.expect_line(S("322 alice #hidden 1 :"));
-  alice.expect_line(S("322 alice #open 1 :"));
-  alice.expect_line(S("323 alice :End of /LIST"));
-  alice.send_line("MODE #hidden -s");
-  alice.expect_line(M("alice") + " MODE #hidden -s");
-  bob.send_line("LIST");
-  bob.expect_line(S("321 bob Channel :Users  Name"));
-  bob.expect_line(S("322 bob #hidden 1 :"));
-  bob.expect_line(S("322 bob #open 1 :"));
-  bob.expect_line(S("323 bob :End of /LIST"));
+  change_seen(alice, "alice", "MODE #hidden +s", {});
+  list(bob, "bob", {{"#open", 1, ""}});
+  list(alice, "alice", {{"#hidden", 1, ""}, {"#open", 1, ""}});
+  change_seen(alice, "alice", "MODE #hidden -s", {});
+  list(bob, "bob", {{"#hidden", 1, ""}, {"#open", 1, ""}});
 }
 
 TEST_CASE("mode s: WHOIS shows a secret channel only to its members and server operators, "
@@ -433,17 +350,12 @@ TEST_CASE("mode s: WHOIS shows a secret channel only to its members and server o
   live_server srv{with_operator()};
   srv.add_account("root", pw);
   srv.add_account("bob", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"}, eve{srv.irc_port(), "eve"};
-  irc_register(alice, "alice");
-  bob.send_line("PASS " + pw); // logged in to account bob
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
-  irc_register(eve, "eve");
+  irc_user alice{srv, "alice"};
+  irc_user bob{srv, "bob", with_pass{}}; // logged in to account bob
+  irc_user carol{srv, "carol"}, eve{srv, "eve"};
   become_operator(eve, "eve");
   create(bob, "bob", "#hideout");
-  bob.send_line("MODE #hideout +s");
-  bob.expect_line(M("bob") + " MODE #hideout +s");
+  change_seen(bob, "bob", "MODE #hideout +s", {});
   create(bob, "bob", "#open");
   carol.send_line("JOIN #hideout");
   carol.expect_line(M("carol") + " JOIN #hideout");
@@ -476,11 +388,7 @@ TEST_CASE("mode s: WHOIS shows a secret channel only to its members and server o
 
 TEST_CASE("modes o and v: grants and removals, 441 for non-members", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, carol{srv, "carol"};
   create(alice, "alice", "#c");
   join_seen(bob, "bob", "#c", "@alice bob", {&alice});
   alice.send_line("MODE #c +o carol");
@@ -492,18 +400,12 @@ TEST_CASE("modes o and v: grants and removals, 441 for non-members", "[irc]") {
   bob.expect_line(M("alice") + " MODE #c +o bob");
   names(bob, "bob", "#c", "@alice @bob");
   // bob runs the channel now too.
-  bob.send_line("MODE #c +m");
-  bob.expect_line(M("bob") + " MODE #c +m");
-  alice.expect_line(M("bob") + " MODE #c +m");
-  bob.send_line("MODE #c -o alice");
-  bob.expect_line(M("bob") + " MODE #c -o alice");
-  alice.expect_line(M("bob") + " MODE #c -o alice");
+  change_seen(bob, "bob", "MODE #c +m", {&alice});
+  change_seen(bob, "bob", "MODE #c -o alice", {&alice});
   alice.send_line("MODE #c -m");
   alice.expect_line(S("482 alice #c :You're not channel operator"));
   // Several changes in one line, and the same change twice shows once.
-  bob.send_line("MODE #c +ov alice alice");
-  bob.expect_line(M("bob") + " MODE #c +ov alice alice");
-  alice.expect_line(M("bob") + " MODE #c +ov alice alice");
+  change_seen(bob, "bob", "MODE #c +ov alice alice", {&alice});
   bob.send_line("MODE #c +o alice");
   sync(bob, "no-change-no-line");
   carol.send_line("NAMES #c"); // not a member, but #c is not secret: listed
@@ -515,13 +417,8 @@ TEST_CASE("NAMES and WHO of a channel you are not in list it unless it is secret
           "invisible (+i) members", "[irc]") {
   live_server srv{with_operator()};
   srv.add_account("root", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"}, dave{srv.irc_port(), "dave"}, eve{srv.irc_port(), "eve"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
-  irc_register(dave, "dave");
-  irc_register(eve, "eve");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, carol{srv, "carol"}, dave{srv, "dave"},
+    eve{srv, "eve"};
   become_operator(eve, "eve");
   bob.send_line("MODE bob +i"); // invisible before the join
   bob.expect_line(":bob MODE bob :+i");
@@ -533,23 +430,17 @@ TEST_CASE("NAMES and WHO of a channel you are not in list it unless it is secret
   carol.send_line("NAMES #open"); // outside: no bob, no dave
   carol.expect_line(S("353 carol = #open @alice"));
   carol.expect_line(S("366 carol #open :End of /NAMES list"));
-  carol.send_line("WHO #open");
-  carol.expect_line(S("352 carol #open alice parley parley.local alice H@ :0 alice"));
-  carol.expect_line(S("315 carol #open :End of WHO list"));
+  who(carol, "carol", "#open", {{"alice", "H@"}});
   bob.send_line("NICK robert"); // the flag goes with the new nick
   for (auto* c : {&alice, &bob, &dave})
     c->expect_line(M("bob") + " NICK robert");
-  carol.send_line("NAMES #open");
-  carol.expect_line(S("353 carol = #open @alice"));
-  carol.expect_line(S("366 carol #open :End of /NAMES list"));
+  names(carol, "carol", "#open", "@alice");
   eve.send_line("NAMES #open"); // a server operator sees everyone
   eve.expect_line(S("353 eve = #open :@alice dave robert"));
   eve.expect_line(S("366 eve #open :End of /NAMES list"));
   dave.send_line("MODE dave -i");
   dave.expect_line(":dave MODE dave :-i");
-  carol.send_line("NAMES #open");
-  carol.expect_line(S("353 carol = #open :@alice dave"));
-  carol.expect_line(S("366 carol #open :End of /NAMES list"));
+  names(carol, "carol", "#open", "@alice dave");
   names(alice, "alice", "#open", "@alice dave robert"); // members see everyone
   bob.send_line("PART #open");
   for (auto* c : {&alice, &bob, &dave})
@@ -558,14 +449,9 @@ TEST_CASE("NAMES and WHO of a channel you are not in list it unless it is secret
   for (auto* c : {&alice, &dave})
     c->expect_line(M("dave") + " PART #open");
   create(alice, "alice", "#hidden");
-  alice.send_line("MODE #hidden +s");
-  alice.expect_line(M("alice") + " MODE #hidden +s");
-  carol.send_line("NAMES #open");
-  carol.expect_line(S("353 carol = #open @alice"));
-  carol.expect_line(S("366 carol #open :End of /NAMES list"));
-  carol.send_line("WHO #open");
-  carol.expect_line(S("352 carol #open alice parley parley.local alice H@ :0 alice"));
-  carol.expect_line(S("315 carol #open :End of WHO list"));
+  change_seen(alice, "alice", "MODE #hidden +s", {});
+  names(carol, "carol", "#open", "@alice");
+  who(carol, "carol", "#open", {{"alice", "H@"}});
   carol.send_line("NAMES #hidden"); // secret: only the end line, as for no channel at all
   carol.expect_line(S("366 carol #hidden :End of /NAMES list"));
   carol.send_line("WHO #hidden");
@@ -581,11 +467,7 @@ TEST_CASE("NAMES and WHO of a channel you are not in list it unless it is secret
 
 TEST_CASE("mode b: 474 on JOIN, 404 for a banned member, 367/368 listing, -b", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, carol{srv, "carol"};
   create(alice, "alice", "#c");
   join_seen(carol, "carol", "#c", "@alice carol", {&alice});
   alice.send_line("MODE #c +b Bob"); // a nick alone is nick!*@*
@@ -593,18 +475,14 @@ TEST_CASE("mode b: 474 on JOIN, 404 for a banned member, 367/368 listing, -b", "
   carol.expect_line(M("alice") + " MODE #c +b bob!*@*");
   bob.send_line("JOIN #c");
   bob.expect_line(S("474 bob #c :Cannot join channel (+b)"));
-  alice.send_line("MODE #c +b *!carol@*");
-  alice.expect_line(M("alice") + " MODE #c +b *!carol@*");
-  carol.expect_line(M("alice") + " MODE #c +b *!carol@*");
+  change_seen(alice, "alice", "MODE #c +b *!carol@*", {&carol});
   carol.send_line("PRIVMSG #c :am I banned?");
   carol.expect_line(S("404 carol #c :Cannot send to channel"));
   carol.send_line("MODE #c b"); // anyone may list the bans
   carol.expect_line(S("367 carol #c bob!*@*"));
   carol.expect_line(S("367 carol #c *!carol@*"));
   carol.expect_line(S("368 carol #c :End of channel ban list"));
-  alice.send_line("MODE #c -b bob!*@*");
-  alice.expect_line(M("alice") + " MODE #c -b bob!*@*");
-  carol.expect_line(M("alice") + " MODE #c -b bob!*@*");
+  change_seen(alice, "alice", "MODE #c -b bob!*@*", {&carol});
   alice.send_line("MODE #c b");
   alice.expect_line(S("367 alice #c *!carol@*"));
   alice.expect_line(S("368 alice #c :End of channel ban list"));
@@ -617,11 +495,7 @@ TEST_CASE("mode b: 474 on JOIN, 404 for a banned member, 367/368 listing, -b", "
 TEST_CASE("MODE errors: 472 unknown mode, 461 missing argument, 482 non-op, 442 outsider",
           "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, carol{srv, "carol"};
   create(alice, "alice", "#c");
   join_seen(bob, "bob", "#c", "@alice bob", {&alice});
   alice.send_line("MODE #c +x");
@@ -647,12 +521,7 @@ TEST_CASE("MODE errors: 472 unknown mode, 461 missing argument, 482 non-op, 442 
 
 TEST_CASE("KICK: everyone sees it, the target is out (404), 441, 482, 442", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"}, dave{srv.irc_port(), "dave"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
-  irc_register(dave, "dave");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, carol{srv, "carol"}, dave{srv, "dave"};
   create(alice, "alice", "#c");
   join_seen(bob, "bob", "#c", "@alice bob", {&alice});
   join_seen(carol, "carol", "#c", "@alice bob carol", {&alice, &bob});
@@ -684,14 +553,11 @@ TEST_CASE("KICK: everyone sees it, the target is out (404), 441, 482, 442", "[ir
 
 TEST_CASE("KICK of a line-protocol member from an IRC op", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
+  irc_user alice{srv, "alice"};
   create(alice, "alice", "#lobby");
-  tcp_client dave{srv.line_port(), "dave"};
-  line_login(dave, "dave", pw);
+  line_user dave{srv, "dave"};
   alice.expect_line(M("dave") + " JOIN #lobby");
-  alice.send_line("KICK #lobby dave :line users too");
-  alice.expect_line(M("alice") + " KICK #lobby dave :line users too");
+  change_seen(alice, "alice", "KICK #lobby dave :line users too", {});
   dave.expect_line("[lobby] *** dave was kicked by alice (line users too)");
   dave.expect_line("*** You are in no room now. /join ROOM to enter one.");
   names(alice, "alice", "#lobby", "@alice");
@@ -702,13 +568,8 @@ TEST_CASE("KICK of a line-protocol member from an IRC op", "[irc]") {
 TEST_CASE("NICK change: the user and each channel peer see it once, 433, 432", "[irc]") {
   live_server srv;
   srv.add_account("dave", pw);
-  tcp_client carol{srv.line_port(), "carol"};
-  line_login(carol, "carol", pw); // in #lobby, its op
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    eve{srv.irc_port(), "eve"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(eve, "eve");
+  line_user carol{srv, "carol"}; // in #lobby, its op
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, eve{srv, "eve"};
   create(alice, "alice", "#a");
   create(alice, "alice", "#b");
   join_seen(bob, "bob", "#a", "@alice bob", {&alice});
@@ -755,11 +616,8 @@ TEST_CASE("NICK change: the user and each channel peer see it once, 433, 432", "
 TEST_CASE("NICK change of an authenticated user: away from the account nick and back", "[irc]") {
   live_server srv;
   srv.add_account("alice", pw);
-  tcp_client alice{srv.irc_port(), "alice"};
-  alice.send_line("PASS " + pw);
-  irc_register(alice, "alice");
-  alice.send_line("NICK alice_away");
-  alice.expect_line(M("alice") + " NICK alice_away");
+  irc_user alice{srv, "alice", with_pass{}};
+  change_seen(alice, "alice", "NICK alice_away", {});
   alice.send_line("NICK alice"); // its own account
   alice.expect_line(":alice_away!alice_away@parley NICK alice");
   sync(alice);
@@ -771,9 +629,7 @@ TEST_CASE("OPER: 491 for a name that is no operator, 464 wrong password, 381 and
   live_server srv{with_operator()};
   srv.add_account("root", pw);
   srv.add_account("bob", pw);
-  tcp_client bob{srv.irc_port(), "bob"};
-  bob.send_line("PASS " + pw);
-  irc_register(bob, "bob");
+  irc_user bob{srv, "bob", with_pass{}};
   bob.send_line("OPER bob " + pw); // a real account, but no operator
   bob.expect_line(S("491 bob :No O-lines for your host"));
   bob.send_line("OPER root wrong-password");
@@ -796,9 +652,7 @@ TEST_CASE("OPER: 491 for a name that is no operator, 464 wrong password, 381 and
 TEST_CASE("an operator may MODE, TOPIC and KICK in channels where it is no op", "[irc]") {
   live_server srv{with_operator()};
   srv.add_account("root", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   create(alice, "alice", "#c");
   join_seen(bob, "bob", "#c", "@alice bob", {&alice});
   bob.send_line("MODE #c +m");
@@ -817,8 +671,7 @@ TEST_CASE("an operator may MODE, TOPIC and KICK in channels where it is no op", 
   names(bob, "bob", "#c", "bob");
 
   // From outside the channel: the members see the operator's full mask, and so does it.
-  tcp_client eve{srv.irc_port(), "eve"};
-  irc_register(eve, "eve");
+  irc_user eve{srv, "eve"};
   become_operator(eve, "eve");
   change(eve, "eve", bob, "TOPIC #c :from outside");
   change(eve, "eve", bob, "MODE #c -m");
@@ -830,11 +683,7 @@ TEST_CASE("KILL: the victim gets an ERROR and is closed, others see its QUIT, 48
           "[irc]") {
   live_server srv{with_operator()};
   srv.add_account("root", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, carol{srv, "carol"};
   create(alice, "alice", "#c");
   join_seen(carol, "carol", "#c", "@alice carol", {&alice});
   alice.send_line("KILL bob :no reason");
@@ -856,11 +705,9 @@ TEST_CASE("KILL: the victim gets an ERROR and is closed, others see its QUIT, 48
 TEST_CASE("KILL of a line-protocol user", "[irc]") {
   live_server srv{with_operator()};
   srv.add_account("root", pw);
-  tcp_client bob{srv.irc_port(), "bob"};
-  irc_register(bob, "bob");
+  irc_user bob{srv, "bob"};
   become_operator(bob, "bob");
-  tcp_client carol{srv.line_port(), "carol"};
-  line_login(carol, "carol", pw);
+  line_user carol{srv, "carol"};
   bob.send_line("KILL carol :line users too");
   carol.expect_line("ERROR disconnected by bob: line users too");
   carol.expect_closed();
@@ -868,9 +715,7 @@ TEST_CASE("KILL of a line-protocol user", "[irc]") {
 
 TEST_CASE("user modes: +i and -i, 501 for an unknown flag, 502 for another user", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   alice.send_line("MODE alice +i");
   alice.expect_line(":alice MODE alice :+i");
   alice.send_line("MODE alice +i"); // no change, no line
@@ -892,9 +737,7 @@ TEST_CASE("user modes: +i and -i, 501 for an unknown flag, 502 for another user"
 TEST_CASE("user mode -o drops operator status: no more KILL", "[irc]") {
   live_server srv{with_operator()};
   srv.add_account("root", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   become_operator(bob, "bob");
   bob.send_line("MODE bob -o");
   bob.expect_line(":bob MODE bob :-o");
@@ -909,8 +752,7 @@ TEST_CASE("LUSERS no longer counts an operator that dropped +o", "[irc]") {
   // 252 RPL_LUSEROP counts the operators online; after MODE nick -o the user is no operator.
   live_server srv{with_operator()};
   srv.add_account("root", pw);
-  tcp_client bob{srv.irc_port(), "bob"};
-  irc_register(bob, "bob");
+  irc_user bob{srv, "bob"};
   become_operator(bob, "bob");
   bob.send_line("MODE bob -o");
   bob.expect_line(":bob MODE bob :-o");
@@ -923,12 +765,9 @@ TEST_CASE("LUSERS no longer counts an operator that dropped +o", "[irc]") {
 TEST_CASE("LUSERS on request counts registered users (both protocols) and channels", "[irc]") {
   live_server srv{with_operator()};
   srv.add_account("root", pw);
-  tcp_client dave{srv.line_port(), "dave"};
-  line_login(dave, "dave", pw); // a user, and #lobby
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    unregistered{srv.irc_port(), "unregistered"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  line_user dave{srv, "dave"}; // a user, and #lobby
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
+  tcp_client unregistered{srv.irc_port(), "unregistered"};
   unregistered.send_line("NICK carol");
   sync(unregistered);
   create(alice, "alice", "#a");
@@ -956,8 +795,7 @@ TEST_CASE("LUSERS on request counts registered users (both protocols) and channe
 
 TEST_CASE("TIME answers 391 with the server name and the current UTC time", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
+  irc_user alice{srv, "alice"};
   auto before = unix_now();
   alice.send_line("TIME");
   auto line = alice.read_line();
@@ -979,11 +817,7 @@ TEST_CASE("TIME answers 391 with the server name and the current UTC time", "[ir
 
 TEST_CASE("QUIT: a client that shares two channels with the quitter sees one QUIT", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, carol{srv, "carol"};
   create(alice, "alice", "#a");
   create(alice, "alice", "#b");
   join_seen(bob, "bob", "#a", "@alice bob", {&alice});
@@ -1001,14 +835,8 @@ TEST_CASE("QUIT: a client that shares two channels with the quitter sees one QUI
 
 TEST_CASE("server-time: lines from others carry @time=, numerics do not", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  register_with_caps(alice, "alice", "server-time");
-  irc_register(bob, "bob");
-  alice.send_line("JOIN #c");
-  expect_timed(alice, M("alice") + " JOIN #c");
-  alice.expect_line(S("331 alice #c :No topic is set"));
-  alice.expect_line(S("353 alice = #c @alice"));
-  alice.expect_line(S("366 alice #c :End of /NAMES list"));
+  irc_user alice{srv, "alice", with_caps{"server-time"}}, bob{srv, "bob"};
+  create_timed(alice, "alice", "#c");
   join(bob, "bob", "#c", "@alice bob");
   expect_timed(alice, M("bob") + " JOIN #c");
   bob.send_line("PRIVMSG #c :what time is it?");
@@ -1024,11 +852,8 @@ TEST_CASE("account-tag: messages from an authenticated user carry account=, anon
           "none", "[irc]") {
   live_server srv;
   srv.add_account("dave", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    dave{srv.irc_port(), "dave"};
-  register_with_caps(alice, "alice", "account-tag");
-  irc_register(bob, "bob");
-  register_with_sasl(dave, "dave", "echo-message");
+  irc_user alice{srv, "alice", with_caps{"account-tag"}}, bob{srv, "bob"},
+    dave{srv, "dave", with_sasl{"echo-message"}};
   create(alice, "alice", "#c");
   join_seen(bob, "bob", "#c", "@alice bob", {&alice});
   join_seen(dave, "dave", "#c", "@alice bob dave", {&bob});
@@ -1049,10 +874,8 @@ TEST_CASE("account-tag: messages from an authenticated user carry account=, anon
 TEST_CASE("account-tag with PASS, and together with server-time", "[irc]") {
   live_server srv;
   srv.add_account("dave", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, dave{srv.irc_port(), "dave"};
-  register_with_caps(alice, "alice", "account-tag server-time");
-  dave.send_line("PASS " + pw);
-  irc_register(dave, "dave");
+  irc_user alice{srv, "alice", with_caps{"account-tag server-time"}},
+    dave{srv, "dave", with_pass{}};
   dave.send_line("PRIVMSG alice :hello");
   auto line = alice.read_line();
   INFO(line);
@@ -1067,11 +890,7 @@ TEST_CASE("account-tag with PASS, and together with server-time", "[irc]") {
 TEST_CASE("away-notify: peers with the cap see AWAY (once), others nothing, WHO shows G",
           "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"};
-  register_with_caps(alice, "alice", "away-notify");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
+  irc_user alice{srv, "alice", with_caps{"away-notify"}}, bob{srv, "bob"}, carol{srv, "carol"};
   create(alice, "alice", "#a");
   create(alice, "alice", "#b");
   join_seen(bob, "bob", "#a", "@alice bob", {&alice});
@@ -1082,15 +901,8 @@ TEST_CASE("away-notify: peers with the cap see AWAY (once), others nothing, WHO 
   bob.expect_line(S("306 bob :You have been marked as being away"));
   alice.expect_line(M("bob") + " AWAY :gone");
   // WHO asks each room; their answers come after anything they sent before.
-  alice.send_line("WHO #a");
-  alice.expect_line(S("352 alice #a alice parley parley.local alice H@ :0 alice"));
-  alice.expect_line(S("352 alice #a bob parley parley.local bob G :0 bob"));
-  alice.expect_line(S("352 alice #a carol parley parley.local carol H :0 carol"));
-  alice.expect_line(S("315 alice #a :End of WHO list"));
-  alice.send_line("WHO #b");
-  alice.expect_line(S("352 alice #b alice parley parley.local alice H@ :0 alice"));
-  alice.expect_line(S("352 alice #b bob parley parley.local bob G :0 bob"));
-  alice.expect_line(S("315 alice #b :End of WHO list"));
+  who(alice, "alice", "#a", {{"alice", "H@"}, {"bob", "G"}, {"carol", "H"}});
+  who(alice, "alice", "#b", {{"alice", "H@"}, {"bob", "G"}});
   carol.send_line("WHO #a"); // carol did not ask for away-notify: no AWAY line before this
   carol.expect_line(S("352 carol #a alice parley parley.local alice H@ :0 alice"));
   carol.expect_line(S("352 carol #a bob parley parley.local bob G :0 bob"));
@@ -1102,27 +914,18 @@ TEST_CASE("away-notify: peers with the cap see AWAY (once), others nothing, WHO 
   alice.expect_line(M("bob") + " AWAY");
   names(alice, "alice", "#a", "@alice bob carol");
   names(alice, "alice", "#b", "@alice bob");
-  carol.send_line("WHO #a");
-  carol.expect_line(S("352 carol #a alice parley parley.local alice H@ :0 alice"));
-  carol.expect_line(S("352 carol #a bob parley parley.local bob H :0 bob"));
-  carol.expect_line(S("352 carol #a carol parley parley.local carol H :0 carol"));
-  carol.expect_line(S("315 carol #a :End of WHO list"));
+  who(carol, "carol", "#a", {{"alice", "H@"}, {"bob", "H"}, {"carol", "H"}});
 }
 
 TEST_CASE("away-notify: a user who joins while away is announced as away after the JOIN",
           "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"};
-  register_with_caps(alice, "alice", "away-notify");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
+  irc_user alice{srv, "alice", with_caps{"away-notify"}}, bob{srv, "bob"}, carol{srv, "carol"};
   create(alice, "alice", "#c");
   join_seen(carol, "carol", "#c", "@alice carol", {&alice});
   bob.send_line("AWAY :brb");
   bob.expect_line(S("306 bob :You have been marked as being away"));
-  join(bob, "bob", "#c", "@alice bob carol");
-  alice.expect_line(M("bob") + " JOIN #c");
+  join_seen(bob, "bob", "#c", "@alice bob carol", {&alice});
   alice.expect_line(M("bob") + " AWAY :brb");
   carol.expect_line(M("bob") + " JOIN #c");
   carol.send_line("WHO #c"); // and no AWAY line for carol before the answer
@@ -1138,9 +941,7 @@ TEST_CASE("away-notify: a user who joins while away is announced as away after t
 TEST_CASE("CAP REQ after joining: later channel lines carry @time=, and none after "
           "-server-time", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   create(alice, "alice", "#a");
   create(alice, "alice", "#b");
   join_seen(bob, "bob", "#a", "@alice bob", {&alice});
@@ -1173,9 +974,7 @@ TEST_CASE("CAP REQ after joining: later channel lines carry @time=, and none aft
 TEST_CASE("CAP REQ after joining: account-tag turns on and off for channel lines", "[irc]") {
   live_server srv;
   srv.add_account("dave", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, dave{srv.irc_port(), "dave"};
-  irc_register(alice, "alice");
-  register_with_sasl(dave, "dave", "");
+  irc_user alice{srv, "alice"}, dave{srv, "dave", with_sasl{""}};
   create(alice, "alice", "#c");
   join_seen(dave, "dave", "#c", "@alice dave", {&alice});
   dave.send_line("PRIVMSG #c :unsigned for now");
@@ -1197,21 +996,13 @@ TEST_CASE("CAP REQ after joining: account-tag turns on and off for channel lines
 
 TEST_CASE("multi-prefix: NAMES shows @+ to clients that asked, @ to the others", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    carol{srv.irc_port(), "carol"}, dave{srv.irc_port(), "dave"};
-  register_with_caps(alice, "alice", "multi-prefix");
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
-  register_with_caps(dave, "dave", "multi-prefix");
+  irc_user alice{srv, "alice", with_caps{"multi-prefix"}}, bob{srv, "bob"}, carol{srv, "carol"},
+    dave{srv, "dave", with_caps{"multi-prefix"}};
   create(alice, "alice", "#c");
   join_seen(bob, "bob", "#c", "@alice bob", {&alice});
   join_seen(carol, "carol", "#c", "@alice bob carol", {&alice, &bob});
-  alice.send_line("MODE #c +ov bob bob");
-  for (auto* c : {&alice, &bob, &carol})
-    c->expect_line(M("alice") + " MODE #c +ov bob bob");
-  alice.send_line("MODE #c +v carol");
-  for (auto* c : {&alice, &bob, &carol})
-    c->expect_line(M("alice") + " MODE #c +v carol");
+  change_seen(alice, "alice", "MODE #c +ov bob bob", {&bob, &carol});
+  change_seen(alice, "alice", "MODE #c +v carol", {&bob, &carol});
   names(alice, "alice", "#c", "@alice @+bob +carol");
   names(carol, "carol", "#c", "@alice @bob +carol");
   join_seen(dave, "dave", "#c", "@alice @+bob +carol dave", {&alice, &bob, &carol});
@@ -1226,14 +1017,9 @@ TEST_CASE("multi-prefix: NAMES shows @+ to clients that asked, @ to the others",
 TEST_CASE("echo-message with server-time and client tags, and TAGMSG accepted silently",
           "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  register_with_caps(alice, "alice", "echo-message message-tags server-time");
-  irc_register(bob, "bob");
-  alice.send_line("JOIN #c");
-  expect_timed(alice, M("alice") + " JOIN #c");
-  alice.expect_line(S("331 alice #c :No topic is set"));
-  alice.expect_line(S("353 alice = #c @alice"));
-  alice.expect_line(S("366 alice #c :End of /NAMES list"));
+  irc_user alice{srv, "alice", with_caps{"echo-message message-tags server-time"}};
+  irc_user bob{srv, "bob"};
+  create_timed(alice, "alice", "#c");
   join(bob, "bob", "#c", "@alice bob");
   expect_timed(alice, M("bob") + " JOIN #c");
   alice.send_line("PRIVMSG #c :echoed with a time");
@@ -1255,11 +1041,8 @@ TEST_CASE("flood control: 20 PINGs at once all get their PONG, paced after a bur
   opts.flood_penalty_ms = 100;
   opts.flood_burst_ms = 300;
   live_server srv{opts};
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
-  std::string burst;
-  for (int i = 0; i < 20; ++i)
-    burst += "PING p" + std::to_string(i) + "\r\n";
+  irc_user alice{srv, "alice"};
+  auto burst = pings(20);
   auto t0 = steady::now();
   alice.send(burst);
   std::vector<steady::duration> at;
@@ -1283,11 +1066,8 @@ TEST_CASE("flood control: with penalty 0, 20 PINGs at once are answered promptly
   opts.flood_penalty_ms = 0;
   opts.flood_burst_ms = 300;
   live_server srv{opts};
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
-  std::string burst;
-  for (int i = 0; i < 20; ++i)
-    burst += "PING p" + std::to_string(i) + "\r\n";
+  irc_user alice{srv, "alice"};
+  auto burst = pings(20);
   auto t0 = steady::now();
   alice.send(burst);
   for (int i = 0; i < 20; ++i)
@@ -1302,12 +1082,9 @@ TEST_CASE("flood control: operators are exempt", "[irc]") {
   opts.flood_burst_ms = 300;
   live_server srv{opts};
   srv.add_account("root", pw);
-  tcp_client bob{srv.irc_port(), "bob"};
-  irc_register(bob, "bob");
+  irc_user bob{srv, "bob"};
   become_operator(bob, "bob");
-  std::string burst;
-  for (int i = 0; i < 20; ++i)
-    burst += "PING p" + std::to_string(i) + "\r\n";
+  auto burst = pings(20);
   // Registration and OPER may still be paying off a short wait before the first line.
   auto t0 = steady::now();
   bob.send(burst);
@@ -1322,9 +1099,7 @@ TEST_CASE("flood control: operators are exempt", "[irc]") {
 TEST_CASE("417 for a 600-byte line without tags, but 1000 bytes of tags before a short body are "
           "fine", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   const std::string head = "PRIVMSG bob :";
   alice.send_line(head + std::string(600 - head.size(), 'x'));
   alice.expect_line(S("417 alice :Input line was too long"));
@@ -1350,8 +1125,7 @@ TEST_CASE("417 for a 600-byte line without tags, but 1000 bytes of tags before a
 
 TEST_CASE("TOPIC: a topic longer than TOPICLEN (307) is cut", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
+  irc_user alice{srv, "alice"};
   create(alice, "alice", "#c");
   auto topic = std::string(400, 't');
   alice.send_line("TOPIC #c :" + topic);
@@ -1364,11 +1138,9 @@ TEST_CASE("LIST shows each channel's topic in 322", "[irc]") {
   // RFC 2812 / Modern IRC: RPL_LIST is "<client> <channel> <client count> :<topic>"; now that
   // topics can be set, LIST should show them (actors/irc_channels.cpp cmd_list always sends "").
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
+  irc_user alice{srv, "alice"};
   create(alice, "alice", "#c");
-  alice.send_line("TOPIC #c :the topic");
-  alice.expect_line(M("alice") + " TOPIC #c :the topic");
+  change_seen(alice, "alice", "TOPIC #c :the topic", {});
   alice.send_line("LIST");
   alice.expect_line(S("321 alice Channel :Users  Name"));
   alice.expect_line(S("322 alice #c 1 :the topic"), 2000ms);
@@ -1379,12 +1151,9 @@ TEST_CASE("NAMES of a secret channel uses the '@' channel type", "[irc]") {
   // RFC 2812 / Modern IRC 353: <symbol> is '@' for secret channels, '=' for public ones
   // (actors/irc_channels.cpp passes secret=false to names_reply everywhere).
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   create(alice, "alice", "#c");
-  alice.send_line("MODE #c +s");
-  alice.expect_line(M("alice") + " MODE #c +s");
+  change_seen(alice, "alice", "MODE #c +s", {});
   alice.send_line("NAMES #c");
   alice.expect_line(S("353 alice @ #c @alice"), 2000ms);
   alice.expect_line(S("366 alice #c :End of /NAMES list"), 2000ms);
@@ -1399,10 +1168,7 @@ TEST_CASE("account-tag: JOIN and PART of an authenticated user carry account= to
   // to PRIVMSG/NOTICE (the room's broadcasts of JOIN, PART, QUIT, NICK, TOPIC, MODE and KICK).
   live_server srv;
   srv.add_account("dave", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, dave{srv.irc_port(), "dave"};
-  register_with_caps(alice, "alice", "account-tag");
-  dave.send_line("PASS " + pw);
-  irc_register(dave, "dave");
+  irc_user alice{srv, "alice", with_caps{"account-tag"}}, dave{srv, "dave", with_pass{}};
   create(alice, "alice", "#c");
   join(dave, "dave", "#c", "@alice dave");
   alice.expect_line("@account=dave " + M("dave") + " JOIN #c", 2000ms);
@@ -1414,14 +1180,11 @@ TEST_CASE("account-tag: a server operator's change from outside the channel carr
           "account", "[irc]") {
   live_server srv{with_operator()};
   srv.add_account("root", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, root{srv.irc_port(), "root"};
-  register_with_caps(alice, "alice", "account-tag");
-  root.send_line("PASS " + pw); // logged in to account root
-  irc_register(root, "root");
+  irc_user alice{srv, "alice", with_caps{"account-tag"}};
+  irc_user root{srv, "root", with_pass{}}; // logged in to account root
   become_operator(root, "root");
   create(alice, "alice", "#c");
-  root.send_line("TOPIC #c :set from outside");
-  root.expect_line(M("root") + " TOPIC #c :set from outside");
+  change_seen(root, "root", "TOPIC #c :set from outside", {});
   alice.expect_line("@account=root " + M("root") + " TOPIC #c :set from outside", 2000ms);
 }
 
@@ -1443,11 +1206,8 @@ fixture_options slow_reader_options() {
 TEST_CASE("an IRC client that stops reading is dropped and its channel sees it quit with "
           "output queue overflow", "[irc]") {
   live_server srv{slow_reader_options()};
-  tcp_client bob{srv.irc_port(), "bob"}, carol{srv.irc_port(), "carol"},
-    alice{srv.irc_port(), "alice", 4096}; // a small receive buffer fills up sooner
-  irc_register(bob, "bob");
-  irc_register(carol, "carol");
-  irc_register(alice, "alice");
+  irc_user bob{srv, "bob"}, carol{srv, "carol"};
+  irc_user alice{srv, "alice", 4096}; // a small receive buffer fills up sooner
   create(bob, "bob", "#c");
   join_seen(carol, "carol", "#c", "@bob carol", {&bob});
   join_seen(alice, "alice", "#c", "alice @bob carol", {&bob, &carol});

@@ -18,6 +18,18 @@ using namespace std::chrono_literals;
 using namespace parley::test::live;
 using parley::test::tcp_client;
 
+namespace {
+
+/// Asks for echo-message (CAP REQ, ACK, CAP END), then NICK, USER and the welcome burst.
+void register_echo_message(tcp_client& c, const std::string& nick) {
+  c.send_line("CAP REQ echo-message");
+  c.expect_line(S("CAP * ACK echo-message"));
+  c.send_line("CAP END");
+  irc_register(c, nick);
+}
+
+} // namespace
+
 // --- Registration ---
 
 TEST_CASE("NICK and USER register and get the welcome burst", "[irc]") {
@@ -41,7 +53,7 @@ TEST_CASE("CAP LS 302, REQ, ACK, NAK, LIST and END: registration waits for CAP E
   live_server srv;
   tcp_client c{srv.irc_port(), "alice"};
   c.send_line("CAP LS 302");
-  c.expect_line(S("CAP * LS :account-tag away-notify echo-message message-tags multi-prefix sasl=PLAIN server-time"));
+  c.expect_line(cap_ls_302);
   c.send_line("CAP LS");
   c.expect_line(S("CAP * LS :account-tag away-notify echo-message message-tags multi-prefix "
                   "sasl server-time")); // values only from 302 on
@@ -88,14 +100,12 @@ TEST_CASE("SASL PLAIN: success gives 900 and 903, then 907 for a second try", "[
   srv.add_account("alice", pw);
   tcp_client c{srv.irc_port(), "alice"};
   c.send_line("CAP LS 302");
-  c.expect_line(S("CAP * LS :account-tag away-notify echo-message message-tags multi-prefix sasl=PLAIN server-time"));
+  c.expect_line(cap_ls_302);
   c.send_line("CAP REQ :sasl");
   c.expect_line(S("CAP * ACK sasl"));
   c.send_line("NICK alice");
   c.send_line("USER alice 0 * :Alice");
-  c.send_line("AUTHENTICATE PLAIN");
-  c.expect_line("AUTHENTICATE +");
-  c.send_line("AUTHENTICATE " + sasl_plain("alice", pw));
+  authenticate(c, sasl_plain("alice", pw));
   c.expect_line(S("900 alice alice!alice@parley alice :You are now logged in as alice"));
   c.expect_line(S("903 alice :SASL authentication successful"));
   c.send_line("AUTHENTICATE PLAIN");
@@ -112,13 +122,9 @@ TEST_CASE("SASL: a payload of 400 bytes or more gets 905, then SASL can start ag
   tcp_client c{srv.irc_port(), "alice"};
   c.send_line("CAP REQ :sasl");
   c.expect_line(S("CAP * ACK sasl"));
-  c.send_line("AUTHENTICATE PLAIN");
-  c.expect_line("AUTHENTICATE +");
-  c.send_line("AUTHENTICATE " + std::string(400, 'A'));
+  authenticate(c, std::string(400, 'A'));
   c.expect_line(S("905 * :SASL message too long"));
-  c.send_line("AUTHENTICATE PLAIN");
-  c.expect_line("AUTHENTICATE +");
-  c.send_line("AUTHENTICATE " + base64(std::string{"\0alice\0", 7} + pw));
+  authenticate(c, base64(std::string{"\0alice\0", 7} + pw));
   c.expect_line(S("900 * alice!alice@parley alice :You are now logged in as alice"));
   c.expect_line(S("903 * :SASL authentication successful"));
 }
@@ -129,9 +135,7 @@ TEST_CASE("SASL PLAIN before NICK: the 900 mask uses the account", "[irc]") {
   tcp_client c{srv.irc_port(), "alice"};
   c.send_line("CAP REQ :sasl");
   c.expect_line(S("CAP * ACK sasl"));
-  c.send_line("AUTHENTICATE PLAIN");
-  c.expect_line("AUTHENTICATE +");
-  c.send_line("AUTHENTICATE " + base64(std::string{"\0Alice\0", 7} + pw)); // empty authzid
+  authenticate(c, base64(std::string{"\0Alice\0", 7} + pw)); // empty authzid
   c.expect_line(S("900 * alice!alice@parley alice :You are now logged in as alice"));
   c.expect_line(S("903 * :SASL authentication successful"));
   c.send_line("NICK alice");
@@ -149,23 +153,17 @@ TEST_CASE("SASL PLAIN failure (904), abort (906), unknown mechanism (908, 904)",
   c.send_line("NICK alice");
   c.send_line("USER alice 0 * :Alice");
 
-  c.send_line("AUTHENTICATE PLAIN");
-  c.expect_line("AUTHENTICATE +");
-  c.send_line("AUTHENTICATE " + sasl_plain("alice", "wrong-password"));
+  authenticate(c, sasl_plain("alice", "wrong-password"));
   c.expect_line(S("904 alice :SASL authentication failed"));
 
-  c.send_line("AUTHENTICATE PLAIN");
-  c.expect_line("AUTHENTICATE +");
-  c.send_line("AUTHENTICATE *");
+  authenticate(c, "*");
   c.expect_line(S("906 alice :SASL authentication aborted"));
 
   c.send_line("AUTHENTICATE EXTERNAL");
   c.expect_line(S("908 alice PLAIN :are available SASL mechanisms"));
   c.expect_line(S("904 alice :SASL authentication failed"));
 
-  c.send_line("AUTHENTICATE PLAIN");
-  c.expect_line("AUTHENTICATE +");
-  c.send_line("AUTHENTICATE not!base64");
+  authenticate(c, "not!base64");
   c.expect_line(S("904 alice :SASL authentication failed"));
 
   // Not authenticated: the registered nick stays reserved.
@@ -173,9 +171,7 @@ TEST_CASE("SASL PLAIN failure (904), abort (906), unknown mechanism (908, 904)",
   c.expect_line(S("433 * alice :Nickname is registered to an account: authenticate with "
                   "SASL or PASS"));
   // Authenticating now still works.
-  c.send_line("AUTHENTICATE PLAIN");
-  c.expect_line("AUTHENTICATE +");
-  c.send_line("AUTHENTICATE " + sasl_plain("alice", pw));
+  authenticate(c, sasl_plain("alice", pw));
   c.expect_line(S("900 alice alice!alice@parley alice :You are now logged in as alice"));
   c.expect_line(S("903 alice :SASL authentication successful"));
   c.send_line("NICK alice");
@@ -224,10 +220,8 @@ TEST_CASE("a registered nick without credentials gets 433 with the reservation t
 
 TEST_CASE("a nick in use by an IRC or a line-protocol user gets 433", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
-  tcp_client carol{srv.line_port(), "carol"};
-  line_login(carol, "carol", pw);
+  irc_user alice{srv, "alice"};
+  line_user carol{srv, "carol"};
 
   tcp_client c{srv.irc_port(), "second"};
   c.send_line("NICK ALICE");
@@ -268,9 +262,7 @@ TEST_CASE("require-account (--irc-require-account): anonymous nicks are refused 
   anon.expect_line(S("464 guest :This server requires an account"));
   sync(anon);
 
-  tcp_client alice{srv.irc_port(), "alice"};
-  alice.send_line("PASS " + pw);
-  irc_register(alice, "alice");
+  irc_user alice{srv, "alice", with_pass{}};
 }
 
 TEST_CASE("432 for nicks that break the name rules", "[irc]") {
@@ -327,8 +319,7 @@ TEST_CASE("461 for missing parameters, before and after registration", "[irc]") 
 
 TEST_CASE("462 for USER and PASS after registration", "[irc]") {
   live_server srv;
-  tcp_client c{srv.irc_port(), "alice"};
-  irc_register(c, "alice");
+  irc_user c{srv, "alice"};
   c.send_line("USER alice 0 * :Again");
   c.expect_line(S("462 alice :You may not reregister"));
   c.send_line("PASS whatever");
@@ -338,12 +329,10 @@ TEST_CASE("462 for USER and PASS after registration", "[irc]") {
 
 TEST_CASE("NICK after registration: the same nick is a no-op, another changes it", "[irc]") {
   live_server srv;
-  tcp_client c{srv.irc_port(), "alice"};
-  irc_register(c, "alice");
+  irc_user c{srv, "alice"};
   c.send_line("NICK Alice");
   sync(c, "same");
-  c.send_line("NICK bob");
-  c.expect_line(M("alice") + " NICK bob");
+  change_seen(c, "alice", "NICK bob", {});
   c.send_line("NICK");
   c.expect_line(S("431 bob :No nickname given")); // replies now address the new nick
   sync(c);
@@ -351,8 +340,7 @@ TEST_CASE("NICK after registration: the same nick is a no-op, another changes it
 
 TEST_CASE("421 for unknown commands after registration", "[irc]") {
   live_server srv;
-  tcp_client c{srv.irc_port(), "alice"};
-  irc_register(c, "alice");
+  irc_user c{srv, "alice"};
   c.send_line("FOO bar baz");
   c.expect_line(S("421 alice FOO :Unknown command"));
   c.send_line("foobar #lobby bob"); // case-insensitive, and upper-cased in the reply
@@ -362,9 +350,7 @@ TEST_CASE("421 for unknown commands after registration", "[irc]") {
 
 TEST_CASE("417 for a line longer than 510 bytes and the connection stays usable", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
 
   const std::string head = "PRIVMSG bob :";
   // 510 bytes (512 with CRLF) is the limit: delivered.
@@ -403,11 +389,9 @@ TEST_CASE("PING gets PONG with the token, before and after registration", "[irc]
 
 TEST_CASE("JOIN one channel: own JOIN echo, 331, 353, 366 and members see the JOIN", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   sync(alice, "not-in-lobby-yet"); // IRC clients start in no channel
-  join(alice, "alice", "#lobby", "@alice");
+  create(alice, "alice", "#lobby");
   bob.send_line("JOIN #Lobby");
   expect_join(bob, "bob", "#lobby", "@alice bob");
   alice.expect_line(M("bob") + " JOIN #lobby");
@@ -422,10 +406,8 @@ TEST_CASE("JOIN one channel: own JOIN echo, 331, 353, 366 and members see the JO
 
 TEST_CASE("JOIN several channels in one line, in order", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  join(bob, "bob", "#games", "@bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
+  create(bob, "bob", "#games");
   alice.send_line("JOIN #lobby,#games,bad,#music");
   expect_join(alice, "alice", "#lobby", "@alice");
   expect_join(alice, "alice", "#games", "alice @bob");
@@ -438,10 +420,8 @@ TEST_CASE("JOIN several channels in one line, in order", "[irc]") {
 
 TEST_CASE("JOIN 0 parts every channel", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  join(bob, "bob", "#lobby", "@bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
+  create(bob, "bob", "#lobby");
   alice.send_line("JOIN #lobby,#games");
   expect_join(alice, "alice", "#lobby", "alice @bob");
   expect_join(alice, "alice", "#games", "@alice");
@@ -457,20 +437,12 @@ TEST_CASE("JOIN 0 parts every channel", "[irc]") {
 
 TEST_CASE("PART with and without a reason, and 442", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  tcp_client carol{srv.line_port(), "carol"};
-  line_login(carol, "carol", pw);
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  join(alice, "alice", "#lobby", "alice @carol");
-  carol.expect_line("[lobby] *** alice joined");
-  join(bob, "bob", "#lobby", "alice bob @carol");
-  alice.expect_line(M("bob") + " JOIN #lobby");
-  carol.expect_line("[lobby] *** bob joined");
+  line_user carol{srv, "carol"};
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
+  join_seen(alice, "alice", "#lobby", "alice @carol", {}, {&carol});
+  join_seen(bob, "bob", "#lobby", "alice bob @carol", {&alice}, {&carol});
 
-  alice.send_line("PART #lobby :gone for lunch");
-  alice.expect_line(M("alice") + " PART #lobby :gone for lunch");
-  bob.expect_line(M("alice") + " PART #lobby :gone for lunch");
+  change_seen(alice, "alice", "PART #lobby :gone for lunch", {&bob});
   carol.expect_line("[lobby] *** alice left (gone for lunch)");
   alice.send_line("PART #lobby");
   alice.expect_line(S("442 alice #lobby :You're not on that channel"));
@@ -489,14 +461,9 @@ TEST_CASE("PART with and without a reason, and 442", "[irc]") {
 
 TEST_CASE("PRIVMSG and NOTICE to a channel, to a nick, and to several targets", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"},
-    dave{srv.irc_port(), "dave"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  irc_register(dave, "dave");
-  join(alice, "alice", "#lobby", "@alice");
-  join(bob, "bob", "#lobby", "@alice bob");
-  alice.expect_line(M("bob") + " JOIN #lobby");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"}, dave{srv, "dave"};
+  create(alice, "alice", "#lobby");
+  join_seen(bob, "bob", "#lobby", "@alice bob", {&alice});
 
   alice.send_line("PRIVMSG #lobby :hello everyone");
   bob.expect_line(M("alice") + " PRIVMSG #lobby :hello everyone");
@@ -525,10 +492,8 @@ TEST_CASE("PRIVMSG and NOTICE to a channel, to a nick, and to several targets", 
 
 TEST_CASE("401, 404, 411 and 412 for PRIVMSG but NOTICE never gets an error reply", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  join(bob, "bob", "#lobby", "@bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
+  create(bob, "bob", "#lobby");
   alice.send_line("PRIVMSG nobody :hi");
   alice.expect_line(S("401 alice nobody :No such nick/channel"));
   alice.send_line("PRIVMSG no.such :hi");
@@ -560,25 +525,17 @@ TEST_CASE("a NOTICE to a nick arrives as a NOTICE", "[irc]") {
   // send_private), so a NOTICE to a nick reaches the recipient as a PRIVMSG, which bots and
   // clients may answer (NOTICE exists so that they never do).
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   alice.send_line("NOTICE bob :just so you know");
   bob.expect_line(M("alice") + " NOTICE bob :just so you know", 2000ms);
 }
 
 TEST_CASE("CTCP ACTION from IRC is an action for line-protocol and IRC members", "[irc]") {
   live_server srv;
-  tcp_client carol{srv.line_port(), "carol"};
-  line_login(carol, "carol", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  join(alice, "alice", "#lobby", "alice @carol");
-  carol.expect_line("[lobby] *** alice joined");
-  join(bob, "bob", "#lobby", "alice bob @carol");
-  carol.expect_line("[lobby] *** bob joined");
-  alice.expect_line(M("bob") + " JOIN #lobby");
+  line_user carol{srv, "carol"};
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
+  join_seen(alice, "alice", "#lobby", "alice @carol", {}, {&carol});
+  join_seen(bob, "bob", "#lobby", "alice bob @carol", {&alice}, {&carol});
 
   alice.send_line("PRIVMSG #lobby :\x01" "ACTION waves at everyone\x01");
   carol.expect_line("[lobby] * alice waves at everyone");
@@ -593,12 +550,9 @@ TEST_CASE("CTCP ACTION from IRC is an action for line-protocol and IRC members",
 TEST_CASE("line protocol and IRC see each other's lines, joins, parts and private messages",
           "[irc]") {
   live_server srv;
-  tcp_client carol{srv.line_port(), "carol"};
-  line_login(carol, "carol", pw);
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
-  join(alice, "alice", "#lobby", "alice @carol");
-  carol.expect_line("[lobby] *** alice joined");
+  line_user carol{srv, "carol"};
+  irc_user alice{srv, "alice"};
+  join_seen(alice, "alice", "#lobby", "alice @carol", {}, {&carol});
 
   carol.send_line("hello from the line protocol");
   alice.expect_line(":carol!carol@parley PRIVMSG #lobby :hello from the line protocol");
@@ -611,8 +565,7 @@ TEST_CASE("line protocol and IRC see each other's lines, joins, parts and privat
   alice.send_line("PRIVMSG carol :private answer");
   carol.expect_line("[private] alice: private answer");
 
-  tcp_client dave{srv.line_port(), "dave"};
-  line_login(dave, "dave", pw);
+  line_user dave{srv, "dave"};
   alice.expect_line(M("dave") + " JOIN #lobby");
   carol.expect_line("[lobby] *** dave joined");
   dave.send_line("/join games");
@@ -627,17 +580,13 @@ TEST_CASE("line protocol and IRC see each other's lines, joins, parts and privat
 
 TEST_CASE("echo-message echoes PRIVMSG and NOTICE to their sender", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
+  tcp_client alice{srv.irc_port(), "alice"};
   alice.send_line("CAP LS 302");
-  alice.expect_line(S("CAP * LS :account-tag away-notify echo-message message-tags multi-prefix sasl=PLAIN server-time"));
-  alice.send_line("CAP REQ echo-message");
-  alice.expect_line(S("CAP * ACK echo-message"));
-  alice.send_line("CAP END");
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  join(alice, "alice", "#lobby", "@alice");
-  join(bob, "bob", "#lobby", "@alice bob");
-  alice.expect_line(M("bob") + " JOIN #lobby");
+  alice.expect_line(cap_ls_302);
+  register_echo_message(alice, "alice");
+  irc_user bob{srv, "bob"};
+  create(alice, "alice", "#lobby");
+  join_seen(bob, "bob", "#lobby", "@alice bob", {&alice});
 
   alice.send_line("PRIVMSG #lobby :echoed");
   bob.expect_line(M("alice") + " PRIVMSG #lobby :echoed");
@@ -663,11 +612,8 @@ TEST_CASE("echo-message echoes a CTCP ACTION unchanged", "[irc]") {
   // instead of "* alice waves".
   live_server srv;
   tcp_client alice{srv.irc_port(), "alice"};
-  alice.send_line("CAP REQ echo-message");
-  alice.expect_line(S("CAP * ACK echo-message"));
-  alice.send_line("CAP END");
-  irc_register(alice, "alice");
-  join(alice, "alice", "#lobby", "@alice");
+  register_echo_message(alice, "alice");
+  create(alice, "alice", "#lobby");
   alice.send_line("PRIVMSG #lobby :\x01" "ACTION waves\x01");
   alice.expect_line(M("alice") + " PRIVMSG #lobby :\x01" "ACTION waves\x01", 2000ms);
 }
@@ -675,12 +621,9 @@ TEST_CASE("echo-message echoes a CTCP ACTION unchanged", "[irc]") {
 TEST_CASE("echo-message echoes a NOTICE to a nick as a NOTICE", "[irc]") {
   // Bug: actors/irc_session.cpp message_one, the send_private branch, always echoes PRIVMSG.
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  alice.send_line("CAP REQ echo-message");
-  alice.expect_line(S("CAP * ACK echo-message"));
-  alice.send_line("CAP END");
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  tcp_client alice{srv.irc_port(), "alice"};
+  register_echo_message(alice, "alice");
+  irc_user bob{srv, "bob"};
   alice.send_line("NOTICE bob :fyi");
   alice.expect_line(M("alice") + " NOTICE bob :fyi", 2000ms);
 }
@@ -689,20 +632,13 @@ TEST_CASE("echo-message echoes a NOTICE to a nick as a NOTICE", "[irc]") {
 
 TEST_CASE("NAMES and WHO list the channel's members", "[irc]") {
   live_server srv;
-  tcp_client carol{srv.line_port(), "carol"};
-  line_login(carol, "carol", pw);
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
+  line_user carol{srv, "carol"};
+  irc_user alice{srv, "alice"};
   join(alice, "alice", "#lobby", "alice @carol");
-  alice.send_line("NAMES #lobby");
-  alice.expect_line(S("353 alice = #lobby :alice @carol"));
-  alice.expect_line(S("366 alice #lobby :End of /NAMES list"));
+  names(alice, "alice", "#lobby", "alice @carol");
   alice.send_line("NAMES #games"); // only your own channels are listed
   alice.expect_line(S("366 alice #games :End of /NAMES list"));
-  alice.send_line("WHO #lobby");
-  alice.expect_line(S("352 alice #lobby alice parley parley.local alice H :0 alice"));
-  alice.expect_line(S("352 alice #lobby carol parley parley.local carol H@ :0 carol"));
-  alice.expect_line(S("315 alice #lobby :End of WHO list"));
+  who(alice, "alice", "#lobby", {{"alice", "H"}, {"carol", "H@"}});
   alice.send_line("WHO #games");
   alice.expect_line(S("315 alice #games :End of WHO list"));
   sync(alice);
@@ -710,35 +646,21 @@ TEST_CASE("NAMES and WHO list the channel's members", "[irc]") {
 
 TEST_CASE("LIST shows every room with its member count", "[irc]") {
   live_server srv;
-  tcp_client carol{srv.line_port(), "carol"};
-  line_login(carol, "carol", pw);
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
-  alice.send_line("LIST");
-  alice.expect_line(S("321 alice Channel :Users  Name"));
-  alice.expect_line(S("322 alice #lobby 1 :"));
-  alice.expect_line(S("323 alice :End of /LIST"));
+  line_user carol{srv, "carol"};
+  irc_user alice{srv, "alice"};
+  list(alice, "alice", {{"#lobby", 1, ""}});
   alice.send_line("JOIN #lobby,#games");
   expect_join(alice, "alice", "#lobby", "alice @carol");
   expect_join(alice, "alice", "#games", "@alice");
-  alice.send_line("LIST");
-  alice.expect_line(S("321 alice Channel :Users  Name"));
-  alice.expect_line(S("322 alice #games 1 :"));
-  alice.expect_line(S("322 alice #lobby 2 :"));
-  alice.expect_line(S("323 alice :End of /LIST"));
+  list(alice, "alice", {{"#games", 1, ""}, {"#lobby", 2, ""}});
 }
 
 /// A server with carol logged in over the line protocol and alice and bob registered over IRC.
 struct line_and_irc_users {
   live_server srv;
-  tcp_client carol{srv.line_port(), "carol"};
-  tcp_client alice{srv.irc_port(), "alice"};
-  tcp_client bob{srv.irc_port(), "bob"};
-  line_and_irc_users() {
-    line_login(carol, "carol", pw);
-    irc_register(alice, "alice");
-    irc_register(bob, "bob");
-  }
+  line_user carol{srv, "carol"};
+  irc_user alice{srv, "alice"};
+  irc_user bob{srv, "bob"};
 };
 
 TEST_CASE("WHOIS: 311 (realname), 319, 312, 301, 330 and 317 for a present user, 401 and 318 "
@@ -750,8 +672,8 @@ TEST_CASE("WHOIS: 311 (realname), 319, 312, 301, 330 and 317 for a present user,
   alice.expect_line(S("312 alice bob parley.local Parley"));     // no channels, no 319
   expect_whois_idle(alice, "alice", "bob", 60);
   alice.expect_line(S("318 alice bob :End of /WHOIS list"));
-  join(bob, "bob", "#b", "@bob");
-  join(bob, "bob", "#a", "@bob");
+  create(bob, "bob", "#b");
+  create(bob, "bob", "#a");
   bob.send_line("AWAY :gone fishing");
   bob.expect_line(S("306 bob :You have been marked as being away"));
   alice.send_line("WHOIS bob");
@@ -783,8 +705,7 @@ TEST_CASE("WHOIS: 311 (realname), 319, 312, 301, 330 and 317 for a present user,
 
 TEST_CASE("AWAY sets (306) and clears (305) the away state", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
+  irc_user alice{srv, "alice"};
   alice.send_line("AWAY :out for lunch");
   alice.expect_line(S("306 alice :You have been marked as being away"));
   alice.send_line("AWAY");
@@ -828,8 +749,7 @@ TEST_CASE("a private message to an away user answers 301 (a NOTICE does not), af
   bob.send_line("QUIT");
   bob.expect_line("ERROR :Closing Link: parley (Quit: )");
   bob.expect_closed(); // the session released its name before it closed the socket
-  tcp_client robert{srv.irc_port(), "robert"};
-  irc_register(robert, "robert");
+  irc_user robert{srv, "robert"};
   alice.send_line("PRIVMSG robert :new here?");
   robert.expect_line(M("alice") + " PRIVMSG robert :new here?");
   sync(alice, "no-301-for-the-next-robert");
@@ -838,12 +758,9 @@ TEST_CASE("a private message to an away user answers 301 (a NOTICE does not), af
 TEST_CASE("MODE: channel modes (324), user modes (221), changes by a non-op refused (482)",
           "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  join(alice, "alice", "#lobby", "@alice");
-  join(bob, "bob", "#lobby", "@alice bob");
-  alice.expect_line(M("bob") + " JOIN #lobby");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
+  create(alice, "alice", "#lobby");
+  join_seen(bob, "bob", "#lobby", "@alice bob", {&alice});
   alice.send_line("MODE #lobby");
   alice.expect_line(S("324 alice #lobby +nt"));
   bob.send_line("MODE #lobby +m");
@@ -869,9 +786,7 @@ TEST_CASE("MODE of another user's nick answers 502", "[irc]") {
   // Bug (conformance): actors/irc_session.cpp cmd_mode answers every non-channel target with
   // "221 <you> +", also another user's nick; the Modern IRC docs ask for ERR_USERSDONTMATCH.
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   alice.send_line("MODE bob");
   alice.expect_line(S("502 alice :Cant change mode for other users"), 2000ms);
 }
@@ -883,9 +798,8 @@ TEST_CASE("MODE #chan b (the ban-list query irssi sends on JOIN) ends with 368",
   // b" should get the (empty) list: 368 RPL_ENDOFBANLIST. irssi 1.4.3 shows "#lobby Channel modes
   // cannot be changed" after every JOIN because of it.
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
-  join(alice, "alice", "#lobby", "@alice");
+  irc_user alice{srv, "alice"};
+  create(alice, "alice", "#lobby");
   alice.send_line("MODE #lobby b");
   alice.expect_line(S("368 alice #lobby :End of channel ban list"), 2000ms);
 }
@@ -893,22 +807,17 @@ TEST_CASE("MODE #chan b (the ban-list query irssi sends on JOIN) ends with 368",
 TEST_CASE("TOPIC: query gives 331, then 332/333 once an op set it, 482 for others, 403 for "
           "a channel that does not exist", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   alice.send_line("TOPIC #lobby");
   alice.expect_line(S("403 alice #lobby :No such channel"));
-  join(alice, "alice", "#lobby", "@alice");
-  join(bob, "bob", "#lobby", "@alice bob");
-  alice.expect_line(M("bob") + " JOIN #lobby");
+  create(alice, "alice", "#lobby");
+  join_seen(bob, "bob", "#lobby", "@alice bob", {&alice});
   alice.send_line("TOPIC #lobby");
   alice.expect_line(S("331 alice #lobby :No topic is set"));
   bob.send_line("TOPIC #lobby :not an op"); // +t by default
   bob.expect_line(S("482 bob #lobby :You're not channel operator"));
   auto before = unix_now();
-  alice.send_line("TOPIC #lobby :a new topic");
-  alice.expect_line(M("alice") + " TOPIC #lobby :a new topic");
-  bob.expect_line(M("alice") + " TOPIC #lobby :a new topic");
+  change_seen(alice, "alice", "TOPIC #lobby :a new topic", {&bob});
   auto after = unix_now();
   bob.send_line("TOPIC #lobby");
   bob.expect_line(S("332 bob #lobby :a new topic"));
@@ -934,16 +843,14 @@ TEST_CASE("MOTD: the configured lines in the welcome burst and on request", "[ir
 
 TEST_CASE("MOTD without one configured: 422", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
+  irc_user alice{srv, "alice"};
   alice.send_line("MOTD");
   alice.expect_line(S("422 alice :MOTD File is missing"));
 }
 
 TEST_CASE("VERSION answers 351", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
+  irc_user alice{srv, "alice"};
   alice.send_line("VERSION");
   alice.expect_line(S("351 alice parley-0.1 parley.local :"));
 }
@@ -952,16 +859,10 @@ TEST_CASE("VERSION answers 351", "[irc]") {
 
 TEST_CASE("QUIT: an ERROR line, the socket closes, the others see QUIT", "[irc]") {
   live_server srv;
-  tcp_client carol{srv.line_port(), "carol"};
-  line_login(carol, "carol", pw);
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  join(alice, "alice", "#lobby", "alice @carol");
-  carol.expect_line("[lobby] *** alice joined");
-  join(bob, "bob", "#lobby", "alice bob @carol");
-  carol.expect_line("[lobby] *** bob joined");
-  alice.expect_line(M("bob") + " JOIN #lobby");
+  line_user carol{srv, "carol"};
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
+  join_seen(alice, "alice", "#lobby", "alice @carol", {}, {&carol});
+  join_seen(bob, "bob", "#lobby", "alice bob @carol", {&alice}, {&carol});
 
   alice.send("QUIT :bye now\r\nPRIVMSG #lobby :after quitting\r\n");
   alice.expect_line("ERROR :Closing Link: parley (Quit: bye now)");
@@ -992,12 +893,9 @@ TEST_CASE("QUIT before registration closes too", "[irc]") {
 
 TEST_CASE("an abrupt disconnect quits the channels with connection lost", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
-  join(alice, "alice", "#lobby", "@alice");
-  join(bob, "bob", "#lobby", "@alice bob");
-  alice.expect_line(M("bob") + " JOIN #lobby");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
+  create(alice, "alice", "#lobby");
+  join_seen(bob, "bob", "#lobby", "@alice bob", {&alice});
   bob.abort();
   alice.expect_line(M("bob") + " QUIT :connection lost");
 }
@@ -1012,9 +910,8 @@ TEST_CASE("ordering: an IRC client's PRIVMSG reaches others before replies to th
   tcp_client a{srv.irc_port(), "a"}, b{srv.irc_port(), "b"};
   irc_register(a, "anna");
   irc_register(b, "bert");
-  join(a, "anna", "#lobby", "@anna");
-  join(b, "bert", "#lobby", "@anna bert");
-  a.expect_line(M("bert") + " JOIN #lobby");
+  create(a, "anna", "#lobby");
+  join_seen(b, "bert", "#lobby", "@anna bert", {&a});
   for (int i = 0; i < 30; ++i) {
     auto n = std::to_string(i);
     a.send("PRIVMSG #lobby :message " + n + "\r\nPING a" + n + "\r\n");
@@ -1047,8 +944,7 @@ TEST_CASE("a graceful shutdown tells IRC clients with an ERROR line", "[irc]") {
   // Bug: actors/connection.cpp (shut_down_connection handler) sends the line protocol's
   // "*** Server shutting down: ..." to IRC clients, which is no IRC message at all.
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
+  irc_user alice{srv, "alice"};
   srv.shutdown();
   auto line = alice.read_line(3000ms);
   CHECK_THAT(line, Catch::Matchers::StartsWith("ERROR :"));
@@ -1081,8 +977,7 @@ TEST_CASE("a target with a space never makes a malformed reply", "[irc]") {
   // part_one, cmd_nick, message_one), which the client reads as more parameters (with
   // assertions on, format_irc aborts the server).
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
+  irc_user alice{srv, "alice"};
   alice.send_line("WHOIS :no such");
   auto line = alice.read_line(2000ms);
   auto m = parley::protocol::irc::parse_irc_line(line, nullptr);
@@ -1102,9 +997,7 @@ TEST_CASE("failed IRC logins are limited like the line protocol's", "[irc]") {
   c.send_line("CAP REQ :sasl");
   c.expect_line(S("CAP * ACK sasl"));
   for (int i = 0; i < 3; ++i) {
-    c.send_line("AUTHENTICATE PLAIN");
-    c.expect_line("AUTHENTICATE +");
-    c.send_line("AUTHENTICATE " + sasl_plain("alice", "guess-" + std::to_string(i)));
+    authenticate(c, sasl_plain("alice", "guess-" + std::to_string(i)));
     c.expect_line(S("904 * :SASL authentication failed"));
   }
   auto line = c.read_line(2000ms);
@@ -1116,9 +1009,7 @@ TEST_CASE("failed IRC logins are limited like the line protocol's", "[irc]") {
 
 TEST_CASE("ISON answers with the nicks that are online", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   alice.send_line("ISON bob nobody carol :alice");
   alice.expect_line(S("303 alice :bob alice"), 2000ms);
   alice.send_line("ISON nobody");
@@ -1127,9 +1018,7 @@ TEST_CASE("ISON answers with the nicks that are online", "[irc]") {
 
 TEST_CASE("USERHOST answers nick=+user@host for the nicks that are online", "[irc]") {
   live_server srv;
-  tcp_client alice{srv.irc_port(), "alice"}, bob{srv.irc_port(), "bob"};
-  irc_register(alice, "alice");
-  irc_register(bob, "bob");
+  irc_user alice{srv, "alice"}, bob{srv, "bob"};
   alice.send_line("USERHOST bob ghost");
   alice.expect_line(S("302 alice bob=+bob@parley"), 2000ms); // one word: no colon needed
   alice.send_line("USERHOST");
@@ -1143,8 +1032,7 @@ TEST_CASE("an idle client that answers its PINGs stays connected", "[irc]") {
   opts.ping_interval_ms = 150;
   opts.ping_timeout_ms = 400; // an answered PING is followed by the next one about then
   live_server srv{opts};
-  tcp_client alice{srv.irc_port(), "alice"};
-  irc_register(alice, "alice");
+  irc_user alice{srv, "alice"};
   for (int i = 0; i < 3; ++i) {
     alice.expect_line(S("PING parley.local"), 2000ms);
     alice.send_line("PONG parley.local");
@@ -1158,12 +1046,9 @@ TEST_CASE("an idle client that does not answer is dropped and its channels see i
   opts.ping_interval_ms = 150;
   opts.ping_timeout_ms = 150;
   live_server srv{opts};
-  tcp_client carol{srv.line_port(), "carol"}; // the line protocol is never PINGed
-  line_login(carol, "carol", pw);
-  tcp_client bob{srv.irc_port(), "bob"};
-  irc_register(bob, "bob");
-  join(bob, "bob", "#lobby", "bob @carol");
-  carol.expect_line("[lobby] *** bob joined");
+  line_user carol{srv, "carol"}; // the line protocol is never PINGed
+  irc_user bob{srv, "bob"};
+  join_seen(bob, "bob", "#lobby", "bob @carol", {}, {&carol});
   bob.expect_line(S("PING parley.local"), 2000ms);
   bob.expect_line("ERROR :Closing link: ping timeout", 2000ms);
   bob.expect_closed(2000ms);
