@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Black-box test of the real `parley` binary: account administration, the config file and its
 # precedence, option errors, a live login and chat over netcat, and SIGTERM.
-# Usage: tests/test_cli.sh PATH/TO/parley
+# Usage: tests/app/test_cli.sh PATH/TO/parley
 # Prints one line per check and a final "N passed, M failed"; exits non-zero if any failed.
 # Servers listen on 127.0.0.1:0; the port comes from their "listening on" log line. Every
 # process this script starts is tracked by PID and killed (by PID) if still running at the end.

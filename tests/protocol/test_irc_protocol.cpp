@@ -467,7 +467,7 @@ TEST_CASE("nick length: 1..NICKLEN, and NICKLEN is the name rule's limit") {
   using parley::protocol::max_name_length;
   CHECK(parley::protocol::normalize_user_name(std::string(max_name_length, 'a')));
   CHECK_FALSE(parley::protocol::normalize_user_name(std::string(max_name_length + 1, 'a')));
-  CHECK(max_name_length == 32); // NICKLEN=32 in the live server's 005 (tests/support/irc_live.hpp)
+  CHECK(max_name_length == 32); // NICKLEN=32 in the live server's 005 (tests/support/live_server.hpp)
 }
 
 TEST_CASE("IRC channels are '#' and a room name (protocol/names, irc_events)") {
