@@ -1,7 +1,7 @@
-// The in-process live server shared by the live tests (tests/sessions/line/, tests/net/,
-// tests/sessions/irc/): the real actors behind the real TCP transport, with both listeners (line
-// protocol and IRC) on loopback, and the helpers that log clients in, register them and expect
-// the exact lines the server sends.
+// The in-process live server shared by the live tests (tests/sessions/line/, tests/sessions/irc/):
+// the real actors behind the real TCP transport, with both listeners (line protocol and IRC) on
+// loopback, and the helpers that log clients in, register them and expect the exact lines the
+// server sends.
 #pragma once
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,9 @@
 // Integration tests of the live server: the real actors behind the real TCP transport, in this
-// process, spoken to over loopback sockets by blocking test clients. Every test asserts exactly
-// which lines each client receives, in which order. Synchronisation is only ever "wait (with a
-// deadline) for the line that must come next"; nothing sleeps.
+// process (tests/support/live_server.hpp), spoken to over loopback sockets by blocking test
+// clients. Every test asserts exactly which lines each client receives, in which order.
+// Synchronisation is only ever "wait (with a deadline) for the line that must come next";
+// nothing sleeps. Besides the line protocol, the TCP transport under load: reads, back-pressure,
+// slow readers.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
