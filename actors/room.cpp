@@ -11,8 +11,8 @@
 
 #include "caf/all.hpp"
 
+#include "protocol/channel_modes.hpp"
 #include "protocol/irc_events.hpp"
-#include "protocol/irc_masks.hpp"
 #include "protocol/line_text.hpp"
 #include "protocol/names.hpp"
 #include "trace/traced_self.hpp"
@@ -72,7 +72,7 @@ struct room_state {
   std::uint64_t joins_seen = 0;
   room_modes modes;
   room_topic topic;
-  std::vector<std::string> bans; ///< normalised masks, in the order they were set
+  std::vector<ban_mask> bans;    ///< in the order they were set
   std::set<std::string> invited; ///< names that may join once despite +i
 };
 
@@ -277,7 +277,7 @@ void drop_member(room_self self, const remove_member& x) {
 
 bool is_banned(const room_state& st, const std::string& mask) {
   return std::any_of(st.bans.begin(), st.bans.end(),
-                     [&](const std::string& ban) { return irc::mask_matches(ban, mask); });
+                     [&](const ban_mask& ban) { return ban.matches(mask); });
 }
 
 // Why `x` may not join, checked in the order classic servers check.
@@ -404,103 +404,86 @@ void announce_change(room_self self, const standing& who, const std::string& acc
       self->send(requester, out);
 }
 
-/// The changes that took effect, in IRC form ("+o-v", {"bob", "carol"}).
-struct applied_modes {
-  std::string letters;
-  std::vector<std::string> args;
-  char last_sign = 0;
-
-  void add(bool plus, char mode, std::string arg = {}) {
-    char sign = plus ? '+' : '-';
-    if (sign != last_sign)
-      letters += sign;
-    last_sign = sign;
-    letters += mode;
-    if (!arg.empty())
-      args.push_back(std::move(arg));
-  }
-};
-
-bool* flag_of(room_modes& m, char mode) {
-  switch (mode) {
-    case 'n': return &m.no_outside;
-    case 't': return &m.topic_lock;
-    case 'i': return &m.invite_only;
-    case 'm': return &m.moderated;
-    case 's': return &m.secret;
-    default: return nullptr;
-  }
+/// Records a change that took effect, with its argument as members are shown it.
+void made(std::vector<mode_change>& done, bool add, room_setting s, std::string arg = {}) {
+  done.push_back({add, s, std::move(arg)});
 }
 
-refusal apply_member_mode(room_state& st, const mode_change& c, applied_modes& done) {
+refusal apply_member_mode(room_state& st, const mode_change& c, std::vector<mode_change>& done) {
   if (c.arg.empty())
     return refusal::missing_argument;
   auto name = protocol::normalize_user_name(c.arg);
   auto i = name ? st.members.find(*name) : st.members.end();
   if (i == st.members.end())
     return refusal::no_such_member;
-  bool& flag = c.mode == 'o' ? i->second.op : i->second.voice;
+  bool& flag = c.setting == room_setting::op ? i->second.op : i->second.voice;
   if (flag != c.add) {
     flag = c.add;
-    done.add(c.add, c.mode, i->first);
+    made(done, c.add, c.setting, i->first);
   }
   return refusal::none;
 }
 
-refusal apply_ban(room_state& st, const mode_change& c, applied_modes& done) {
-  auto mask = irc::normalize_mask(c.arg);
+refusal apply_ban(room_state& st, const mode_change& c, std::vector<mode_change>& done) {
+  ban_mask mask{c.arg};
   auto i = std::find(st.bans.begin(), st.bans.end(), mask);
   if (c.add && i == st.bans.end() && st.bans.size() < max_bans) {
     st.bans.push_back(mask);
-    done.add(true, 'b', mask);
+    made(done, true, room_setting::ban, mask.str());
   } else if (!c.add && i != st.bans.end()) {
     st.bans.erase(i);
-    done.add(false, 'b', mask);
+    made(done, false, room_setting::ban, mask.str());
   }
   return refusal::none;
 }
 
-refusal apply_mode(room_state& st, const mode_change& c, applied_modes& done) {
-  auto& m = st.modes;
-  if (bool* flag = flag_of(m, c.mode)) {
+// A key is set once: another needs the old one unset first (as classic servers do). Members
+// see an unset key as "*".
+refusal apply_key(room_modes& m, const mode_change& c, std::vector<mode_change>& done) {
+  if (!c.add) {
+    if (!m.key.empty())
+      made(done, false, room_setting::key, "*");
+    m.key.clear();
+    return refusal::none;
+  }
+  if (c.arg.empty())
+    return refusal::missing_argument;
+  if (!m.key.empty())
+    return refusal::key_set;
+  m.key = c.arg;
+  made(done, true, room_setting::key, c.arg);
+  return refusal::none;
+}
+
+refusal apply_limit(room_modes& m, const mode_change& c, std::vector<mode_change>& done) {
+  if (!c.add) {
+    if (m.limit != 0)
+      made(done, false, room_setting::limit);
+    m.limit = 0;
+    return refusal::none;
+  }
+  auto n = std::strtoul(c.arg.c_str(), nullptr, 10);
+  if (c.arg.empty() || n == 0 || n > 1000000)
+    return refusal::missing_argument;
+  m.limit = static_cast<std::uint32_t>(n);
+  made(done, true, room_setting::limit, std::to_string(n));
+  return refusal::none;
+}
+
+refusal apply_mode(room_state& st, const mode_change& c, std::vector<mode_change>& done) {
+  if (bool* flag = flag_of(st.modes, c.setting)) {
     if (*flag != c.add) {
       *flag = c.add;
-      done.add(c.add, c.mode);
+      made(done, c.add, c.setting);
     }
     return refusal::none;
   }
-  switch (c.mode) {
-    case 'k':
-      if (!c.add) {
-        if (!m.key.empty())
-          done.add(false, 'k', "*");
-        m.key.clear();
-        return refusal::none;
-      }
-      if (c.arg.empty())
-        return refusal::missing_argument;
-      if (!m.key.empty())
-        return refusal::key_set;
-      m.key = c.arg;
-      done.add(true, 'k', c.arg);
-      return refusal::none;
-    case 'l': {
-      if (!c.add) {
-        if (m.limit != 0)
-          done.add(false, 'l');
-        m.limit = 0;
-        return refusal::none;
-      }
-      auto n = std::strtoul(c.arg.c_str(), nullptr, 10);
-      if (c.arg.empty() || n == 0 || n > 1000000)
-        return refusal::missing_argument;
-      m.limit = static_cast<std::uint32_t>(n);
-      done.add(true, 'l', std::to_string(n));
-      return refusal::none;
-    }
-    case 'o':
-    case 'v': return apply_member_mode(st, c, done);
-    case 'b': return apply_ban(st, c, done);
+  switch (c.setting) {
+    case room_setting::key: return apply_key(st.modes, c, done);
+    case room_setting::limit: return apply_limit(st.modes, c, done);
+    case room_setting::op:
+    case room_setting::voice: return apply_member_mode(st, c, done);
+    case room_setting::ban: return apply_ban(st, c, done);
     default: return refusal::unknown_mode;
   }
 }
@@ -509,27 +492,31 @@ change_modes_result handle_modes(room_self self, change_modes& x) {
   auto& st = self->state;
   auto who = standing_of(st, x.by, x.oper);
   change_modes_result result;
-  applied_modes done;
+  std::vector<mode_change> done;
   for (const auto& c : x.changes) {
-    if (c.mode == 'b' && c.arg.empty()) { // a ban list query: anyone may ask
-      result.bans = st.bans;
+    if (c.setting == room_setting::ban && c.arg.empty()) { // a ban list query: anyone may ask
+      result.bans.clear();
+      for (const auto& ban : st.bans)
+        result.bans.push_back(ban.str());
       continue;
     }
     refusal why = who.member == nullptr && !x.oper ? refusal::not_member
                   : !who.may_manage                ? refusal::not_operator
                                                    : apply_mode(st, c, done);
     if (why != refusal::none)
-      result.refused.push_back({why, c.mode, c.arg});
+      result.refused.push_back({why, c.setting, c.arg});
   }
-  if (done.letters.find('s') != std::string::npos)
+  if (std::any_of(done.begin(), done.end(),
+                  [](const mode_change& c) { return c.setting == room_setting::secret; }))
     report_population(self); // room lists hide secret rooms
-  if (!done.letters.empty()) {
-    std::string shown = done.letters;
-    for (const auto& a : done.args)
+  if (!done.empty()) {
+    auto spelled = irc::spell_modes(done); // the line protocol shows IRC's letters too
+    std::string shown = spelled.letters;
+    for (const auto& a : spelled.args)
       shown += " " + a;
     announce_change(self, who, x.account, text::room_notice(st.name, x.by + " sets mode " + shown),
                     irc::mode(source_of(who, x.by, x.mask), irc::channel_of(st.name),
-                              done.letters, done.args));
+                              spelled.letters, spelled.args));
   }
   return result;
 }
