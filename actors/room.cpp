@@ -1,5 +1,6 @@
 // The room actor's behaviour (interface in room.hpp): membership, fan-out, and the room's
-// settings (IRC channel modes, topic, bans, invitations), all in one total order.
+// settings (room_settings.hpp), topic, bans and invitations, all in one total order. Events are
+// described once (protocol::room_event) and rendered once per protocol (render_for_members).
 #include "actors/room.hpp"
 
 #include <algorithm>
@@ -11,7 +12,6 @@
 
 #include "caf/all.hpp"
 
-#include "protocol/channel_modes.hpp"
 #include "protocol/irc_events.hpp"
 #include "protocol/line_text.hpp"
 #include "protocol/names.hpp"
@@ -21,8 +21,9 @@ namespace parley {
 
 namespace {
 
-namespace text = protocol::text;
 namespace irc = protocol::irc;
+using protocol::event_kind;
+using protocol::room_event;
 
 struct member_entry {
   member_actor handle;
@@ -228,19 +229,6 @@ bool broadcast(room_self self, const deliver_text& out, const std::string& excep
   return echoed;
 }
 
-/// An event someone caused: IRC clients with account-tag see that member's account.
-void broadcast(room_self self, std::string line, std::string irc_text, const std::string& except,
-               std::string account) {
-  deliver_text out{shared_text{std::move(line)}, shared_text{std::move(irc_text)}};
-  out.account = std::move(account);
-  broadcast(self, out, except);
-}
-
-std::string account_of(const room_state& st, const std::string& name) {
-  auto i = st.members.find(name);
-  return i == st.members.end() ? std::string{} : i->second.account;
-}
-
 void report_population(room_self self) {
   auto& st = self->state;
   self->send(st.registry,
@@ -263,14 +251,9 @@ void drop_member(room_self self, const remove_member& x) {
   auto mask = i->second.mask;
   auto account = i->second.account;
   forget(self, i);
-  std::string msg = x.name + (x.kind == leave_kind::part ? " left" : " quit");
-  if (!x.reason.empty())
-    msg += " (" + x.reason + ")";
-  deliver_text out{shared_text{text::room_notice(st.name, msg)},
-                   shared_text{x.kind == leave_kind::part ? irc::part(mask, st.name, x.reason)
-                                                          : irc::quit(mask, x.reason)}};
+  auto out = render_for_members({x.kind == leave_kind::part ? event_kind::parted : event_kind::quit,
+                                 st.name, x.name, mask, account, x.reason});
   out.once = x.once;
-  out.account = account;
   broadcast(self, out, x.name);
   report_population(self);
 }
@@ -306,8 +289,8 @@ join_room_result handle_add(room_self self, add_member& x) {
     report_population(self); // the join was seen: the directory may retire an empty room
     return {false, std::move(error), {}, {}, why, {}, false};
   } else {
-    broadcast(self, text::room_notice(st.name, x.name + " joined"), irc::join(x.mask, st.name),
-              x.name, x.account);
+    broadcast(self, render_for_members({event_kind::joined, st.name, x.name, x.mask, x.account}),
+              x.name);
   }
   st.invited.erase(x.name);
   self->monitor(x.member);
@@ -351,22 +334,10 @@ post_line_result handle_post(room_self self, post_line& x) {
     return {why};
   const auto& mask = member != nullptr ? member->mask : x.mask;
   const auto& account = member != nullptr ? member->account : x.account;
-  auto channel = irc::channel_of(st.name);
-  deliver_text out;
-  switch (x.kind) {
-    case line_kind::action:
-      out = {shared_text{text::action(st.name, x.sender, x.line)},
-             shared_text{irc::action(mask, channel, x.line)}};
-      break;
-    case line_kind::notice:
-      out = {shared_text{text::chat(st.name, x.sender, x.line)},
-             shared_text{irc::notice(mask, channel, x.line)}};
-      break;
-    default:
-      out = {shared_text{text::chat(st.name, x.sender, x.line)},
-             shared_text{irc::privmsg(mask, channel, x.line)}};
-  }
-  out.account = account;
+  auto kind = x.kind == line_kind::action   ? event_kind::acted
+              : x.kind == line_kind::notice ? event_kind::noticed
+                                            : event_kind::said;
+  auto out = render_for_members({kind, st.name, x.sender, mask, account, x.line});
   bool echoed = broadcast(self, out, x.sender, x.echo);
   return {refusal::none, echoed};
 }
@@ -385,19 +356,27 @@ standing standing_of(const room_state& st, const std::string& by, bool oper) {
   return {m, oper || (m != nullptr && m->op)};
 }
 
-/// Where a change comes from, as IRC shows it: the member's mask, or the mask a server operator
-/// acting from outside sent (its bare name if none came).
-std::string source_of(const standing& s, const std::string& by, const std::string& mask) {
-  return s.member != nullptr ? s.member->mask : mask.empty() ? by : mask;
+/// An event of a change `by` made (MODE, TOPIC, KICK): it shows the member's mask and account,
+/// or, for a server operator acting from outside, the mask (its bare name if none came) and
+/// account it sent. The views point into the request and the room's state.
+room_event change_event(event_kind kind, const room_state& st, const standing& who,
+                        const std::string& by, const std::string& mask,
+                        const std::string& account) {
+  room_event ev{kind, st.name, by, by, account};
+  if (who.member != nullptr) {
+    ev.mask = who.member->mask;
+    ev.account = who.member->account;
+  } else if (!mask.empty()) {
+    ev.mask = mask;
+  }
+  return ev;
 }
 
-/// A change made by `by` (MODE, TOPIC, KICK): every member sees it, and so does a server
+/// A change made by a member or a server operator: every member sees it, and so does a server
 /// operator who made it from outside the room, as a member would (it is sent to the requester
 /// before the answer, so it comes first there too).
-void announce_change(room_self self, const standing& who, const std::string& account,
-                     std::string line, std::string irc_text) {
-  deliver_text out{shared_text{std::move(line)}, shared_text{std::move(irc_text)}};
-  out.account = who.member != nullptr ? who.member->account : account;
+void announce_change(room_self self, const standing& who, const room_event& ev) {
+  auto out = render_for_members(ev);
   broadcast(self, out);
   if (who.member == nullptr)
     if (auto requester = caf::actor_cast<member_actor>(self->current_sender()))
@@ -510,13 +489,9 @@ change_modes_result handle_modes(room_self self, change_modes& x) {
                   [](const mode_change& c) { return c.setting == room_setting::secret; }))
     report_population(self); // room lists hide secret rooms
   if (!done.empty()) {
-    auto spelled = irc::spell_modes(done); // the line protocol shows IRC's letters too
-    std::string shown = spelled.letters;
-    for (const auto& a : spelled.args)
-      shown += " " + a;
-    announce_change(self, who, x.account, text::room_notice(st.name, x.by + " sets mode " + shown),
-                    irc::mode(source_of(who, x.by, x.mask), irc::channel_of(st.name),
-                              spelled.letters, spelled.args));
+    auto ev = change_event(event_kind::modes_set, st, who, x.by, x.mask, x.account);
+    ev.changes = &done;
+    announce_change(self, who, ev);
   }
   return result;
 }
@@ -530,9 +505,9 @@ set_topic_result handle_topic(room_self self, set_topic& x) {
     return {refusal::not_operator};
   st.topic = {x.topic, x.by, x.time_s};
   report_population(self); // room lists show the topic
-  auto said = x.topic.empty() ? x.by + " cleared the topic" : x.by + " set the topic: " + x.topic;
-  announce_change(self, who, x.account, text::room_notice(st.name, said),
-                  irc::topic(source_of(who, x.by, x.mask), irc::channel_of(st.name), x.topic));
+  auto ev = change_event(event_kind::topic_set, st, who, x.by, x.mask, x.account);
+  ev.text = x.topic;
+  announce_change(self, who, ev);
   return {refusal::none};
 }
 
@@ -548,10 +523,10 @@ kick_member_result handle_kick(room_self self, kick_member& x) {
     return {refusal::no_such_member};
   auto reason = x.reason.empty() ? x.by : x.reason;
   // Everyone sees the kick, the kicked member too, before it is removed.
-  announce_change(
-    self, who, x.account,
-    text::room_notice(st.name, x.target + " was kicked by " + x.by + " (" + reason + ")"),
-    irc::kick(source_of(who, x.by, x.mask), irc::channel_of(st.name), x.target, reason));
+  auto ev = change_event(event_kind::kicked, st, who, x.by, x.mask, x.account);
+  ev.target = x.target;
+  ev.text = reason;
+  announce_change(self, who, ev);
   auto target = i->second.handle;
   forget(self, i);
   self->send(target, member_removed{st.name});
@@ -583,12 +558,12 @@ rename_member_result handle_rename(room_self self, rename_member& x) {
   st.members.erase(i);
   entry.mask = x.new_mask;
   st.names_by_addr[entry.handle.address()] = x.new_name;
-  st.members.emplace(x.new_name, std::move(entry));
+  const auto& renamed = st.members.emplace(x.new_name, std::move(entry)).first->second;
   st.plans.clear();
-  deliver_text out{shared_text{text::room_notice(st.name, x.name + " is now " + x.new_name)},
-                   shared_text{irc::nick(old_mask, x.new_name)}};
+  room_event ev{event_kind::renamed, st.name, x.name, old_mask, renamed.account};
+  ev.target = x.new_name;
+  auto out = render_for_members(ev);
   out.once = x.once;
-  out.account = account_of(st, x.new_name);
   broadcast(self, out, x.new_name);
   return {};
 }
@@ -604,10 +579,9 @@ void handle_away(room_self self, set_away& x) {
   if (i == st.members.end())
     return;
   i->second.away = !x.message.empty();
-  deliver_text out{shared_text{}, shared_text{irc::away(i->second.mask, x.message)}};
+  auto out = render_for_members(
+    {event_kind::away, st.name, x.name, i->second.mask, i->second.account, x.message});
   out.once = x.once;
-  out.account = i->second.account;
-  out.to = audience::away_notify;
   broadcast(self, out, x.name);
 }
 
@@ -627,6 +601,15 @@ void handle_route(room_self self, set_delivery_route& x) {
 }
 
 } // namespace
+
+// Each protocol renders the event once; every member of that protocol shares the buffer.
+deliver_text render_for_members(const protocol::room_event& ev) {
+  auto shared = [](std::string s) { return s.empty() ? shared_text{} : shared_text{std::move(s)}; };
+  deliver_text out{shared(protocol::text::render_line(ev)), shared(irc::render_irc(ev))};
+  out.account = std::string{ev.account};
+  out.to = ev.kind == event_kind::away ? audience::away_notify : audience::everyone;
+  return out;
+}
 
 room_actor::behavior_type room_behavior(room_self self, std::string name,
                                         room_registry_actor registry, trace::tracer* tracer) {

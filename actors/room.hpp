@@ -15,6 +15,7 @@
 
 #include "net/payload.hpp"
 #include "net/transport.hpp"
+#include "protocol/room_event.hpp"
 #include "protocol/room_settings.hpp"
 
 namespace parley::trace {
@@ -43,6 +44,12 @@ struct deliver_text {
   std::uint64_t once = 0;
   audience to = audience::everyone;
 };
+
+/// An event as members get it: rendered once for each protocol (text::render_line,
+/// irc::render_irc), with the account of who caused it and its audience (an AWAY only for IRC
+/// clients with away-notify). Rooms and the directory send every event this way; the caller
+/// sets `once`.
+deliver_text render_for_members(const protocol::room_event& ev);
 
 /// A member was removed from `room` by someone else (a KICK); the reason went out as text.
 struct member_removed {

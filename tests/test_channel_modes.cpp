@@ -1,14 +1,20 @@
-// The channel-mode table and what is derived from it (protocol/channel_modes), and the rooms'
-// neutral settings and ban matcher (protocol/room_settings).
+// The channel-mode table and what is derived from it (protocol/channel_modes), the rooms'
+// neutral settings and ban matcher (protocol/room_settings), and the one rendering of a room
+// event per protocol (text::render_line, irc::render_irc), byte for byte.
 #include <catch2/catch.hpp>
 
 #include <set>
 
 #include "protocol/channel_modes.hpp"
+#include "protocol/irc_events.hpp"
 #include "protocol/irc_isupport.hpp"
+#include "protocol/line_text.hpp"
+#include "protocol/room_event.hpp"
 
 using namespace parley;
 using namespace parley::protocol::irc;
+using parley::protocol::event_kind;
+using parley::protocol::room_event;
 using strings = std::vector<std::string>;
 
 TEST_CASE("channel modes: the ISUPPORT and 004 letters come from the table") {
@@ -111,4 +117,41 @@ TEST_CASE("room settings: flags, names and ban masks") {
   CHECK(ban_mask{"user1*"}.matches("User12!user12@parley"));
   CHECK_FALSE(ban_mask{"user1*"}.matches("user2!user2@parley"));
   CHECK(ban_mask{"BOB"} == ban_mask{"bob!*@*"});
+}
+
+TEST_CASE("room events: one rendering per protocol") {
+  using parley::protocol::text::render_line;
+  const std::string mask = "alice!alice@parley";
+  auto both = [](const room_event& ev) { return strings{render_line(ev), render_irc(ev)}; };
+
+  CHECK(both({event_kind::said, "lobby", "alice", mask, "", "hi"}) ==
+        strings{"[lobby] alice: hi\r\n", ":alice!alice@parley PRIVMSG #lobby :hi\r\n"});
+  CHECK(both({event_kind::acted, "lobby", "alice", mask, "", "waves"}) ==
+        strings{"[lobby] * alice waves\r\n",
+                ":alice!alice@parley PRIVMSG #lobby :\x01" "ACTION waves\x01\r\n"});
+  CHECK(both({event_kind::noticed, "lobby", "alice", mask, "", "psst"}) ==
+        strings{"[lobby] alice: psst\r\n", ":alice!alice@parley NOTICE #lobby :psst\r\n"});
+  CHECK(both({event_kind::joined, "dev", "alice", mask, ""}) ==
+        strings{"[dev] *** alice joined\r\n", ":alice!alice@parley JOIN #dev\r\n"});
+  CHECK(both({event_kind::parted, "dev", "alice", mask, "", "bye"}) ==
+        strings{"[dev] *** alice left (bye)\r\n", ":alice!alice@parley PART #dev :bye\r\n"});
+  CHECK(both({event_kind::quit, "dev", "alice", mask, ""}) ==
+        strings{"[dev] *** alice quit\r\n", ":alice!alice@parley QUIT :Quit\r\n"});
+  CHECK(both({event_kind::topic_set, "dev", "alice", mask, "", ""}) ==
+        strings{"[dev] *** alice cleared the topic\r\n", ":alice!alice@parley TOPIC #dev :\r\n"});
+  CHECK(both({event_kind::kicked, "dev", "alice", mask, "", "spam", "bob"}) ==
+        strings{"[dev] *** bob was kicked by alice (spam)\r\n",
+                ":alice!alice@parley KICK #dev bob :spam\r\n"});
+  CHECK(both({event_kind::renamed, "dev", "alice", mask, "", "", "alicia"}) ==
+        strings{"[dev] *** alice is now alicia\r\n", ":alice!alice@parley NICK alicia\r\n"});
+  CHECK(both({event_kind::away, "dev", "alice", mask, "", "lunch"}) ==
+        strings{"", ":alice!alice@parley AWAY :lunch\r\n"});
+  CHECK(both({event_kind::private_said, "", "alice", mask, "", "hey", "bob"}) ==
+        strings{"[private] alice: hey\r\n", ":alice!alice@parley PRIVMSG bob :hey\r\n"});
+
+  std::vector<mode_change> done{{true, room_setting::op, "bob"}, {true, room_setting::secret, ""}};
+  room_event modes{event_kind::modes_set, "dev", "alice", mask, ""};
+  modes.changes = &done;
+  CHECK(both(modes) == strings{"[dev] *** alice sets mode +os bob\r\n",
+                               ":alice!alice@parley MODE #dev +os bob\r\n"});
 }
