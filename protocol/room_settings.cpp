@@ -22,7 +22,11 @@ std::string to_string(room_setting s) {
   return "unknown";
 }
 
-bool* flag_of(room_modes& m, room_setting s) {
+namespace {
+
+// One mapping from flag settings to fields, for room_modes and const room_modes alike.
+template <class Modes>
+auto flag_in(Modes& m, room_setting s) -> decltype(&m.secret) {
   switch (s) {
     case room_setting::no_outside: return &m.no_outside;
     case room_setting::topic_lock: return &m.topic_lock;
@@ -33,8 +37,12 @@ bool* flag_of(room_modes& m, room_setting s) {
   }
 }
 
+} // namespace
+
+bool* flag_of(room_modes& m, room_setting s) { return flag_in(m, s); }
+
 bool is_on(const room_modes& m, room_setting s) {
-  const bool* flag = flag_of(const_cast<room_modes&>(m), s); // only read
+  const bool* flag = flag_in(m, s);
   return flag != nullptr && *flag;
 }
 
