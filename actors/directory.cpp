@@ -6,8 +6,6 @@
 
 #include "caf/all.hpp"
 
-#include "protocol/irc_events.hpp"
-#include "protocol/line_text.hpp"
 #include "trace/traced_self.hpp"
 
 namespace parley {
@@ -234,11 +232,10 @@ directory_actor::behavior_type directory_behavior(directory_self self, directory
       auto i = self->state.users.find(x.to);
       if (i == self->state.users.end())
         return {false, {}};
-      deliver_text out{shared_text{protocol::text::private_from(x.from, x.line)},
-                       shared_text{x.notice ? protocol::irc::notice(x.from_mask, x.to, x.line)
-                                            : protocol::irc::privmsg(x.from_mask, x.to, x.line)}};
-      out.account = x.account;
-      self->send(i->second, out);
+      using protocol::event_kind;
+      protocol::room_event ev{x.notice ? event_kind::private_noticed : event_kind::private_said,
+                              {}, x.from, x.from_mask, x.account, x.line, x.to};
+      self->send(i->second, render_for_members(ev));
       auto a = self->state.away.find(x.to);
       return {true, a == self->state.away.end() ? std::string{} : a->second};
     },

@@ -1,5 +1,6 @@
 // The room actor's behaviour (interface in room.hpp): membership, fan-out, and the room's
-// settings (IRC channel modes, topic, bans, invitations), all in one total order.
+// settings (room_settings.hpp), topic, bans and invitations, all in one total order. Events are
+// described once (protocol::room_event) and rendered once per protocol (render_for_members).
 #include "actors/room.hpp"
 
 #include <algorithm>
@@ -12,7 +13,6 @@
 #include "caf/all.hpp"
 
 #include "protocol/irc_events.hpp"
-#include "protocol/irc_masks.hpp"
 #include "protocol/line_text.hpp"
 #include "protocol/names.hpp"
 #include "trace/traced_self.hpp"
@@ -22,8 +22,9 @@ namespace parley {
 
 namespace {
 
-namespace text = protocol::text;
 namespace irc = protocol::irc;
+using protocol::event_kind;
+using protocol::room_event;
 
 struct member_entry {
   member_actor handle;
@@ -74,7 +75,7 @@ struct room_state {
   std::uint64_t joins_seen = 0;
   room_modes modes;
   room_topic topic;
-  std::vector<std::string> bans; ///< normalised masks, in the order they were set
+  std::vector<ban_mask> bans;    ///< in the order they were set
   std::set<std::string> invited; ///< names that may join once despite +i
 };
 
@@ -239,19 +240,6 @@ bool broadcast(room_self self, const deliver_text& out, const std::string& excep
   return echoed;
 }
 
-/// An event someone caused: IRC clients with account-tag see that member's account.
-void broadcast(room_self self, std::string line, std::string irc_text, const std::string& except,
-               std::string account) {
-  deliver_text out{shared_text{std::move(line)}, shared_text{std::move(irc_text)}};
-  out.account = std::move(account);
-  broadcast(self, out, except);
-}
-
-std::string account_of(const room_state& st, const std::string& name) {
-  auto i = st.members.find(name);
-  return i == st.members.end() ? std::string{} : i->second.account;
-}
-
 void report_population(room_self self) {
   auto& st = self->state;
   self->send(st.registry,
@@ -298,21 +286,16 @@ void drop_member(room_self self, const remove_member& x) {
   auto mask = i->second.mask;
   auto account = i->second.account;
   forget(self, i);
-  std::string msg = x.name + (x.kind == leave_kind::part ? " left" : " quit");
-  if (!x.reason.empty())
-    msg += " (" + x.reason + ")";
-  deliver_text out{shared_text{text::room_notice(st.name, msg)},
-                   shared_text{x.kind == leave_kind::part ? irc::part(mask, st.name, x.reason)
-                                                          : irc::quit(mask, x.reason)}};
+  auto out = render_for_members({x.kind == leave_kind::part ? event_kind::parted : event_kind::quit,
+                                 st.name, x.name, mask, account, x.reason});
   out.once = x.once;
-  out.account = account;
   broadcast(self, out, x.name);
   report_population(self);
 }
 
 bool is_banned(const room_state& st, const std::string& mask) {
   return std::any_of(st.bans.begin(), st.bans.end(),
-                     [&](const std::string& ban) { return irc::mask_matches(ban, mask); });
+                     [&](const ban_mask& ban) { return ban.matches(mask); });
 }
 
 // Why `x` may not join, checked in the order classic servers check.
@@ -341,8 +324,8 @@ join_room_result handle_add(room_self self, add_member& x) {
     report_population(self); // the join was seen: the directory may retire an empty room
     return {false, std::move(error), {}, {}, why, {}, false};
   } else {
-    broadcast(self, text::room_notice(st.name, x.name + " joined"), irc::join(x.mask, st.name),
-              x.name, x.account);
+    broadcast(self, render_for_members({event_kind::joined, st.name, x.name, x.mask, x.account}),
+              x.name);
   }
   st.invited.erase(x.name);
   self->monitor(x.member);
@@ -388,22 +371,10 @@ post_line_result handle_post(room_self self, post_line& x) {
     return {why};
   const auto& mask = member != nullptr ? member->mask : x.mask;
   const auto& account = member != nullptr ? member->account : x.account;
-  auto channel = irc::channel_of(st.name);
-  deliver_text out;
-  switch (x.kind) {
-    case line_kind::action:
-      out = {shared_text{text::action(st.name, x.sender, x.line)},
-             shared_text{irc::action(mask, channel, x.line)}};
-      break;
-    case line_kind::notice:
-      out = {shared_text{text::chat(st.name, x.sender, x.line)},
-             shared_text{irc::notice(mask, channel, x.line)}};
-      break;
-    default:
-      out = {shared_text{text::chat(st.name, x.sender, x.line)},
-             shared_text{irc::privmsg(mask, channel, x.line)}};
-  }
-  out.account = account;
+  auto kind = x.kind == line_kind::action   ? event_kind::acted
+              : x.kind == line_kind::notice ? event_kind::noticed
+                                            : event_kind::said;
+  auto out = render_for_members({kind, st.name, x.sender, mask, account, x.line});
   bool echoed = broadcast(self, out, x.sender, x.echo);
   return {refusal::none, echoed};
 }
@@ -422,122 +393,113 @@ standing standing_of(const room_state& st, const std::string& by, bool oper) {
   return {m, oper || (m != nullptr && m->op)};
 }
 
-/// Where a change comes from, as IRC shows it: the member's mask, or the mask a server operator
-/// acting from outside sent (its bare name if none came).
-std::string source_of(const standing& s, const std::string& by, const std::string& mask) {
-  return s.member != nullptr ? s.member->mask : mask.empty() ? by : mask;
+/// An event of a change `by` made (MODE, TOPIC, KICK): it shows the member's mask and account,
+/// or, for a server operator acting from outside, the mask (its bare name if none came) and
+/// account it sent. The views point into the request and the room's state.
+room_event change_event(event_kind kind, const room_state& st, const standing& who,
+                        const std::string& by, const std::string& mask,
+                        const std::string& account) {
+  room_event ev{kind, st.name, by, by, account};
+  if (who.member != nullptr) {
+    ev.mask = who.member->mask;
+    ev.account = who.member->account;
+  } else if (!mask.empty()) {
+    ev.mask = mask;
+  }
+  return ev;
 }
 
-/// A change made by `by` (MODE, TOPIC, KICK): every member sees it, and so does a server
+/// A change made by a member or a server operator: every member sees it, and so does a server
 /// operator who made it from outside the room, as a member would (it is sent to the requester
 /// before the answer, so it comes first there too).
-void announce_change(room_self self, const standing& who, const std::string& account,
-                     std::string line, std::string irc_text) {
-  deliver_text out{shared_text{std::move(line)}, shared_text{std::move(irc_text)}};
-  out.account = who.member != nullptr ? who.member->account : account;
+void announce_change(room_self self, const standing& who, const room_event& ev) {
+  auto out = render_for_members(ev);
   broadcast(self, out);
   if (who.member == nullptr)
     if (auto requester = caf::actor_cast<member_actor>(self->current_sender()))
       self->send(requester, out);
 }
 
-/// The changes that took effect, in IRC form ("+o-v", {"bob", "carol"}).
-struct applied_modes {
-  std::string letters;
-  std::vector<std::string> args;
-  char last_sign = 0;
-
-  void add(bool plus, char mode, std::string arg = {}) {
-    char sign = plus ? '+' : '-';
-    if (sign != last_sign)
-      letters += sign;
-    last_sign = sign;
-    letters += mode;
-    if (!arg.empty())
-      args.push_back(std::move(arg));
-  }
-};
-
-bool* flag_of(room_modes& m, char mode) {
-  switch (mode) {
-    case 'n': return &m.no_outside;
-    case 't': return &m.topic_lock;
-    case 'i': return &m.invite_only;
-    case 'm': return &m.moderated;
-    case 's': return &m.secret;
-    default: return nullptr;
-  }
+/// Records a change that took effect, with its argument as members are shown it.
+void made(std::vector<mode_change>& done, bool add, room_setting s, std::string arg = {}) {
+  done.push_back({add, s, std::move(arg)});
 }
 
-refusal apply_member_mode(room_state& st, const mode_change& c, applied_modes& done) {
+refusal apply_member_mode(room_state& st, const mode_change& c, std::vector<mode_change>& done) {
   if (c.arg.empty())
     return refusal::missing_argument;
   auto name = protocol::normalize_user_name(c.arg);
   auto i = name ? st.members.find(*name) : st.members.end();
   if (i == st.members.end())
     return refusal::no_such_member;
-  bool& flag = c.mode == 'o' ? i->second.op : i->second.voice;
+  bool& flag = c.setting == room_setting::op ? i->second.op : i->second.voice;
   if (flag != c.add) {
     flag = c.add;
-    done.add(c.add, c.mode, i->first);
+    made(done, c.add, c.setting, i->first);
   }
   return refusal::none;
 }
 
-refusal apply_ban(room_state& st, const mode_change& c, applied_modes& done) {
-  auto mask = irc::normalize_mask(c.arg);
+refusal apply_ban(room_state& st, const mode_change& c, std::vector<mode_change>& done) {
+  ban_mask mask{c.arg};
   auto i = std::find(st.bans.begin(), st.bans.end(), mask);
   if (c.add && i == st.bans.end() && st.bans.size() < max_bans) {
     st.bans.push_back(mask);
-    done.add(true, 'b', mask);
+    made(done, true, room_setting::ban, mask.str());
   } else if (!c.add && i != st.bans.end()) {
     st.bans.erase(i);
-    done.add(false, 'b', mask);
+    made(done, false, room_setting::ban, mask.str());
   }
   return refusal::none;
 }
 
-refusal apply_mode(room_state& st, const mode_change& c, applied_modes& done) {
-  auto& m = st.modes;
-  if (bool* flag = flag_of(m, c.mode)) {
+// A key is set once: another needs the old one unset first (as classic servers do). Members
+// see an unset key as "*".
+refusal apply_key(room_modes& m, const mode_change& c, std::vector<mode_change>& done) {
+  if (!c.add) {
+    if (!m.key.empty())
+      made(done, false, room_setting::key, "*");
+    m.key.clear();
+    return refusal::none;
+  }
+  if (c.arg.empty())
+    return refusal::missing_argument;
+  if (!m.key.empty())
+    return refusal::key_set;
+  m.key = c.arg;
+  made(done, true, room_setting::key, c.arg);
+  return refusal::none;
+}
+
+refusal apply_limit(room_modes& m, const mode_change& c, std::vector<mode_change>& done) {
+  if (!c.add) {
+    if (m.limit != 0)
+      made(done, false, room_setting::limit);
+    m.limit = 0;
+    return refusal::none;
+  }
+  auto n = std::strtoul(c.arg.c_str(), nullptr, 10);
+  if (c.arg.empty() || n == 0 || n > 1000000)
+    return refusal::missing_argument;
+  m.limit = static_cast<std::uint32_t>(n);
+  made(done, true, room_setting::limit, std::to_string(n));
+  return refusal::none;
+}
+
+refusal apply_mode(room_state& st, const mode_change& c, std::vector<mode_change>& done) {
+  if (bool* flag = flag_of(st.modes, c.setting)) {
     if (*flag != c.add) {
       *flag = c.add;
-      done.add(c.add, c.mode);
+      made(done, c.add, c.setting);
     }
     return refusal::none;
   }
-  switch (c.mode) {
-    case 'k':
-      if (!c.add) {
-        if (!m.key.empty())
-          done.add(false, 'k', "*");
-        m.key.clear();
-        return refusal::none;
-      }
-      if (c.arg.empty())
-        return refusal::missing_argument;
-      if (!m.key.empty())
-        return refusal::key_set;
-      m.key = c.arg;
-      done.add(true, 'k', c.arg);
-      return refusal::none;
-    case 'l': {
-      if (!c.add) {
-        if (m.limit != 0)
-          done.add(false, 'l');
-        m.limit = 0;
-        return refusal::none;
-      }
-      auto n = std::strtoul(c.arg.c_str(), nullptr, 10);
-      if (c.arg.empty() || n == 0 || n > 1000000)
-        return refusal::missing_argument;
-      m.limit = static_cast<std::uint32_t>(n);
-      done.add(true, 'l', std::to_string(n));
-      return refusal::none;
-    }
-    case 'o':
-    case 'v': return apply_member_mode(st, c, done);
-    case 'b': return apply_ban(st, c, done);
+  switch (c.setting) {
+    case room_setting::key: return apply_key(st.modes, c, done);
+    case room_setting::limit: return apply_limit(st.modes, c, done);
+    case room_setting::op:
+    case room_setting::voice: return apply_member_mode(st, c, done);
+    case room_setting::ban: return apply_ban(st, c, done);
     default: return refusal::unknown_mode;
   }
 }
@@ -546,27 +508,27 @@ change_modes_result handle_modes(room_self self, change_modes& x) {
   auto& st = self->state;
   auto who = standing_of(st, x.by, x.oper);
   change_modes_result result;
-  applied_modes done;
+  std::vector<mode_change> done;
   for (const auto& c : x.changes) {
-    if (c.mode == 'b' && c.arg.empty()) { // a ban list query: anyone may ask
-      result.bans = st.bans;
+    if (c.setting == room_setting::ban && c.arg.empty()) { // a ban list query: anyone may ask
+      result.bans.clear();
+      for (const auto& ban : st.bans)
+        result.bans.push_back(ban.str());
       continue;
     }
     refusal why = who.member == nullptr && !x.oper ? refusal::not_member
                   : !who.may_manage                ? refusal::not_operator
                                                    : apply_mode(st, c, done);
     if (why != refusal::none)
-      result.refused.push_back({why, c.mode, c.arg});
+      result.refused.push_back({why, c.setting, c.arg});
   }
-  if (done.letters.find('s') != std::string::npos)
+  if (std::any_of(done.begin(), done.end(),
+                  [](const mode_change& c) { return c.setting == room_setting::secret; }))
     report_population(self); // room lists hide secret rooms
-  if (!done.letters.empty()) {
-    std::string shown = done.letters;
-    for (const auto& a : done.args)
-      shown += " " + a;
-    announce_change(self, who, x.account, text::room_notice(st.name, x.by + " sets mode " + shown),
-                    irc::mode(source_of(who, x.by, x.mask), irc::channel_of(st.name),
-                              done.letters, done.args));
+  if (!done.empty()) {
+    auto ev = change_event(event_kind::modes_set, st, who, x.by, x.mask, x.account);
+    ev.changes = &done;
+    announce_change(self, who, ev);
   }
   return result;
 }
@@ -580,9 +542,9 @@ set_topic_result handle_topic(room_self self, set_topic& x) {
     return {refusal::not_operator};
   st.topic = {x.topic, x.by, x.time_s};
   report_population(self); // room lists show the topic
-  auto said = x.topic.empty() ? x.by + " cleared the topic" : x.by + " set the topic: " + x.topic;
-  announce_change(self, who, x.account, text::room_notice(st.name, said),
-                  irc::topic(source_of(who, x.by, x.mask), irc::channel_of(st.name), x.topic));
+  auto ev = change_event(event_kind::topic_set, st, who, x.by, x.mask, x.account);
+  ev.text = x.topic;
+  announce_change(self, who, ev);
   return {refusal::none};
 }
 
@@ -598,10 +560,10 @@ kick_member_result handle_kick(room_self self, kick_member& x) {
     return {refusal::no_such_member};
   auto reason = x.reason.empty() ? x.by : x.reason;
   // Everyone sees the kick, the kicked member too, before it is removed.
-  announce_change(
-    self, who, x.account,
-    text::room_notice(st.name, x.target + " was kicked by " + x.by + " (" + reason + ")"),
-    irc::kick(source_of(who, x.by, x.mask), irc::channel_of(st.name), x.target, reason));
+  auto ev = change_event(event_kind::kicked, st, who, x.by, x.mask, x.account);
+  ev.target = x.target;
+  ev.text = reason;
+  announce_change(self, who, ev);
   auto target = i->second.handle;
   forget(self, i);
   self->send(target, member_removed{st.name});
@@ -633,14 +595,14 @@ rename_member_result handle_rename(room_self self, rename_member& x) {
   st.members.erase(i);
   entry.mask = x.new_mask;
   st.names_by_addr[entry.handle.address()] = x.new_name;
-  st.members.emplace(x.new_name, std::move(entry));
+  const auto& renamed = st.members.emplace(x.new_name, std::move(entry)).first->second;
   st.plans.clear();
   check_membership(st);
   check_member(st, x.new_name);
-  deliver_text out{shared_text{text::room_notice(st.name, x.name + " is now " + x.new_name)},
-                   shared_text{irc::nick(old_mask, x.new_name)}};
+  room_event ev{event_kind::renamed, st.name, x.name, old_mask, renamed.account};
+  ev.target = x.new_name;
+  auto out = render_for_members(ev);
   out.once = x.once;
-  out.account = account_of(st, x.new_name);
   broadcast(self, out, x.new_name);
   return {};
 }
@@ -656,10 +618,9 @@ void handle_away(room_self self, set_away& x) {
   if (i == st.members.end())
     return;
   i->second.away = !x.message.empty();
-  deliver_text out{shared_text{}, shared_text{irc::away(i->second.mask, x.message)}};
+  auto out = render_for_members(
+    {event_kind::away, st.name, x.name, i->second.mask, i->second.account, x.message});
   out.once = x.once;
-  out.account = i->second.account;
-  out.to = audience::away_notify;
   broadcast(self, out, x.name);
 }
 
@@ -680,6 +641,15 @@ void handle_route(room_self self, set_delivery_route& x) {
 }
 
 } // namespace
+
+// Each protocol renders the event once; every member of that protocol shares the buffer.
+deliver_text render_for_members(const protocol::room_event& ev) {
+  auto shared = [](std::string s) { return s.empty() ? shared_text{} : shared_text{std::move(s)}; };
+  deliver_text out{shared(protocol::text::render_line(ev)), shared(irc::render_irc(ev))};
+  out.account = std::string{ev.account};
+  out.to = ev.kind == event_kind::away ? audience::away_notify : audience::everyone;
+  return out;
+}
 
 room_actor::behavior_type room_behavior(room_self self, std::string name,
                                         room_registry_actor registry, trace::tracer* tracer) {

@@ -15,6 +15,8 @@
 
 #include "net/payload.hpp"
 #include "net/transport.hpp"
+#include "protocol/room_event.hpp"
+#include "protocol/room_settings.hpp"
 
 namespace parley::trace {
 class tracer;
@@ -42,6 +44,12 @@ struct deliver_text {
   std::uint64_t once = 0;
   audience to = audience::everyone;
 };
+
+/// An event as members get it: rendered once for each protocol (text::render_line,
+/// irc::render_irc), with the account of who caused it and its audience (an AWAY only for IRC
+/// clients with away-notify). Rooms and the directory send every event this way; the caller
+/// sets `once`.
+deliver_text render_for_members(const protocol::room_event& ev);
 
 /// A member was removed from `room` by someone else (a KICK); the reason went out as text.
 struct member_removed {
@@ -113,17 +121,6 @@ enum class refusal : std::uint8_t {
   cannot_send,      ///< moderated, banned, or outside a room that takes no outside lines (404)
 };
 
-/// A room's settings (IRC channel modes; the line protocol lives with the defaults).
-struct room_modes {
-  bool no_outside = true;   ///< n: only members post
-  bool topic_lock = true;   ///< t: only operators set the topic
-  bool invite_only = false; ///< i
-  bool moderated = false;   ///< m: only operators and voiced members post
-  bool secret = false;      ///< s: hidden from room lists for non-members
-  std::string key;          ///< k: needed to join, when set
-  std::uint32_t limit = 0;  ///< l: most members, 0 for none
-};
-
 /// One member as others see them.
 struct member_status {
   std::string name;
@@ -189,15 +186,11 @@ struct list_members_result {
   bool secret = false;                ///< IRC +s (NAMES marks the channel '@')
 };
 
-/// IRC channel administration. `oper` is set for server operators, who act as room operators
-/// anywhere. Every change that takes effect is fanned out to all members, the requester too.
+/// Room administration (IRC channel modes, topic, kicks, invitations). `oper` is set for server
+/// operators, who act as room operators anywhere. Every change that takes effect is fanned out
+/// to all members, the requester too.
 
-/// One mode change: `mode` is the IRC letter (n t i m s k l o v b).
-struct mode_change {
-  bool add;
-  char mode;
-  std::string arg;
-};
+/// Changes of the room's settings (room_settings.hpp: room_setting, mode_change), in order.
 struct change_modes {
   std::string by;
   bool oper;
@@ -207,12 +200,12 @@ struct change_modes {
 };
 struct mode_refusal {
   refusal why;
-  char mode;
-  std::string arg;
+  room_setting setting;
+  std::string arg; ///< the change's (for an unknown setting: how the client spelled it)
 };
 struct change_modes_result {
   std::vector<mode_refusal> refused; ///< the changes that were not made, and why
-  std::vector<std::string> bans;     ///< the ban list, answering a "b" with no argument
+  std::vector<std::string> bans;     ///< the ban masks, answering a ban change with no argument
 };
 
 /// The topic, its author and when it was set (seconds since the Unix epoch, from the
@@ -384,14 +377,14 @@ template <class F> typename F::result_type inspect(F& f, remove_member& x) {
   return f(caf::meta::type_name("remove_member"), x.name, kind, x.reason, x.once);
 }
 template <class F> typename F::result_type inspect(F& f, mode_change& x) {
-  return f(caf::meta::type_name("mode_change"), x.add, x.mode, x.arg);
+  return f(caf::meta::type_name("mode_change"), x.add, x.setting, x.arg);
 }
 template <class F> typename F::result_type inspect(F& f, change_modes& x) {
   return f(caf::meta::type_name("change_modes"), x.by, x.oper, x.changes, x.mask, x.account);
 }
 template <class F> typename F::result_type inspect(F& f, mode_refusal& x) {
   auto why = static_cast<std::uint8_t>(x.why);
-  return f(caf::meta::type_name("mode_refusal"), why, x.mode, x.arg);
+  return f(caf::meta::type_name("mode_refusal"), why, x.setting, x.arg);
 }
 template <class F> typename F::result_type inspect(F& f, change_modes_result& x) {
   return f(caf::meta::type_name("change_modes_result"), x.refused, x.bans);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "protocol/channel_modes.hpp"
 #include "protocol/irc_message.hpp"
 
 namespace parley::protocol::irc {
@@ -152,6 +153,34 @@ std::string away(std::string_view mask, std::string_view text) {
 
 std::string invite(std::string_view mask, std::string_view target, std::string_view channel) {
   return cat({":", mask, " INVITE ", target, " ", channel});
+}
+
+namespace {
+
+std::string mode_line(const room_event& ev) {
+  auto spelled = spell_modes(*ev.changes);
+  return mode(ev.mask, channel_of(ev.room), spelled.letters, spelled.args);
+}
+
+} // namespace
+
+std::string render_irc(const room_event& ev) {
+  switch (ev.kind) {
+    case event_kind::joined: return join(ev.mask, ev.room);
+    case event_kind::parted: return part(ev.mask, ev.room, ev.text);
+    case event_kind::quit: return quit(ev.mask, ev.text);
+    case event_kind::said: return privmsg(ev.mask, channel_of(ev.room), ev.text);
+    case event_kind::acted: return action(ev.mask, channel_of(ev.room), ev.text);
+    case event_kind::noticed: return notice(ev.mask, channel_of(ev.room), ev.text);
+    case event_kind::topic_set: return topic(ev.mask, channel_of(ev.room), ev.text);
+    case event_kind::modes_set: return mode_line(ev);
+    case event_kind::kicked: return kick(ev.mask, channel_of(ev.room), ev.target, ev.text);
+    case event_kind::renamed: return nick(ev.mask, ev.target);
+    case event_kind::away: return away(ev.mask, ev.text);
+    case event_kind::private_said: return privmsg(ev.mask, ev.target, ev.text);
+    case event_kind::private_noticed: return notice(ev.mask, ev.target, ev.text);
+  }
+  return {};
 }
 
 } // namespace parley::protocol::irc

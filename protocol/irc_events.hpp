@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/room_event.hpp"
+
 namespace parley::protocol::irc {
 
 /// "2026-11-27T20:41:07.123Z" for milliseconds since the Unix epoch: the server-time tag's form.
@@ -51,5 +53,9 @@ std::string nick(std::string_view mask, std::string_view new_nick);
 /// AWAY with a message, or a bare AWAY when `text` is empty (back), for away-notify.
 std::string away(std::string_view mask, std::string_view text);
 std::string invite(std::string_view mask, std::string_view target, std::string_view channel);
+
+/// How a room event or private message reads for IRC clients (without tags: the room adds
+/// those per route), from the functions above.
+std::string render_irc(const room_event& ev);
 
 } // namespace parley::protocol::irc

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/channel_modes.hpp"
 #include "protocol/irc_message.hpp"
 
 namespace parley::protocol::irc {
@@ -21,9 +22,9 @@ struct isupport_config {
   std::size_t topiclen = 307;
   std::string casemapping = "rfc1459";
   std::string chantypes = "#";
-  std::string chanmodes = "b,k,l,imnst";
-  std::string prefix = "(ov)@+";
-  std::size_t modes = 4;
+  std::string chanmodes = chanmodes_token(); ///< from the channel-mode table
+  std::string prefix = prefix_token();
+  std::size_t modes = max_mode_args;
   std::size_t awaylen = 200;
   std::vector<std::string> extra; ///< further ready-made tokens, e.g. "SAFELIST", "EXCEPTS=e"
 };

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/room_event.hpp"
+
 namespace parley::protocol::text {
 
 std::string info(std::string_view msg);                     ///< "*** msg"
@@ -16,6 +18,10 @@ std::string action(std::string_view room, std::string_view sender, std::string_v
 std::string room_notice(std::string_view room, std::string_view msg); ///< "[room] *** msg"
 std::string private_from(std::string_view sender, std::string_view line);
 std::string private_to(std::string_view target, std::string_view line);
+
+/// How a room event or private message reads in the line protocol; "" for one it does not show
+/// (an AWAY).
+std::string render_line(const room_event& ev);
 
 /// Joins names with single spaces.
 std::string join(const std::vector<std::string>& names);

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "sessions/irc/irc_common.hpp"
+#include "protocol/channel_modes.hpp"
 #include "protocol/irc_events.hpp"
 #include "protocol/irc_isupport.hpp"
 #include "protocol/line_text.hpp"
@@ -121,12 +122,13 @@ bool outside_of(connection_self self, const std::string& room) {
   return !irc.oper && irc.channels.count(room) == 0;
 }
 
+// The signs of the member's privileges, highest first (PREFIX): all of them with multi-prefix.
 std::string prefix_of(const member_status& m, bool all) {
   std::string p;
   if (m.op)
-    p += '@';
+    p += irc::prefix_of(room_setting::op);
   if (m.voice && (all || p.empty()))
-    p += '+';
+    p += irc::prefix_of(room_setting::voice);
   return p;
 }
 

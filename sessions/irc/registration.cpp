@@ -4,6 +4,7 @@
 #include <string>
 
 #include "sessions/irc/irc_common.hpp"
+#include "protocol/channel_modes.hpp"
 #include "protocol/irc_events.hpp"
 #include "protocol/irc_isupport.hpp"
 #include "protocol/names.hpp"
@@ -51,7 +52,9 @@ void welcome(connection_self self, const get_server_stats_result& stats) {
         "Welcome to the " + st.cfg->network_name + " IRC network " + my_mask(self));
   reply(self, numeric::RPL_YOURHOST, {}, "Your host is " + st.cfg->server_name + ", running Parley");
   reply(self, numeric::RPL_CREATED, {}, "This server was started by its operator");
-  reply(self, numeric::RPL_MYINFO, {st.cfg->server_name, "parley-0.1", "io", "biklmnostv"});
+  // User modes (users.cpp: +i, +o), then the channel modes' letters from their table.
+  reply(self, numeric::RPL_MYINFO,
+        {st.cfg->server_name, "parley-0.1", "io", irc::channel_mode_letters()});
   irc::isupport_config is;
   is.network = st.cfg->network_name;
   is.nicklen = protocol::max_name_length;
