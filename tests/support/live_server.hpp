@@ -2,6 +2,13 @@
 // the real actors behind the real TCP transport, with both listeners (line protocol and IRC) on
 // loopback, and the helpers that log clients in, register them and expect the exact lines the
 // server sends.
+//
+// The live tests' rules: every test asserts the exact lines each client receives, in order.
+// Synchronisation is only ever "wait (with a deadline) for the line that must come next"
+// (usually the PONG of a PING sent last: sync); nothing sleeps. Where an event reaches a client
+// through several rooms (NICK, QUIT, AWAY across shared channels), the tests ask each room
+// something afterwards (NAMES, WHO), whose answer must come after anything that room sent. A test
+// whose comment starts with "Bug:" was written to show a bug the suite found; all are fixed now.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -398,6 +405,20 @@ public:
     irc_register(*this, nick);
   }
 };
+
+/// A server with operator account "root" (password pw) in its irc_operators.
+inline fixture_options with_operator() {
+  fixture_options o;
+  o.irc_operators = {"root"};
+  return o;
+}
+
+/// OPER as "root" (see with_operator): 381 and the user mode +o.
+inline void become_operator(tcp_client& c, const std::string& nick) {
+  c.send_line("OPER root " + pw);
+  c.expect_line(S("381 " + nick + " :You are now an IRC operator"));
+  c.expect_line(":" + nick + " MODE " + nick + " :+o");
+}
 
 /// Joins `channel` as its first member, which makes `nick` its operator.
 inline void create(tcp_client& c, const std::string& nick, const std::string& channel) {
