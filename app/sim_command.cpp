@@ -153,15 +153,14 @@ struct swarm_progress {
   }
 };
 
-int run_swarm(sim::run_options o, std::uint64_t first, std::uint64_t last, unsigned jobs,
-              const sim_options& so) {
-  std::fflush(stdout);
-  std::vector<int> fds;
-  std::vector<pid_t> pids;
+// Forks one worker per job (swarm_worker), each with its own pipe; false if a pipe could not
+// be made.
+bool fork_workers(const sim::run_options& o, std::uint64_t first, std::uint64_t last,
+                  unsigned jobs, std::vector<int>& fds, std::vector<pid_t>& pids) {
   for (unsigned j = 0; j < jobs; ++j) {
     int p[2];
     if (pipe(p) != 0)
-      return 2;
+      return false;
     auto pid = fork();
     if (pid == 0) {
       close(p[0]);
@@ -171,18 +170,46 @@ int run_swarm(sim::run_options o, std::uint64_t first, std::uint64_t last, unsig
     fds.push_back(p[0]);
     pids.push_back(pid);
   }
-  swarm_progress prog;
-  prog.total = last - first + 1;
-  bool tty = isatty(STDERR_FILENO);
-  std::vector<std::string> partial(jobs);
-  sim::coverage::counts covered; // the workers' sums, summed
-  std::size_t open_pipes = jobs;
+  return true;
+}
+
+// One line of a worker's report: a line of its coverage sums, or a seed's verdict. A failed
+// seed is printed at once, with the command that replays it.
+void take_worker_line(const std::string& text, const sim::run_options& o, bool tty,
+                      swarm_progress& prog, sim::coverage::counts& covered) {
+  if (sim::coverage::parse_line(text, covered))
+    return;
+  std::istringstream in(text);
+  std::uint64_t seed;
+  std::string status, first_violation;
+  in >> seed >> status;
+  std::getline(in, first_violation);
+  ++prog.done;
+  if (status == "ok")
+    return;
+  ++prog.failed;
+  auto failed = o;
+  failed.seed = seed;
+  if (tty)
+    std::fprintf(stderr, "\n");
+  std::printf("seed %llu FAILED:%s\n  replay with: %s\n  trace: parley-seed-%llu.trace.jsonl\n",
+              static_cast<unsigned long long>(seed), first_violation.c_str(),
+              sim::replay_command(failed).c_str(), static_cast<unsigned long long>(seed));
+  std::fflush(stdout);
+}
+
+// Reads the workers' pipes until every one is closed, taking each complete line as it comes;
+// on a terminal the progress line is redrawn at least once a second.
+void read_workers(std::vector<int> fds, const sim::run_options& o, bool tty,
+                  swarm_progress& prog, sim::coverage::counts& covered) {
+  std::vector<std::string> partial(fds.size());
+  std::size_t open_pipes = fds.size();
   while (open_pipes > 0) {
     std::vector<pollfd> pfds;
     for (int fd : fds)
       pfds.push_back({fd, fd >= 0 ? short(POLLIN) : short(0), 0});
     poll(pfds.data(), pfds.size(), 1000);
-    for (unsigned j = 0; j < jobs; ++j) {
+    for (std::size_t j = 0; j < fds.size(); ++j) {
       if (fds[j] < 0 || !(pfds[j].revents & (POLLIN | POLLHUP)))
         continue;
       char buf[4096];
@@ -198,41 +225,47 @@ int run_swarm(sim::run_options o, std::uint64_t first, std::uint64_t last, unsig
       while ((nl = partial[j].find('\n')) != std::string::npos) {
         auto text = partial[j].substr(0, nl);
         partial[j].erase(0, nl + 1);
-        if (sim::coverage::parse_line(text, covered))
-          continue;
-        std::istringstream in(text);
-        std::uint64_t seed;
-        std::string status, first_violation;
-        in >> seed >> status;
-        std::getline(in, first_violation);
-        ++prog.done;
-        if (status != "ok") {
-          ++prog.failed;
-          o.seed = seed;
-          if (tty)
-            std::fprintf(stderr, "\n");
-          std::printf("seed %llu FAILED:%s\n  replay with: %s\n  trace: parley-seed-%llu.trace.jsonl\n",
-                      static_cast<unsigned long long>(seed), first_violation.c_str(),
-                      sim::replay_command(o).c_str(), static_cast<unsigned long long>(seed));
-          std::fflush(stdout);
-        }
+        take_worker_line(text, o, tty, prog, covered);
       }
     }
     if (tty)
       prog.show();
   }
-  bool worker_failed = false;
+}
+
+// Waits for every worker; false if one did not exit with status 0 (it could not write to its
+// pipe, or it crashed).
+bool wait_for_workers(const std::vector<pid_t>& pids) {
+  bool all_ok = true;
   for (auto pid : pids) {
     int st = 0;
     waitpid(pid, &st, 0);
-    worker_failed |= !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+    all_ok &= WIFEXITED(st) && WEXITSTATUS(st) == 0;
   }
+  return all_ok;
+}
+
+// The seeds first..last, spread over `jobs` worker processes; 0 only if every seed ran and
+// passed (and the coverage check, if asked for, passed too).
+int run_swarm(const sim::run_options& o, std::uint64_t first, std::uint64_t last, unsigned jobs,
+              const sim_options& so) {
+  std::fflush(stdout);
+  std::vector<int> fds;
+  std::vector<pid_t> pids;
+  if (!fork_workers(o, first, last, jobs, fds, pids))
+    return 2;
+  swarm_progress prog;
+  prog.total = last - first + 1;
+  bool tty = isatty(STDERR_FILENO);
+  sim::coverage::counts covered; // the workers' sums, summed
+  read_workers(std::move(fds), o, tty, prog, covered);
+  bool workers_ok = wait_for_workers(pids);
   if (tty)
     std::fprintf(stderr, "\n");
   std::printf("%llu seeds, %llu failed\n", static_cast<unsigned long long>(prog.done),
               static_cast<unsigned long long>(prog.failed));
   int coverage_status = o.coverage ? finish_coverage(covered, so) : 0;
-  return prog.failed == 0 && !worker_failed && prog.done == prog.total && coverage_status == 0
+  return prog.failed == 0 && workers_ok && prog.done == prog.total && coverage_status == 0
            ? 0
            : 1;
 }

@@ -619,8 +619,82 @@ void schedule_sweep(tcp_self self) {
                   release_write_buffers{});
 }
 
+// Opens every endpoint asked for, for one acceptor; the first that fails fails the request.
+caf::result<listen_on_result> on_listen_on(tcp_self self, listen_on& x) {
+  listen_on_result r;
+  for (const auto& ep : x.endpoints) {
+    auto bound = open_endpoint(self, ep, x.acceptor);
+    if (!bound)
+      return std::move(bound.error());
+    r.bound.push_back(std::move(*bound));
+  }
+  return r;
+}
+
+// CAF's progress with the output handed to it (give_to_caf); acknowledged only while it holds
+// some.
+void on_data_transferred(tcp_self self, const caf::io::data_transferred_msg& msg) {
+  auto i = self->state.links.find(id_of(self, msg.handle));
+  if (msg.remaining != 0 || i == self->state.links.end() || !i->second.caf_owns)
+    return;
+  PARLEY_INVARIANT(i->second.out.empty(), "nothing is gathered while CAF holds unsent output");
+  i->second.caf_owns = false; // all sent: output may go out directly again
+  self->ack_writes(msg.handle, false);
+}
+
+// The periodic sweep: idle buffers back (release_idle_buffer), stuck readers freed
+// (unstick_reading); then the next sweep.
+void on_release_write_buffers(tcp_self self) {
+  for (auto& [id, l] : self->state.links) {
+    // (the sweep walks every link anyway; a flush_writes may be queued behind it)
+    PARLEY_INVARIANT(l.out.empty() || (l.dirty && self->state.flush_scheduled),
+                     "gathered output waits for a scheduled flush");
+    release_idle_buffer(self, l.hdl, l);
+    unstick_reading(self, id, l);
+  }
+  schedule_sweep(self);
+}
+
+// The second half of unstick_reading: the halt has been applied by now, so a trigger works.
+void on_unstick_done(tcp_self self, connection_id id) {
+  auto i = self->state.links.find(id);
+  if (i == self->state.links.end() || i->second.paused || !i->second.halted)
+    return; // paused meanwhile: its resume triggers reading
+  resume_reading(self, id, i->second);
+}
+
+// A join in progress: fan-outs for the connection wait in its gate until the release.
+void on_hold_fan_out(tcp_self self, connection_id id) {
+  auto i = self->state.links.find(id);
+  if (i != self->state.links.end())
+    i->second.gate.add_hold();
+}
+
+// One of a resume's later triggers (see resume_reading), each twice as late as the one before.
+void on_retrigger_read(tcp_self self, const retrigger_read& x) {
+  auto i = self->state.links.find(x.id);
+  if (i == self->state.links.end() || i->second.paused || i->second.halted)
+    return; // paused again: the next resume starts its own tries
+  self->trigger(i->second.hdl);
+  if (x.after_ms < max_retrigger_ms)
+    send_self_later(self, std::chrono::milliseconds{x.after_ms * 2},
+                    retrigger_read{x.id, x.after_ms * 2});
+}
+
+// Shutdown: every socket closed and every link forgotten, then the broker quits.
+stop_transport_result on_stop_transport(tcp_self self) {
+  self->close_all();
+  forget_targets(self->state); // their iterators point into links
+  self->state.links.clear();
+  self->state.id_by_socket.clear();
+  self->state.early.clear();
+  self->quit();
+  return {};
+}
+
 } // namespace
 
+// The broker's behaviour: one line per message, each handled by a named function above.
 tcp_broker_actor::behavior_type tcp_behavior(tcp_self self, tcp_transport_config cfg) {
   self->state.cfg = cfg;
   trace::attach(self, cfg.tracer, "transport");
@@ -630,74 +704,24 @@ tcp_broker_actor::behavior_type tcp_behavior(tcp_self self, tcp_transport_config
   self->set_direct_messages(is_socket_event);
   schedule_sweep(self);
   return {
-    [self](listen_on& x) -> caf::result<listen_on_result> {
-      listen_on_result r;
-      for (const auto& ep : x.endpoints) {
-        auto bound = open_endpoint(self, ep, x.acceptor);
-        if (!bound)
-          return std::move(bound.error());
-        r.bound.push_back(std::move(*bound));
-      }
-      return r;
-    },
+    [self](listen_on& x) -> caf::result<listen_on_result> { return on_listen_on(self, x); },
     [self](const caf::io::new_connection_msg& msg) { on_new_connection(self, msg); },
     [self](caf::io::new_data_msg& msg) { on_data(self, msg); },
     [self](flush_writes&) { on_flush_writes(self); },
-    [self](const caf::io::data_transferred_msg& msg) {
-      auto i = self->state.links.find(id_of(self, msg.handle));
-      if (msg.remaining != 0 || i == self->state.links.end() || !i->second.caf_owns)
-        return;
-      PARLEY_INVARIANT(i->second.out.empty(), "nothing is gathered while CAF holds unsent output");
-      i->second.caf_owns = false; // all sent: output may go out directly again
-      self->ack_writes(msg.handle, false);
-    },
-    [self](release_write_buffers&) {
-      for (auto& [id, l] : self->state.links) {
-        // (the sweep walks every link anyway; a flush_writes may be queued behind it)
-        PARLEY_INVARIANT(l.out.empty() || (l.dirty && self->state.flush_scheduled),
-                         "gathered output waits for a scheduled flush");
-        release_idle_buffer(self, l.hdl, l);
-        unstick_reading(self, id, l);
-      }
-      schedule_sweep(self);
-    },
-    [self](unstick_done& x) {
-      auto i = self->state.links.find(x.id);
-      if (i == self->state.links.end() || i->second.paused || !i->second.halted)
-        return; // paused meanwhile: its resume triggers reading
-      resume_reading(self, x.id, i->second);
-    },
+    [self](const caf::io::data_transferred_msg& msg) { on_data_transferred(self, msg); },
+    [self](release_write_buffers&) { on_release_write_buffers(self); },
+    [self](unstick_done& x) { on_unstick_done(self, x.id); },
     [self](const caf::io::connection_closed_msg& msg) { on_peer_closed(self, id_of(self, msg.handle)); },
     [](const caf::io::acceptor_closed_msg&) {},
     [self](attach_connection& x) { on_attach(self, x); },
     [self](write_bytes& x) { on_write(self, x); },
     [self](fan_out_bytes& x) { on_fan_out(self, x); },
-    [self](hold_fan_out& x) {
-      auto i = self->state.links.find(x.id);
-      if (i != self->state.links.end())
-        i->second.gate.add_hold();
-    },
+    [self](hold_fan_out& x) { on_hold_fan_out(self, x.id); },
     [self](release_fan_out& x) { on_release_fan_out(self, x.id); },
     [self](set_reading& x) { on_set_reading(self, x.id, x.enabled); },
-    [self](retrigger_read& x) {
-      auto i = self->state.links.find(x.id);
-      if (i == self->state.links.end() || i->second.paused || i->second.halted)
-        return; // paused again: the next resume starts its own tries
-      self->trigger(i->second.hdl);
-      if (x.after_ms < max_retrigger_ms)
-        send_self_later(self, std::chrono::milliseconds{x.after_ms * 2},
-                           retrigger_read{x.id, x.after_ms * 2});
-    },
+    [self](retrigger_read& x) { on_retrigger_read(self, x); },
     [self](close_connection& x) { on_close(self, x); },
-    [self](stop_transport&) -> stop_transport_result {
-      self->close_all();
-      forget_targets(self->state); // their iterators point into links
-      self->state.links.clear();
-      self->state.id_by_socket.clear();
-      self->state.early.clear();
-      self->quit();
-      return {};
-    },
+    [self](stop_transport&) -> stop_transport_result { return on_stop_transport(self); },
   };
 }
 

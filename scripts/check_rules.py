@@ -518,9 +518,9 @@ def check_long_functions(functions, allow, findings):
         if f.lines > MAX_FUNCTION_LINES and not allow.allows(f.path, f.name):
             findings.append(Finding(f.path, f.first, "long-function",
                                     f"{f.name} is {f.lines} lines (at most "
-                                    f"{MAX_FUNCTION_LINES}): split it, or (reviewed) add "
-                                    f"`{f.path} | {f.name} | why` to "
-                                    f"{ALLOW_FILES['long-function']}"))
+                                    f"{MAX_FUNCTION_LINES}): split it into named steps "
+                                    f"({ALLOW_FILES['long-function']} only shrinks: it takes "
+                                    "no new entries)"))
 
 
 # --- Driver -----------------------------------------------------------------------------------

@@ -713,12 +713,14 @@ void check_renames_to_accounts(session& s, const digest& d, const std::string& a
   }
 }
 
-void check_irc_auth(const oracle_input& in, const digests& ds, std::vector<std::string>& out) {
-  auto password_of = [&](const std::string& account) {
-    auto i = in.accounts.find(account);
-    return i != in.accounts.end() ? i->second : random_client::password_for(account);
-  };
-  // When each account is known to exist at the latest: the clients were told so.
+// An account's password: the scenario's, or the one random clients use.
+std::string password_of(const oracle_input& in, const std::string& account) {
+  auto i = in.accounts.find(account);
+  return i != in.accounts.end() ? i->second : random_client::password_for(account);
+}
+
+// When each account is known to exist at the latest: the clients were told so.
+std::map<std::string, vtime> accounts_known(const oracle_input& in) {
   std::map<std::string, vtime> account_known;
   auto known = [&](const std::string& name, vtime t) {
     auto i = account_known.find(name);
@@ -740,78 +742,125 @@ void check_irc_auth(const oracle_input& in, const digests& ds, std::vector<std::
           known(m.param(2), t);
       }
     }
+  return account_known;
+}
+
+// The last SASL payload the session sent by `t`, decoded; none if it sent none.
+std::optional<std::string> last_sasl_payload(session& s, vtime t) {
+  std::optional<std::string> payload;
+  for (const auto& x : s.endpoint->sent()) {
+    if (x.t > t)
+      break;
+    auto c = split_irc_line(x.text);
+    if (lower(c.command) == "authenticate" && c.param(0) != "PLAIN" && c.param(0) != "*" &&
+        c.param(0) != "+")
+      payload = base64_decode(c.param(0));
+  }
+  return payload;
+}
+
+// Whether a PLAIN payload (authorisation NUL account NUL password) is `account` with that
+// account's right password.
+bool logs_in_as(const oracle_input& in, const std::optional<std::string>& payload,
+                const std::string& account) {
+  auto first = payload ? payload->find('\0') : std::string::npos;
+  auto second = first == std::string::npos ? first : payload->find('\0', first + 1);
+  return second != std::string::npos &&
+         lower(payload->substr(first + 1, second - first - 1)) == account &&
+         payload->substr(second + 1) == password_of(in, account);
+}
+
+// Every 900 (logged in as ACCOUNT) answers a payload with that account's right password.
+// Returns the account the session was logged in as before its welcome (empty: none).
+std::string check_sasl_logins(const oracle_input& in, session& s, const digest& d,
+                              std::vector<std::string>& out) {
+  const auto& received = s.endpoint->received();
+  std::string sasl_account;
+  for (std::size_t k = 0; k < received.size(); ++k) {
+    if (received[k].text.find(" 900 ") == std::string::npos)
+      continue;
+    auto m = split_irc_line(received[k].text);
+    if (m.command != "900")
+      continue;
+    auto account = m.param(2);
+    if (!d.welcome || k < *d.welcome)
+      sasl_account = account;
+    if (!logs_in_as(in, last_sasl_payload(s, received[k].t), account))
+      out.push_back(who(s) + " was logged in as " + account +
+                    " by SASL without that account's password " + when(received[k].t));
+  }
+  return sasl_account;
+}
+
+// The credentials in force at registration: the last PASS and the last NICK before 001.
+// The NICK that set the nick is the first NICK of it since the last valid other one: the
+// server checked the nick's account after that line.
+struct registration_credentials {
+  std::optional<std::string> pass;
+  vtime nick_sent{0};
+  bool nick_set = false;
+};
+
+registration_credentials credentials_at_registration(session& s, const digest& d,
+                                                     vtime t_welcome) {
+  registration_credentials r;
+  for (const auto& x : s.endpoint->sent()) {
+    if (x.t > t_welcome)
+      break;
+    auto c = split_irc_line(x.text);
+    auto cmd = lower(c.command);
+    auto nick = lower(c.param(0));
+    if (cmd == "pass")
+      r.pass = c.param(0);
+    else if (cmd == "nick" && nick == d.nick && !r.nick_set)
+      r.nick_sent = x.t, r.nick_set = true;
+    else if (cmd == "nick" && nick != d.nick && valid_name(nick))
+      r.nick_set = false;
+  }
+  return r;
+}
+
+// A session that registered a nick without SASL as its account: a PASS must be the nick's
+// account's right password, and without one the nick's account must not have been known to
+// exist when the NICK that set it was sent.
+void check_registration(const oracle_input& in, session& s, const digest& d, vtime t_welcome,
+                        const registration_credentials& creds,
+                        const std::map<std::string, vtime>& account_known,
+                        std::vector<std::string>& out) {
+  if (creds.pass && !creds.pass->empty()) { // an empty PASS takes the password back
+    const auto& pass = *creds.pass;
+    auto pw = pass.substr(pass.find(':') == std::string::npos ? 0 : pass.find(':') + 1);
+    if (pw != password_of(in, d.nick))
+      out.push_back(who(s) + " registered with a wrong PASS for " + d.nick + " " +
+                    when(t_welcome));
+    return;
+  }
+  auto i = account_known.find(d.nick);
+  if (i != account_known.end() && creds.nick_set && i->second < creds.nick_sent)
+    out.push_back(who(s) + " registered the reserved nick " + d.nick +
+                  " without authenticating " + when(t_welcome) + " (the account existed by " +
+                  format_vtime(i->second) + ")");
+}
+
+// IRC authentication: SASL logins, the credentials at registration, and renames to nicks
+// that have an account.
+void check_irc_auth(const oracle_input& in, const digests& ds, std::vector<std::string>& out) {
+  auto account_known = accounts_known(in);
   for (auto* s : in.sessions) {
     if (!s->irc)
       continue;
     const auto& d = ds.at(s);
-    const auto& received = s->endpoint->received();
-    const auto& sent = s->endpoint->sent();
-    // Every 900 (logged in as ACCOUNT) answers a payload with that account's right password.
-    std::string sasl_account;
-    for (std::size_t k = 0; k < received.size(); ++k) {
-      if (received[k].text.find(" 900 ") == std::string::npos)
-        continue;
-      auto m = split_irc_line(received[k].text);
-      if (m.command != "900")
-        continue;
-      auto account = m.param(2);
-      if (!d.welcome || k < *d.welcome)
-        sasl_account = account;
-      std::optional<std::string> payload;
-      for (const auto& x : sent) {
-        if (x.t > received[k].t)
-          break;
-        auto c = split_irc_line(x.text);
-        if (lower(c.command) == "authenticate" && c.param(0) != "PLAIN" && c.param(0) != "*" &&
-            c.param(0) != "+")
-          payload = base64_decode(c.param(0));
-      }
-      auto first = payload ? payload->find('\0') : std::string::npos;
-      auto second = first == std::string::npos ? first : payload->find('\0', first + 1);
-      if (second == std::string::npos ||
-          lower(payload->substr(first + 1, second - first - 1)) != account ||
-          payload->substr(second + 1) != password_of(account))
-        out.push_back(who(*s) + " was logged in as " + account +
-                      " by SASL without that account's password " + when(received[k].t));
-    }
+    auto sasl_account = check_sasl_logins(in, *s, d, out);
     if (!d.welcome)
       continue;
-    auto t_welcome = received[*d.welcome].t;
-    // The credentials in force at registration: the last PASS and the last NICK before 001.
-    // The NICK that set the nick is the first NICK of it since the last valid other one: the
-    // server checked the nick's account after that line.
-    std::optional<std::string> pass;
-    vtime nick_sent{0};
-    bool nick_set = false;
-    for (const auto& x : sent) {
-      if (x.t > t_welcome)
-        break;
-      auto c = split_irc_line(x.text);
-      auto cmd = lower(c.command);
-      auto nick = lower(c.param(0));
-      if (cmd == "pass")
-        pass = c.param(0);
-      else if (cmd == "nick" && nick == d.nick && !nick_set)
-        nick_sent = x.t, nick_set = true;
-      else if (cmd == "nick" && nick != d.nick && valid_name(nick))
-        nick_set = false;
-    }
+    auto t_welcome = s->endpoint->received()[*d.welcome].t;
+    auto creds = credentials_at_registration(*s, d, t_welcome);
+    const auto& pass = creds.pass;
     auto authenticated = !sasl_account.empty() ? sasl_account : pass && !pass->empty() ? d.nick : "";
     check_renames_to_accounts(*s, d, authenticated, account_known, out);
     if (sasl_account == d.nick)
       continue; // the nick's own account, authenticated
-    if (pass && !pass->empty()) { // an empty PASS takes the password back
-      auto pw = pass->substr(pass->find(':') == std::string::npos ? 0 : pass->find(':') + 1);
-      if (pw != password_of(d.nick))
-        out.push_back(who(*s) + " registered with a wrong PASS for " + d.nick + " " +
-                      when(t_welcome));
-      continue;
-    }
-    auto i = account_known.find(d.nick);
-    if (i != account_known.end() && nick_set && i->second < nick_sent)
-      out.push_back(who(*s) + " registered the reserved nick " + d.nick +
-                    " without authenticating " + when(t_welcome) + " (the account existed by " +
-                    format_vtime(i->second) + ")");
+    check_registration(in, *s, d, t_welcome, creds, account_known, out);
   }
 }
 

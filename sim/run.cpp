@@ -82,6 +82,145 @@ void schedule_crashes(world& w, chaos_actor chaos, fault_plan& plan, prng& rng,
   }
 }
 
+// The world of a run: its seed, its network's unkindness, its scheduling, and the server's
+// settings (with IRC, an IRC listener like the line protocol's).
+world_options make_world_options(const run_options& opts, schedule_strategy strategy,
+                                 const fault_plan& plan, prng& rng) {
+  world_options wo;
+  wo.seed = rng.next();
+  wo.network = unkind_network_options(rng.fork()); // merged reads, Nagle, coarse ticks
+  wo.strategy = strategy;
+  wo.network.refuse_per_mille = plan.refuse_per_mille;
+  if (opts.make_room)
+    wo.server.directory.make_room = opts.make_room;
+  wo.server.listener.connection.failed_login_delay_ms = 200;
+  if (opts.irc_share > 0) {
+    wo.server.irc_listener = wo.server.listener; // the same limits; spawn_server makes it IRC
+    // Two accounts of the name pool may OPER (and then KILL): fixed, not drawn, so the run's
+    // streams stay as they were.
+    wo.server.irc_listener->connection.irc_operators = irc_operator_accounts();
+  }
+  return wo;
+}
+
+// The run's tracer, if opts asks for a trace. The trace's clock is the world's virtual time,
+// read through `running`: the tracer goes into the world's options, so it exists before the
+// world, which exists only once its actors do.
+std::unique_ptr<trace::tracer> make_tracer(const run_options& opts, const fault_plan& plan,
+                                           world*& running) {
+  if (opts.trace_path.empty())
+    return nullptr;
+  return std::make_unique<trace::tracer>(
+    opts.trace_path, [&running] { return running ? running->now().count() : 0; },
+    "{\"clock\":\"virtual\",\"source\":\"sim\",\"seed\":" + std::to_string(opts.seed) +
+      ",\"faults\":" + trace::json_string(plan.describe()) + "}");
+}
+
+// With authentication faults in the plan, the server's authenticator is wrapped in a faulty
+// one that draws from `auth_rng` (each wrapping from the same stream).
+void add_auth_faults(server_config& server, const fault_plan& plan, prng auth_rng,
+                     trace::tracer* tracer) {
+  if (plan.slow_auth_per_mille > 0 || plan.fail_auth_per_mille > 0)
+    server.decorate_auth = [&plan, auth_rng, t = tracer](caf::actor_system& sys,
+                                                         authenticator_actor a) {
+      return spawn_faulty_auth(sys, a, random_auth_policy(plan, auth_rng), t);
+    };
+}
+
+// The run's clients, in order, each with its own stream forked from `rng`, started at a
+// random instant of the first two seconds.
+std::vector<std::unique_ptr<random_agent>> start_clients(world& w, const run_options& opts,
+                                                         const client_mix& mix, fault_plan& plan,
+                                                         prng& rng, run_result& res) {
+  std::vector<std::unique_ptr<random_agent>> clients;
+  auto irc_per_mille = static_cast<std::uint64_t>(std::clamp(opts.irc_share, 0.0, 1.0) * 1000 + 0.5);
+  for (std::size_t i = 0; i < opts.clients; ++i) {
+    auto own = rng.fork();
+    // Drawn from the client's own stream only when IRC is on, so that irc_share 0 gives
+    // exactly the line-protocol-only runs.
+    if (opts.irc_share > 0 && own.chance(irc_per_mille)) {
+      clients.push_back(std::make_unique<random_irc_client>(w, static_cast<int>(i), own, mix, plan));
+      ++res.irc_clients;
+    } else {
+      clients.push_back(std::make_unique<random_client>(w, static_cast<int>(i), own, mix, plan));
+    }
+    auto start = vtime{static_cast<vtime::rep>(rng.below(2'000'000'000))};
+    clients.back()->start(start, opts.duration);
+  }
+  return clients;
+}
+
+// The oracle's verdict on the ended run (none past a livelock: the transcripts stop there),
+// with the run's chat and session counts.
+void judge_run(const run_options& opts, world& w,
+               const std::vector<std::unique_ptr<random_agent>>& clients, fault_plan& plan,
+               std::uint64_t max_output, run_result& res) {
+  oracle_input in;
+  for (auto& c : clients) {
+    res.chat_lines += c->chat_lines_sent();
+    for (auto& s : c->sessions()) {
+      in.sessions.push_back(&s);
+      res.deliveries += s.endpoint->received().size();
+    }
+  }
+  res.sessions = in.sessions.size();
+  if (opts.inspect)
+    opts.inspect(in.sessions);
+  in.faults = &plan;
+  in.max_output_bytes = max_output;
+  in.max_unflushed_seen = w.net().max_unflushed_seen();
+  in.end_of_run = w.now();
+  in.rule_checks = &res.rule_checks;
+  if (const auto& stuck = w.livelock())
+    res.violations = {livelock_violation(*stuck)}; // the transcripts stop there: no oracle
+  else
+    res.violations = check_invariants(in);
+}
+
+// What the network counted, for the report.
+void count_network(const network& net, run_result& res) {
+  res.faults = net.faults_injected();
+  res.server_reads = net.server_reads();
+  res.multi_line_reads = net.multi_line_reads();
+  res.lines_read = net.lines_read();
+  res.lines_in_multi_line_reads = net.lines_in_multi_line_reads();
+  res.fan_outs_held = net.fan_outs_held();
+}
+
+// The run in its world: clients act and faults strike until opts.duration; then the faults
+// stop, every client reads again and sends a final probe, and the world runs 30 s more to go
+// quiet. The oracle judges the transcripts before the world goes; `running` points to the
+// world while it exists.
+void run_world(const run_options& opts, world_options wo, fault_plan& plan, prng& rng,
+               world*& running, event_log& log, run_result& res) {
+  auto max_output = wo.server.listener.connection.max_output_bytes;
+  auto* tracer = wo.server.tracer;
+  world w{std::move(wo)};
+  running = &w;
+  w.set_observer(&log);
+  auto mix = make_mix(opts.clients, opts.activity_per_minute, rng);
+  mix.irc_weights = irc_swarm_weights(opts.seed); // shared by the run's IRC clients
+  if (opts.irc_share > 0)
+    mix.irc_operators = irc_operator_accounts();
+  auto clients = start_clients(w, opts, mix, plan, rng, res);
+  auto chaos = spawn_chaos(w.system(), w.server().directory, tracer);
+  schedule_crashes(w, chaos, plan, rng, mix, opts.duration);
+  w.run_until(opts.duration);
+  // Faults stop; every client reads again and sends a final probe; then quiet.
+  plan.enabled = false;
+  w.net().options().refuse_per_mille = 0;
+  for (auto& c : clients)
+    c->finish();
+  w.run_until(opts.duration + std::chrono::seconds{30});
+  res.virtual_time = w.now();
+  judge_run(opts, w, clients, plan, max_output, res);
+  count_network(w.net(), res);
+  caf::anon_send_exit(chaos, caf::exit_reason::user_shutdown);
+  w.shutdown();
+  res.messages = w.messages_processed();
+  running = nullptr; // the world's clock goes with it
+}
+
 } // namespace
 
 std::string livelock_violation(const world::livelock_report& r) {
@@ -128,39 +267,17 @@ run_result run_simulation(const run_options& opts) {
   auto strategy = resolve_strategy(opts.strategy, opts.seed);
   if (!strategy)
     throw std::invalid_argument{"unknown scheduling strategy '" + opts.strategy + "'"};
+  // The run's stream is drawn in this order: the faults, the world, the authenticator's
+  // stream, then (run_world) the client mix, each client, the crashes (docs/simulation.md,
+  // "The phases of a run"). Any other order replays recorded seeds differently.
   prng rng{opts.seed};
   auto plan = make_fault_plan(rng, opts.faults);
-  world_options wo;
-  wo.seed = rng.next();
-  wo.network = unkind_network_options(rng.fork()); // merged reads, Nagle, coarse ticks
-  wo.strategy = *strategy;
-  wo.network.refuse_per_mille = plan.refuse_per_mille;
-  if (opts.make_room)
-    wo.server.directory.make_room = opts.make_room;
-  wo.server.listener.connection.failed_login_delay_ms = 200;
-  if (opts.irc_share > 0) {
-    wo.server.irc_listener = wo.server.listener; // the same limits; spawn_server makes it IRC
-    // Two accounts of the name pool may OPER (and then KILL): fixed, not drawn, so the run's
-    // streams stay as they were.
-    wo.server.irc_listener->connection.irc_operators = irc_operator_accounts();
-  }
+  auto wo = make_world_options(opts, *strategy, plan, rng);
   auto auth_rng = rng.fork();
-  auto max_output = wo.server.listener.connection.max_output_bytes;
-  // The trace's clock is the world's virtual time; the world exists only once its actors do.
-  world* running = nullptr;
-  std::unique_ptr<trace::tracer> tracer;
-  if (!opts.trace_path.empty()) {
-    tracer = std::make_unique<trace::tracer>(
-      opts.trace_path, [&running] { return running ? running->now().count() : 0; },
-      "{\"clock\":\"virtual\",\"source\":\"sim\",\"seed\":" + std::to_string(opts.seed) +
-        ",\"faults\":" + trace::json_string(plan.describe()) + "}");
-    wo.server.tracer = tracer.get();
-  }
-  if (plan.slow_auth_per_mille > 0 || plan.fail_auth_per_mille > 0)
-    wo.server.decorate_auth = [&plan, auth_rng, t = tracer.get()](caf::actor_system& sys,
-                                                                   authenticator_actor a) {
-      return spawn_faulty_auth(sys, a, random_auth_policy(plan, auth_rng), t);
-    };
+  world* running = nullptr; // the trace's clock (make_tracer)
+  auto tracer = make_tracer(opts, plan, running);
+  wo.server.tracer = tracer.get();
+  add_auth_faults(wo.server, plan, auth_rng, tracer.get());
   run_result res;
   res.fault_summary = plan.describe();
   res.strategy = strategy_name(*strategy);
@@ -172,70 +289,7 @@ run_result run_simulation(const run_options& opts) {
     counted->observe_commands(wo.server);
     log.also = counted.get();
   }
-  {
-    world w{std::move(wo)};
-    running = &w;
-    w.set_observer(&log);
-    auto mix = make_mix(opts.clients, opts.activity_per_minute, rng);
-    mix.irc_weights = irc_swarm_weights(opts.seed); // shared by the run's IRC clients
-    if (opts.irc_share > 0)
-      mix.irc_operators = irc_operator_accounts();
-    std::vector<std::unique_ptr<random_agent>> clients;
-    auto irc_per_mille = static_cast<std::uint64_t>(std::clamp(opts.irc_share, 0.0, 1.0) * 1000 + 0.5);
-    for (std::size_t i = 0; i < opts.clients; ++i) {
-      auto own = rng.fork();
-      // Drawn from the client's own stream only when IRC is on, so that irc_share 0 gives
-      // exactly the line-protocol-only runs.
-      if (opts.irc_share > 0 && own.chance(irc_per_mille)) {
-        clients.push_back(std::make_unique<random_irc_client>(w, static_cast<int>(i), own, mix, plan));
-        ++res.irc_clients;
-      } else {
-        clients.push_back(std::make_unique<random_client>(w, static_cast<int>(i), own, mix, plan));
-      }
-      auto start = vtime{static_cast<vtime::rep>(rng.below(2'000'000'000))};
-      clients.back()->start(start, opts.duration);
-    }
-    auto chaos = spawn_chaos(w.system(), w.server().directory, tracer.get());
-    schedule_crashes(w, chaos, plan, rng, mix, opts.duration);
-    w.run_until(opts.duration);
-    // Faults stop; every client reads again and sends a final probe; then quiet.
-    plan.enabled = false;
-    w.net().options().refuse_per_mille = 0;
-    for (auto& c : clients)
-      c->finish();
-    w.run_until(opts.duration + std::chrono::seconds{30});
-    res.virtual_time = w.now();
-    oracle_input in;
-    for (auto& c : clients) {
-      res.chat_lines += c->chat_lines_sent();
-      for (auto& s : c->sessions()) {
-        in.sessions.push_back(&s);
-        res.deliveries += s.endpoint->received().size();
-      }
-    }
-    res.sessions = in.sessions.size();
-    if (opts.inspect)
-      opts.inspect(in.sessions);
-    in.faults = &plan;
-    in.max_output_bytes = max_output;
-    in.max_unflushed_seen = w.net().max_unflushed_seen();
-    in.end_of_run = w.now();
-    in.rule_checks = &res.rule_checks;
-    if (const auto& stuck = w.livelock())
-      res.violations = {livelock_violation(*stuck)}; // the transcripts stop there: no oracle
-    else
-      res.violations = check_invariants(in);
-    res.faults = w.net().faults_injected();
-    res.server_reads = w.net().server_reads();
-    res.multi_line_reads = w.net().multi_line_reads();
-    res.lines_read = w.net().lines_read();
-    res.lines_in_multi_line_reads = w.net().lines_in_multi_line_reads();
-    res.fan_outs_held = w.net().fan_outs_held();
-    caf::anon_send_exit(chaos, caf::exit_reason::user_shutdown);
-    w.shutdown();
-    res.messages = w.messages_processed();
-    running = nullptr; // the world's clock goes with it
-  }
+  run_world(opts, std::move(wo), plan, rng, running, log, res);
   if (counted) {
     res.coverage = counted->result();
     res.coverage.rules = res.rule_checks;
