@@ -231,7 +231,7 @@ def main():
             if r == ROUNDS:
                 break
             kill_server_at = rng.uniform(0.2, 2.0)
-            kill_command = (rng.randrange(1, 4), rng.uniform(0.0, 0.8))
+            kill_command = (rng.randrange(1, 3), rng.uniform(0.0, 0.4))  # a command takes ~0.25 s
             stop = threading.Event()
             threads = [threading.Thread(target=registrar, args=(server, ledger, r, t, stop))
                        for t in "xy"]
