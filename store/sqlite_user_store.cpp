@@ -1,10 +1,25 @@
 // The SQLite user store: one database file (WAL mode) holding the `users` table. Statements
 // are prepared once per store object and reset after each use; every failure becomes a
 // store_error naming the file (never the password hash).
+//
+// Several processes use the file at once: `parley serve` (one connection per authenticator
+// worker) and any number of `parley user` commands. The rules that make that safe (see
+// docs/architecture.md, "User store"):
+//  - every statement runs in its own transaction (autocommit) and is reset at once, so no
+//    connection holds a lock between two requests, and each read sees the latest commit;
+//  - the busy timeout is set on the handle before any statement, so a statement that meets a
+//    lock waits for it (up to busy_timeout_ms) instead of failing;
+//  - opening writes nothing when the file is already set up: the journal mode is switched to
+//    WAL only if it is not WAL yet, and that switch is retried (see ensure_wal());
+//  - synchronous=FULL: a change is on disk (the WAL fsynced) before the call returns, so what
+//    the server acknowledged survives a crash of the process and of the machine.
 #include "store/user_store.hpp"
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
 #include <utility>
 
 namespace parley::store {
@@ -21,6 +36,9 @@ struct stmt_finalizer {
 
 using db_ptr = std::unique_ptr<sqlite3, db_closer>;
 using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_finalizer>;
+
+/// How long a statement waits for a lock held by another connection before it fails.
+constexpr int busy_timeout_ms = 5000;
 
 constexpr const char* create_table_sql =
   "CREATE TABLE IF NOT EXISTS users("
@@ -47,10 +65,12 @@ class sqlite_user_store final : public user_store {
 public:
   explicit sqlite_user_store(std::string path) : path_(std::move(path)) {
     open();
-    exec("PRAGMA busy_timeout=5000"); // first, so that the statements below wait for a lock too
-    exec("PRAGMA journal_mode=WAL");
-    exec(create_table_sql);
-    exec("PRAGMA user_version = 1");
+    // Before any statement, so that every one below waits for a lock too.
+    if (sqlite3_busy_timeout(db_.get(), busy_timeout_ms) != SQLITE_OK)
+      fail("setting the busy timeout");
+    ensure_wal();
+    exec("PRAGMA synchronous=FULL"); // per connection: acknowledged means on disk
+    ensure_schema();
     select_hash_ = prepare("SELECT password_hash FROM users WHERE name = ?1");
     insert_ = prepare("INSERT INTO users(name, password_hash) VALUES (?1, ?2)");
     delete_ = prepare("DELETE FROM users WHERE name = ?1");
@@ -120,6 +140,77 @@ private:
   void exec(const char* sql) {
     if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) != SQLITE_OK)
       fail(std::string{"executing '"} + sql + "'");
+  }
+
+  /// Runs a one-row, one-column query (a PRAGMA); its text, or the SQLite result code on failure.
+  int query_text(const char* sql, std::string& out) {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db_.get(), sql, -1, &raw, nullptr);
+    if (rc != SQLITE_OK)
+      return rc;
+    stmt_ptr stmt{raw};
+    rc = sqlite3_step(raw);
+    if (rc == SQLITE_ROW) {
+      out = column_text(raw, 0);
+      return SQLITE_OK;
+    }
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+
+  /// Puts the file in WAL mode unless it is there already (the mode is stored in the file).
+  ///
+  /// Issue #18: `PRAGMA journal_mode=WAL` on a file still in rollback mode (a new file) reads
+  /// the header and then upgrades its read lock to a write lock. When another connection wins
+  /// that race (two processes or two workers opening a new file at once), SQLite returns
+  /// SQLITE_BUSY at once without calling the busy handler (waiting there, holding a read lock,
+  /// could deadlock), so the busy timeout did not help and the open failed with "database is
+  /// locked". Here the current mode is read first (reading waits through the busy handler; on
+  /// a file already in WAL mode that is all), and a switch that meets SQLITE_BUSY is tried
+  /// again after a short pause, within the busy timeout; by then the winner has usually
+  /// switched the file, and the retry finds it in WAL mode.
+  void ensure_wal() {
+    using clock = std::chrono::steady_clock;
+    auto deadline = clock::now() + std::chrono::milliseconds{busy_timeout_ms};
+    auto pause = std::chrono::milliseconds{1};
+    for (;;) {
+      std::string mode;
+      int rc = query_text("PRAGMA journal_mode", mode);
+      if (rc == SQLITE_OK && mode == "wal")
+        return;
+      if (rc == SQLITE_OK)
+        rc = query_text("PRAGMA journal_mode=WAL", mode);
+      if (rc == SQLITE_OK && mode == "wal")
+        return;
+      if (rc == SQLITE_OK) // the file cannot be in WAL mode (no shared memory, read-only, ...)
+        throw store_error("user store " + path_ + ": cannot switch to WAL mode (journal mode is "
+                          + mode + ")");
+      if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+        fail("executing 'PRAGMA journal_mode=WAL'");
+      if (clock::now() + pause > deadline)
+        fail("executing 'PRAGMA journal_mode=WAL'");
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds{50});
+    }
+  }
+
+  /// Creates the table on a new file, in one write transaction; writes nothing otherwise.
+  /// BEGIN IMMEDIATE takes the write lock before reading anything, so it waits in the busy
+  /// handler instead of failing on a read-to-write upgrade.
+  void ensure_schema() {
+    std::string version;
+    if (query_text("PRAGMA user_version", version) != SQLITE_OK)
+      fail("reading the schema version");
+    if (version != "0")
+      return;
+    exec("BEGIN IMMEDIATE");
+    try {
+      exec(create_table_sql);
+      exec("PRAGMA user_version = 1");
+      exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
   }
 
   stmt_ptr prepare(const char* sql) {
