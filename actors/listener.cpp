@@ -32,11 +32,14 @@ struct listener_state {
 
 using listener_self = trace::stateful_self<listener_actor, listener_state>;
 
+// No connection actor exists: the refusal goes straight to the transport, in the words of the
+// listener's protocol (line: "ERROR why"; IRC: "ERROR :Closing link: why"), then the close.
 void refuse(listener_self self, net::connection_id id, const std::string& why) {
   auto& st = self->state;
-  ++st.refused; // no connection actor exists: the refusal goes straight to the transport
-  self->send(st.deps.transport,
-             net::write_bytes{id, shared_text{protocol::text::error(why)}});
+  ++st.refused;
+  const auto* kind = st.cfg.connection.session;
+  auto line = kind && kind->refusal ? kind->refusal(why) : protocol::text::error(why);
+  self->send(st.deps.transport, net::write_bytes{id, shared_text{std::move(line)}});
   self->send(st.deps.transport, net::close_connection{id, false});
 }
 
