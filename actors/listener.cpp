@@ -22,6 +22,8 @@ struct listener_state {
   std::shared_ptr<const connection_config> connection_cfg; ///< one copy for all connections
   std::map<net::connection_id, connection_actor> connections; // by id: deterministic order
   std::map<caf::actor_addr, net::connection_id> ids;
+  /// The client address of each connection counted by cfg.per_address (released at its end).
+  std::map<net::connection_id, std::string> addresses;
   std::uint64_t accepted = 0;
   std::uint64_t refused = 0;
   std::uint64_t closed_during_shutdown = 0;
@@ -43,6 +45,22 @@ void refuse(listener_self self, net::connection_id id, const std::string& why) {
   self->send(st.deps.transport, net::close_connection{id, false});
 }
 
+// The per-address limits (actors/address_limits.hpp), after the server-wide ones: true if the
+// connection may go on (it is then counted for its address until it ends).
+bool admit_address(listener_self self, const net::connection_accepted& x) {
+  auto& st = self->state;
+  if (!st.cfg.per_address)
+    return true;
+  auto address = peer_address(x.peer);
+  auto verdict = st.cfg.per_address->admit(address, self->clock().now());
+  if (!verdict.admitted) {
+    refuse(self, x.id, verdict.why);
+    return false;
+  }
+  st.addresses.emplace(x.id, std::move(address));
+  return true;
+}
+
 void on_accepted(listener_self self, net::connection_accepted& x) {
   auto& st = self->state;
   if (st.shutdown) {
@@ -54,6 +72,8 @@ void on_accepted(listener_self self, net::connection_accepted& x) {
                          " connections); try again later");
     return;
   }
+  if (!admit_address(self, x))
+    return;
   ++st.accepted;
   auto conn = spawn_connection(self->system(), x.id, x.peer, st.deps, st.connection_cfg);
   self->monitor(conn);
@@ -125,6 +145,10 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
     auto id = i->second;
     st.connections.erase(id);
     st.ids.erase(i);
+    if (auto a = st.addresses.find(id); a != st.addresses.end()) {
+      st.cfg.per_address->release(a->second, self->clock().now());
+      st.addresses.erase(a);
+    }
     // Supervision: a connection actor that crashed cannot close its own socket.
     if (dm.reason && dm.reason != caf::exit_reason::normal && !st.shutdown) {
       self->send(st.deps.transport,

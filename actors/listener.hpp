@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/address_limits.hpp"
 #include "actors/connection.hpp"
 
 namespace parley {
@@ -46,6 +47,9 @@ struct listener_config {
   std::uint64_t max_connections = 10000;
   std::uint32_t shutdown_timeout_ms = 5000; ///< then connections still open are ended
   connection_config connection;
+  /// The per-address limits, shared with the server's other listeners (spawn_server makes it
+  /// from server_config::per_address); null: none.
+  std::shared_ptr<address_limits> per_address;
 };
 
 /// `name` is the listener's name in traces.
