@@ -100,6 +100,10 @@ world_options make_world_options(const run_options& opts, schedule_strategy stra
     // streams stay as they were.
     wo.server.irc_listener->connection.irc_operators = irc_operator_accounts();
   }
+  if (opts.addresses > 0) { // a stream of the network's own: the other draws stay the same
+    wo.network.client_addresses = opts.addresses;
+    wo.server.per_address = address_limits_config{};
+  }
   return wo;
 }
 
@@ -215,6 +219,11 @@ void run_world(const run_options& opts, world_options wo, fault_plan& plan, prng
   res.virtual_time = w.now();
   judge_run(opts, w, clients, plan, max_output, res);
   count_network(w.net(), res);
+  if (w.server().per_address) {
+    auto limits = w.server().per_address->stats();
+    res.refused_per_address_count = limits.refused_count;
+    res.refused_per_address_rate = limits.refused_rate;
+  }
   caf::anon_send_exit(chaos, caf::exit_reason::user_shutdown);
   w.shutdown();
   res.messages = w.messages_processed();
@@ -252,6 +261,8 @@ std::string replay_command(const run_options& o) {
     std::snprintf(buf, sizeof buf, "%.17g", o.irc_share);
     cmd += std::string{" --irc-share "} + buf;
   }
+  if (o.addresses != run_options{}.addresses)
+    cmd += " --addresses " + std::to_string(o.addresses);
   if (!o.faults.empty()) {
     std::string list;
     for (const auto& f : o.faults)
