@@ -27,7 +27,6 @@ address_limits::address_limits(address_limits_config cfg)
   : cfg_(cfg), interval_(std::chrono::milliseconds{cfg.connect_interval_ms}) {}
 
 address_verdict address_limits::admit(const std::string& address, time_point now) {
-  std::lock_guard<std::mutex> guard{mtx_};
   forget_due(now);
   auto i = entries_.find(address);
   bool fresh = i == entries_.end();
@@ -63,7 +62,6 @@ address_verdict address_limits::admit(const std::string& address, time_point now
 }
 
 void address_limits::release(const std::string& address, time_point now) {
-  std::lock_guard<std::mutex> guard{mtx_};
   auto i = entries_.find(address);
   PARLEY_INVARIANT(i != entries_.end() && i->second.open > 0,
                    "a connection released by its address was admitted and counted");
@@ -75,7 +73,6 @@ void address_limits::release(const std::string& address, time_point now) {
 }
 
 address_limits_stats address_limits::stats() const {
-  std::lock_guard<std::mutex> guard{mtx_};
   auto s = counts_;
   s.tracked = entries_.size();
   s.idle = idle_.size();

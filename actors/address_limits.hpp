@@ -1,5 +1,6 @@
-// Per-address connection limits, shared by a server's listeners (line protocol and IRC): how
-// many connections one client address may hold at once (ngIRCd's MaxConnectionsIP, InspIRCd's
+// Per-address connection limits, one object per listener (line protocol, IRC), kept in the
+// listener actor's state: how many connections one client address may hold at once on that
+// listener (ngIRCd's MaxConnectionsIP, InspIRCd's
 // <connect localmax>), and how fast it may open new ones (a connect-rate limit, as InspIRCd's
 // connectban module or UnrealIRCd's connect-flood). docs/security.md has the defaults and why.
 //
@@ -18,7 +19,6 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -30,7 +30,7 @@
 namespace parley {
 
 struct address_limits_config {
-  /// Connections one address may hold at once, over all listeners (0: no limit).
+  /// Connections one address may hold at once, per listener (0: no limit).
   std::uint32_t max_connections = 5;
   /// Connections an address may open in a burst ... (0: no rate limit)
   std::uint32_t connect_burst = 10;
@@ -75,8 +75,9 @@ struct address_limits_stats {
   std::uint64_t forgotten_early = 0; ///< addresses dropped at the cap before their time passed
 };
 
-/// One per server, shared by its listeners (actors/server.cpp), which call it as they accept
-/// and lose connections. Thread-safe: live, the two listeners may run on different threads.
+/// One per listener, in the listener actor's own state (actors/listener.cpp), which calls it as
+/// it accepts and loses connections. Not thread-safe, and need not be: no other actor sees it
+/// (actors share no mutable state), so the line and IRC ports each count on their own.
 class address_limits {
 public:
   using time_point = caf::actor_clock::time_point;
@@ -108,7 +109,6 @@ private:
 
   address_limits_config cfg_;
   caf::timespan interval_;
-  mutable std::mutex mtx_;
   entries entries_;
   /// The addresses without open connections whose time lies ahead, by that time (ties by
   /// address text): what forget_due and the cap walk, in an order no pointer decides.

@@ -22,7 +22,9 @@ struct listener_state {
   std::shared_ptr<const connection_config> connection_cfg; ///< one copy for all connections
   std::map<net::connection_id, connection_actor> connections; // by id: deterministic order
   std::map<caf::actor_addr, net::connection_id> ids;
-  /// The client address of each connection counted by cfg.per_address (released at its end).
+  /// This listener's own per-address limits (from cfg.per_address); none when both are off.
+  std::optional<address_limits> per_address;
+  /// The client address of each connection counted by per_address (released at its end).
   std::map<net::connection_id, std::string> addresses;
   std::uint64_t accepted = 0;
   std::uint64_t refused = 0;
@@ -49,10 +51,10 @@ void refuse(listener_self self, net::connection_id id, const std::string& why) {
 // connection may go on (it is then counted for its address until it ends).
 bool admit_address(listener_self self, const net::connection_accepted& x) {
   auto& st = self->state;
-  if (!st.cfg.per_address)
+  if (!st.per_address)
     return true;
   auto address = peer_address(x.peer);
-  auto verdict = st.cfg.per_address->admit(address, self->clock().now());
+  auto verdict = st.per_address->admit(address, self->clock().now());
   if (!verdict.admitted) {
     refuse(self, x.id, verdict.why);
     return false;
@@ -134,6 +136,8 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
   self->state.deps = std::move(deps);
   self->state.cfg = std::move(cfg);
   self->state.connection_cfg = std::make_shared<const connection_config>(self->state.cfg.connection);
+  if (self->state.cfg.per_address.any())
+    self->state.per_address.emplace(self->state.cfg.per_address);
   const auto& cc = self->state.cfg.connection;
   if (cc.session && cc.session->idle_check && cc.irc_ping_interval_ms > 0)
     self->delayed_send(self, idle_sweep_interval(cc), idle_sweep_due{});
@@ -146,7 +150,7 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
     st.connections.erase(id);
     st.ids.erase(i);
     if (auto a = st.addresses.find(id); a != st.addresses.end()) {
-      st.cfg.per_address->release(a->second, self->clock().now());
+      st.per_address->release(a->second, self->clock().now());
       st.addresses.erase(a);
     }
     // Supervision: a connection actor that crashed cannot close its own socket.
@@ -181,7 +185,13 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
     [self](idle_sweep_due&) { on_idle_sweep(self); },
     [self](listener_stats&) -> listener_stats_result {
       auto& st = self->state;
-      return {st.connections.size(), st.accepted, st.refused};
+      listener_stats_result r{st.connections.size(), st.accepted, st.refused};
+      if (st.per_address) {
+        auto limits = st.per_address->stats();
+        r.refused_per_address_count = limits.refused_count;
+        r.refused_per_address_rate = limits.refused_rate;
+      }
+      return r;
     },
   };
 }

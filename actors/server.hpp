@@ -19,7 +19,8 @@ struct server_config {
   /// directory and authenticator. Absent: no IRC.
   std::optional<listener_config> irc_listener;
   /// How many connections one client address may hold at once and how fast it may open them,
-  /// over both listeners together (docs/security.md). The defaults are a public server's;
+  /// on each listener: each keeps its own counts, so the line and IRC ports each allow these
+  /// figures (docs/security.md). The defaults are a public server's;
   /// the simulator (whose clients share one address unless told otherwise) and the live test
   /// fixture (all its clients come from 127.0.0.1) turn them off explicitly.
   address_limits_config per_address;
@@ -38,9 +39,9 @@ struct server_handles {
   authenticator_actor auth;
   listener_actor listener;
   listener_actor irc_listener; ///< null without IRC
-  /// The listeners' shared per-address limits (counts for tests and the simulator's report);
-  /// null when server_config::per_address turns both limits off.
-  std::shared_ptr<address_limits> per_address;
+  /// Whether the listeners have per-address limits (each its own; listener_stats has their
+  /// refusal counts); false when server_config::per_address turns both limits off.
+  bool per_address = false;
 };
 
 /// Spawns the server's actors; connections start once the transport is told to listen.

@@ -26,7 +26,7 @@ void add_connection_limits(CLI::App& serve, serve_options& o) {
     ->check(CLI::Range(1, 1000000))
     ->capture_default_str();
   serve.add_option("--max-connections-per-address", o.max_connections_per_address,
-                   "Clients at once from one address, line and IRC ports together (0: no limit)")
+                   "Clients at once from one address, on each port (0: no limit)")
     ->check(CLI::Range(0, 1000000))
     ->capture_default_str();
   serve.add_option("--connect-burst-per-address", o.connect_burst_per_address,

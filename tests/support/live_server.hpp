@@ -134,7 +134,7 @@ public:
 
   /// The line-protocol listener's counts.
   parley::listener_stats_result stats() {
-    parley::listener_stats_result out{0, 0, 0};
+    parley::listener_stats_result out{};
     caf::scoped_actor self{*sys_};
     std::string err;
     self->request(handles_.listener, 5s, parley::listener_stats{})

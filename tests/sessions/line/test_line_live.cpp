@@ -502,26 +502,34 @@ void expect_irc_admitted(tcp_client& c) {
 }
 } // namespace
 
-TEST_CASE("per-address: the line and IRC ports count together and the refusal is a clear line",
+TEST_CASE("per-address: each port has its own count and the refusal is a clear line",
           "[live]") {
   fixture_options opts;
   opts.per_address = parley::no_address_limits();
   opts.per_address.max_connections = 3;
   live_server srv{opts};
-  tcp_client l1{srv.line_port(), "l1"}, l2{srv.line_port(), "l2"};
+  // Each listener keeps its own per-address counts (actors share no state): 127.0.0.1 may hold
+  // three on the line port and, besides, three on the IRC port.
+  tcp_client l1{srv.line_port(), "l1"}, l2{srv.line_port(), "l2"}, l3{srv.line_port(), "l3"};
   expect_name_prompt(l1);
   expect_name_prompt(l2);
-  tcp_client i1{srv.irc_port(), "i1"};
+  expect_name_prompt(l3);
+  tcp_client i1{srv.irc_port(), "i1"}, i2{srv.irc_port(), "i2"}, i3{srv.irc_port(), "i3"};
   expect_irc_admitted(i1);
+  expect_irc_admitted(i2);
+  expect_irc_admitted(i3);
 
-  // The fourth from 127.0.0.1, on either port, is refused in its own protocol, then closed.
-  tcp_client l3{srv.line_port(), "l3"};
-  l3.expect_line("ERROR too many connections from your address (3); try again later");
-  l3.expect_closed();
-  tcp_client i2{srv.irc_port(), "i2"};
-  i2.expect_line("ERROR :Closing link: too many connections from your address (3); try again later");
-  i2.expect_closed();
-  CHECK(srv.stats().refused == 1); // the line listener's own count
+  // The fourth from 127.0.0.1 on either port is refused in its own protocol, then closed.
+  tcp_client lx{srv.line_port(), "lx"};
+  lx.expect_line("ERROR too many connections from your address (3); try again later");
+  lx.expect_closed();
+  tcp_client ix{srv.irc_port(), "ix"};
+  ix.expect_line("ERROR :Closing link: too many connections from your address (3); try again later");
+  ix.expect_closed();
+  auto st = srv.stats(); // the line listener's own counts
+  CHECK(st.refused == 1);
+  CHECK(st.refused_per_address_count == 1);
+  CHECK(st.refused_per_address_rate == 0);
 
   // Those admitted are unaffected.
   l1.send_line("alice");
@@ -566,6 +574,12 @@ TEST_CASE("per-address: a burst of new connections, then the rate limit refuses 
   CHECK(std::stoi(m[1]) >= 1);
   CHECK(std::stoi(m[1]) <= 60);
   line.expect_closed();
+  // The IRC listener keeps its own rate: its own burst of three is admitted, then it refuses.
+  std::vector<std::unique_ptr<tcp_client>> irc_burst;
+  for (int i = 0; i < 3; ++i) {
+    irc_burst.push_back(std::make_unique<tcp_client>(srv.irc_port(), "irc" + std::to_string(i)));
+    expect_irc_admitted(*irc_burst.back());
+  }
   tcp_client irc{srv.irc_port(), "irc"};
   irc.read_until_prefix("ERROR :Closing link: too many new connections from your address; try "
                         "again in ");
