@@ -144,6 +144,10 @@ struct session_kind {
   /// Says goodbye before the shell closes the connection (shutdown, login timeout).
   void (*farewell)(self_t, detail::farewell_reason why, const std::string& detail) = nullptr;
   void (*killed)(self_t, const end_session&) = nullptr; ///< an operator ended it; must finish
+  /// The line that turns a connection away before it has an actor or a session (the listener's
+  /// limits: server full, shutting down, per-address limits); the listener then closes it.
+  /// May be null: the line protocol's "ERROR why".
+  std::string (*refusal)(const std::string& why) = nullptr;
   /// The connection is finishing: leave every room (before the shell releases the name).
   void (*leave_rooms)(self_t, const std::string& reason) = nullptr;
 

@@ -22,6 +22,10 @@ struct listener_state {
   std::shared_ptr<const connection_config> connection_cfg; ///< one copy for all connections
   std::map<net::connection_id, connection_actor> connections; // by id: deterministic order
   std::map<caf::actor_addr, net::connection_id> ids;
+  /// This listener's own per-address limits (from cfg.per_address); none when both are off.
+  std::optional<address_limits> per_address;
+  /// The client address of each connection counted by per_address (released at its end).
+  std::map<net::connection_id, std::string> addresses;
   std::uint64_t accepted = 0;
   std::uint64_t refused = 0;
   std::uint64_t closed_during_shutdown = 0;
@@ -32,12 +36,31 @@ struct listener_state {
 
 using listener_self = trace::stateful_self<listener_actor, listener_state>;
 
+// No connection actor exists: the refusal goes straight to the transport, in the words of the
+// listener's protocol (line: "ERROR why"; IRC: "ERROR :Closing link: why"), then the close.
 void refuse(listener_self self, net::connection_id id, const std::string& why) {
   auto& st = self->state;
-  ++st.refused; // no connection actor exists: the refusal goes straight to the transport
-  self->send(st.deps.transport,
-             net::write_bytes{id, shared_text{protocol::text::error(why)}});
+  ++st.refused;
+  const auto* kind = st.cfg.connection.session;
+  auto line = kind && kind->refusal ? kind->refusal(why) : protocol::text::error(why);
+  self->send(st.deps.transport, net::write_bytes{id, shared_text{std::move(line)}});
   self->send(st.deps.transport, net::close_connection{id, false});
+}
+
+// The per-address limits (actors/address_limits.hpp), after the server-wide ones: true if the
+// connection may go on (it is then counted for its address until it ends).
+bool admit_address(listener_self self, const net::connection_accepted& x) {
+  auto& st = self->state;
+  if (!st.per_address)
+    return true;
+  auto address = peer_address(x.peer);
+  auto verdict = st.per_address->admit(address, self->clock().now());
+  if (!verdict.admitted) {
+    refuse(self, x.id, verdict.why);
+    return false;
+  }
+  st.addresses.emplace(x.id, std::move(address));
+  return true;
 }
 
 void on_accepted(listener_self self, net::connection_accepted& x) {
@@ -51,6 +74,8 @@ void on_accepted(listener_self self, net::connection_accepted& x) {
                          " connections); try again later");
     return;
   }
+  if (!admit_address(self, x))
+    return;
   ++st.accepted;
   auto conn = spawn_connection(self->system(), x.id, x.peer, st.deps, st.connection_cfg);
   self->monitor(conn);
@@ -111,6 +136,8 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
   self->state.deps = std::move(deps);
   self->state.cfg = std::move(cfg);
   self->state.connection_cfg = std::make_shared<const connection_config>(self->state.cfg.connection);
+  if (self->state.cfg.per_address.any())
+    self->state.per_address.emplace(self->state.cfg.per_address);
   const auto& cc = self->state.cfg.connection;
   if (cc.session && cc.session->idle_check && cc.irc_ping_interval_ms > 0)
     self->delayed_send(self, idle_sweep_interval(cc), idle_sweep_due{});
@@ -122,6 +149,10 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
     auto id = i->second;
     st.connections.erase(id);
     st.ids.erase(i);
+    if (auto a = st.addresses.find(id); a != st.addresses.end()) {
+      st.per_address->release(a->second, self->clock().now());
+      st.addresses.erase(a);
+    }
     // Supervision: a connection actor that crashed cannot close its own socket.
     if (dm.reason && dm.reason != caf::exit_reason::normal && !st.shutdown) {
       self->send(st.deps.transport,
@@ -154,7 +185,13 @@ listener_actor::behavior_type listener_behavior(listener_self self, connection_d
     [self](idle_sweep_due&) { on_idle_sweep(self); },
     [self](listener_stats&) -> listener_stats_result {
       auto& st = self->state;
-      return {st.connections.size(), st.accepted, st.refused};
+      listener_stats_result r{st.connections.size(), st.accepted, st.refused};
+      if (st.per_address) {
+        auto limits = st.per_address->stats();
+        r.refused_per_address_count = limits.refused_count;
+        r.refused_per_address_rate = limits.refused_rate;
+      }
+      return r;
     },
   };
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/address_limits.hpp"
 #include "actors/connection.hpp"
 
 namespace parley {
@@ -35,6 +36,8 @@ struct listener_stats_result {
   std::uint64_t open_connections;
   std::uint64_t accepted;
   std::uint64_t refused;
+  std::uint64_t refused_per_address_count = 0; ///< of those, too many from one address at once
+  std::uint64_t refused_per_address_rate = 0;  ///< of those, too fast from one address
 };
 
 using listener_actor = net::acceptor_actor::extend<
@@ -46,6 +49,10 @@ struct listener_config {
   std::uint64_t max_connections = 10000;
   std::uint32_t shutdown_timeout_ms = 5000; ///< then connections still open are ended
   connection_config connection;
+  /// The per-address limits of this listener alone: it keeps its own address_limits, counting
+  /// only its own connections (spawn_server sets it from server_config::per_address). Off by
+  /// default here; parley serve's defaults come in through server_config.
+  address_limits_config per_address = no_address_limits();
 };
 
 /// `name` is the listener's name in traces.
@@ -72,7 +79,7 @@ template <class F> typename F::result_type inspect(F& f, listener_stats&) {
 }
 template <class F> typename F::result_type inspect(F& f, listener_stats_result& x) {
   return f(caf::meta::type_name("listener_stats_result"), x.open_connections, x.accepted,
-           x.refused);
+           x.refused, x.refused_per_address_count, x.refused_per_address_rate);
 }
 
 } // namespace parley

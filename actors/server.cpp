@@ -19,6 +19,12 @@ server_handles spawn_server(caf::actor_system& sys, net::transport_actor transpo
   if (cfg.decorate_auth)
     h.auth = cfg.decorate_auth(sys, h.auth);
   connection_deps deps{transport, h.directory, h.auth, cfg.tracer};
+  // Each listener keeps its own per-address counts (no state shared between actors): a
+  // client's line and IRC connections are limited per port, not together.
+  h.per_address = cfg.per_address.any();
+  cfg.listener.per_address = cfg.per_address;
+  if (cfg.irc_listener)
+    cfg.irc_listener->per_address = cfg.per_address;
   if (!cfg.listener.connection.session)
     cfg.listener.connection.session = &line_session();
   h.listener = spawn_listener(sys, deps, std::move(cfg.listener));

@@ -18,6 +18,12 @@ struct server_config {
   /// The IRC front end: a second listener whose connections speak IRC, over the same rooms,
   /// directory and authenticator. Absent: no IRC.
   std::optional<listener_config> irc_listener;
+  /// How many connections one client address may hold at once and how fast it may open them,
+  /// on each listener: each keeps its own counts, so the line and IRC ports each allow these
+  /// figures (docs/security.md). The defaults are a public server's;
+  /// the simulator (whose clients share one address unless told otherwise) and the live test
+  /// fixture (all its clients come from 127.0.0.1) turn them off explicitly.
+  address_limits_config per_address;
   directory_config directory;
   authenticator_config auth;
   /// Optionally puts an actor in front of the authenticator (the simulator's fault injection
@@ -33,6 +39,9 @@ struct server_handles {
   authenticator_actor auth;
   listener_actor listener;
   listener_actor irc_listener; ///< null without IRC
+  /// Whether the listeners have per-address limits (each its own; listener_stats has their
+  /// refusal counts); false when server_config::per_address turns both limits off.
+  bool per_address = false;
 };
 
 /// Spawns the server's actors; connections start once the transport is told to listen.

@@ -22,6 +22,7 @@ struct sim_options {
   std::string duration = "60s";
   double activity = 8;           ///< run_options' default
   double irc_share = 0; ///< share of random clients that speak IRC
+  std::size_t addresses = 0; ///< client addresses (0: one; the per-address limits off)
   unsigned jobs = 2;
   std::string scenario;
   bool check_determinism = false;

@@ -40,6 +40,11 @@ void add_sim_options(CLI::App& sim, sim_options& o) {
   sim.add_option("--irc-share", o.irc_share, "Share of random clients that speak IRC (0 to 1)")
     ->check(CLI::Range(0.0, 1.0))
     ->capture_default_str();
+  sim.add_option("--addresses", o.addresses,
+                 "Client addresses, seeded (0: all from one, per-address limits off; N: the "
+                 "server's per-address limits on, at their defaults)")
+    ->check(CLI::Range(0, 1000000))
+    ->capture_default_str();
   sim.add_option("--strategy", o.strategy,
                  "Scheduling: uniform, delay, pct, pct-delay, fifo, or swarm (the seed chooses)")
     ->check(CLI::IsMember(parley::sim::strategy_choices()))

@@ -20,14 +20,31 @@ void add_common_options(CLI::App& app, common_options& opts) {
     ->capture_default_str();
 }
 
+// How many clients at once, and per address (actors/address_limits.hpp, docs/security.md).
+void add_connection_limits(CLI::App& serve, serve_options& o) {
+  serve.add_option("--max-connections", o.max_connections, "Clients at once; more are refused")
+    ->check(CLI::Range(1, 1000000))
+    ->capture_default_str();
+  serve.add_option("--max-connections-per-address", o.max_connections_per_address,
+                   "Clients at once from one address, on each port (0: no limit)")
+    ->check(CLI::Range(0, 1000000))
+    ->capture_default_str();
+  serve.add_option("--connect-burst-per-address", o.connect_burst_per_address,
+                   "New connections one address may open at once ... (0: no rate limit)")
+    ->check(CLI::Range(0, 1000000))
+    ->capture_default_str();
+  serve.add_option("--connect-interval-per-address-ms", o.connect_interval_per_address_ms,
+                   "... and then one per this interval (0: no rate limit)")
+    ->check(CLI::Range(0, 3600000))
+    ->capture_default_str();
+}
+
 void add_serve_options(CLI::App& serve, serve_options& o) {
   serve.add_option("--listen", o.listen, "HOST:PORT to listen on (repeatable; port 0 picks one)")
     ->capture_default_str();
   serve.add_option("--allow-register", o.allow_register, "Let unknown names register (true/false)")
     ->capture_default_str();
-  serve.add_option("--max-connections", o.max_connections, "Clients at once; more are refused")
-    ->check(CLI::Range(1, 1000000))
-    ->capture_default_str();
+  add_connection_limits(serve, o);
   serve.add_option("--max-line-bytes", o.max_line_bytes, "Longest input line accepted")
     ->check(CLI::Range(16, 65536))
     ->capture_default_str();
@@ -91,6 +108,9 @@ server_config make_server_config(const common_options& common, const serve_optio
   server_config cfg;
   auto& conn = cfg.listener.connection;
   cfg.listener.max_connections = o.max_connections;
+  cfg.per_address.max_connections = o.max_connections_per_address;
+  cfg.per_address.connect_burst = o.connect_burst_per_address;
+  cfg.per_address.connect_interval_ms = o.connect_interval_per_address_ms;
   cfg.listener.shutdown_timeout_ms = o.shutdown_timeout_ms;
   conn.allow_register = o.allow_register;
   conn.max_line_bytes = o.max_line_bytes;

@@ -25,6 +25,10 @@ struct serve_options {
   std::vector<std::string> listen{"127.0.0.1:7777"};
   bool allow_register = true;
   std::uint64_t max_connections = 10000;
+  /// Per client address, on each port: each listener counts its own (docs/security.md); 0: no limit.
+  std::uint32_t max_connections_per_address = address_limits_config{}.max_connections;
+  std::uint32_t connect_burst_per_address = address_limits_config{}.connect_burst;
+  std::uint32_t connect_interval_per_address_ms = address_limits_config{}.connect_interval_ms;
   std::size_t max_line_bytes = 512;
   std::size_t max_output_bytes = 1024 * 1024;
   std::uint32_t failed_login_delay_ms = 1000;

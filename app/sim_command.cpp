@@ -39,6 +39,14 @@ void print_summary(const sim::run_options& o, const sim::run_result& r) {
               static_cast<unsigned long long>(r.fan_outs_held));
   std::printf("  clients      %zu (%llu sessions)\n", o.clients,
               static_cast<unsigned long long>(r.sessions));
+  if (o.addresses > 0)
+    std::printf("  addresses    %zu, per-address limits refused %llu connections (%llu at once, "
+                "%llu too fast)\n",
+                o.addresses,
+                static_cast<unsigned long long>(r.refused_per_address_count +
+                                                r.refused_per_address_rate),
+                static_cast<unsigned long long>(r.refused_per_address_count),
+                static_cast<unsigned long long>(r.refused_per_address_rate));
   std::printf("  messages     %llu actor messages, %llu chat lines sent, %llu lines delivered\n",
               static_cast<unsigned long long>(r.messages),
               static_cast<unsigned long long>(r.chat_lines),
@@ -278,6 +286,7 @@ int run_sim(const sim_options& so) {
   o.faults = so.faults;
   o.activity_per_minute = so.activity;
   o.irc_share = so.irc_share;
+  o.addresses = so.addresses;
   o.coverage = so.coverage || !so.coverage_json.empty() || !so.coverage_allow.empty();
   o.strategy = so.strategy;
   auto d = sim::parse_duration(so.duration);

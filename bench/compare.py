@@ -172,7 +172,10 @@ class Server:
             cmd = [self.args.parley, "serve", "--data-dir", os.path.join(d, "data"),
                    "--listen", "127.0.0.1:0", "--irc-listen", "127.0.0.1:0",
                    "--max-connections", "20000", "--log-level", "info",
-                   "--irc-flood-penalty-ms", "0"]  # flood control off, like the peers' limits
+                   "--irc-flood-penalty-ms", "0",  # flood control off, like the peers' limits
+                   # every client comes from 127.0.0.1: no per-address limits, as the peers'
+                   # MaxConnectionsIP = 0 and localmax/globalmax = 100000 (docs/security.md)
+                   "--max-connections-per-address", "0", "--connect-burst-per-address", "0"]
             if self.trace:
                 self.trace_file = os.path.join(d, "trace.jsonl")
                 cmd += ["--trace", self.trace_file]

@@ -47,6 +47,9 @@ public:
   bool connected() const;
   bool closed_by_server() const { return id_ != 0 && w_.net().view(id_).closed_by_server; }
   bool refused() const { return id_ != 0 && w_.net().view(id_).refused; }
+  /// The peer text the server was given at the accept ("sim:ID", or an address and port with
+  /// network_options::client_addresses); empty before it.
+  std::string peer() const { return id_ != 0 ? w_.net().view(id_).peer : std::string{}; }
   /// When the session ended as this client saw it (network client_view::closed_at); empty
   /// while it lasts. A scripted transcript's own end (set_transcript).
   std::optional<vtime> closed_at() const {

@@ -27,7 +27,7 @@ network_options unkind_network_options(prng rng, network_options base) {
 }
 
 network::network(agenda& events, prng rng, network_options opts, std::function<vtime()> now)
-  : events_(events), rng_(rng), opts_(opts), now_(std::move(now)) {}
+  : events_(events), rng_(rng), address_rng_(rng.fork()), opts_(opts), now_(std::move(now)) {}
 
 network::link* network::find(net::connection_id id) {
   auto i = links_.find(id);
@@ -125,7 +125,8 @@ net::connection_id network::connect(const std::string& endpoint) {
       return;
     }
     l.view.accepted = true;
-    auto peer = "sim:" + std::to_string(id);
+    auto peer = next_peer(id);
+    l.view.peer = peer;
     if (tracer_)
       tracer_->network("accept", id, "\"peer\":" + trace::json_string(peer));
     caf::anon_send(*acceptor, net::connection_accepted{id, peer});
@@ -133,6 +134,23 @@ net::connection_id network::connect(const std::string& endpoint) {
       tracer_->handling_done();
   });
   return id;
+}
+
+// The peer text the TCP transport would give (net/tcp_transport.cpp: address, ':', port).
+std::string network::next_peer(net::connection_id id) {
+  if (opts_.client_addresses == 0)
+    return "sim:" + std::to_string(id);
+  auto k = address_rng_.below(opts_.client_addresses);
+  auto port = std::to_string(32768 + id % 28000);
+  if (k % 2 == 1)
+    return "2001:db8::" + std::to_string(k / 2 + 1) + ":" + port;
+  auto n = k / 2; // 192.0.2.1 ... 192.0.2.254, then 198.51.100.x, then 203.0.113.x, then 10.x.y.z
+  static const char* const nets[] = {"192.0.2.", "198.51.100.", "203.0.113."};
+  if (n < 3 * 254)
+    return nets[n / 254] + std::to_string(n % 254 + 1) + ":" + port;
+  n -= 3 * 254;
+  return "10." + std::to_string(n / 65536 % 256) + "." + std::to_string(n / 256 % 256) + "." +
+         std::to_string(n % 256) + ":" + port;
 }
 
 void network::client_send(net::connection_id id, std::string bytes) {

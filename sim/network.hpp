@@ -51,6 +51,12 @@ struct network_options {
   /// Client-to-server arrivals (connects, bytes, closes) are rounded up to a multiple of this,
   /// so that input from several clients lands at the same virtual instant (0: no rounding).
   vtime arrival_tick{0};
+  /// Where clients connect from. 0, the default: every client's peer is "sim:ID", one address
+  /// ("sim") for all, as before this option existed (the server's per-address limits see one
+  /// client). N > 0: each connection comes from one of N addresses, IPv4 (192.0.2.x,
+  /// 198.51.100.x, ...) and IPv6 (2001:db8::x) alternately, drawn from a stream of its own, so
+  /// the network's other draws are those of the same seed without it.
+  std::uint64_t client_addresses = 0;
 };
 
 /// The network of a swarm run: today's cuts plus Nagle batching, merged reads and coarse
@@ -62,6 +68,7 @@ struct client_view {
   std::string inbox;            ///< bytes delivered to and read by the client, in order
   std::vector<std::pair<std::size_t, vtime>> arrivals; ///< inbox size after each read, and when
   bool accepted = false;
+  std::string peer;             ///< the peer text the server was given at the accept
   bool refused = false;         ///< the connect failed (no listener, or an injected refusal)
   bool closed_by_server = false;
   bool closed_by_client = false;
@@ -166,9 +173,11 @@ private:
   void release_unacked(link& l);
   void lose_at_server(net::connection_id id);
   std::vector<std::string> split(std::string bytes);
+  std::string next_peer(net::connection_id id);
 
   agenda& events_;
   prng rng_;
+  prng address_rng_; ///< client addresses (network_options::client_addresses), its own stream
   network_options opts_;
   std::function<vtime()> now_;
   std::vector<std::pair<std::string, net::acceptor_actor>> acceptors_; ///< in listen order

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
+#include <vector>
 
 #include "caf/all.hpp"
 
@@ -100,6 +101,10 @@ world_options make_world_options(const run_options& opts, schedule_strategy stra
     // streams stay as they were.
     wo.server.irc_listener->connection.irc_operators = irc_operator_accounts();
   }
+  if (opts.addresses > 0) { // a stream of the network's own: the other draws stay the same
+    wo.network.client_addresses = opts.addresses;
+    wo.server.per_address = address_limits_config{};
+  }
   return wo;
 }
 
@@ -187,6 +192,30 @@ void count_network(const network& net, run_result& res) {
   res.fan_outs_held = net.fan_outs_held();
 }
 
+// The listeners' per-address refusals, for the report. Each listener keeps its own counts (no
+// state shared between actors), so they are asked for, as a message, and added up. The
+// question and its answers are no part of the run: they are left out of its message count.
+std::uint64_t count_per_address(world& w, run_result& res) {
+  if (!w.server().per_address)
+    return 0;
+  auto before = w.messages_processed();
+  std::vector<listener_actor> listeners{w.server().listener};
+  if (w.server().irc_listener)
+    listeners.push_back(w.server().irc_listener);
+  std::size_t answered = 0;
+  for (const auto& l : listeners)
+    w.system().spawn([&res, &answered, l](caf::event_based_actor* self) {
+      self->request(l, caf::infinite, listener_stats{})
+        .then([&res, &answered](const listener_stats_result& r) {
+          res.refused_per_address_count += r.refused_per_address_count;
+          res.refused_per_address_rate += r.refused_per_address_rate;
+          ++answered;
+        });
+    });
+  w.run_until([&] { return answered == listeners.size(); }, w.now() + std::chrono::seconds{10});
+  return w.messages_processed() - before;
+}
+
 // The run in its world: clients act and faults strike until opts.duration; then the faults
 // stop, every client reads again and sends a final probe, and the world runs 30 s more to go
 // quiet. The oracle judges the transcripts before the world goes; `running` points to the
@@ -215,9 +244,10 @@ void run_world(const run_options& opts, world_options wo, fault_plan& plan, prng
   res.virtual_time = w.now();
   judge_run(opts, w, clients, plan, max_output, res);
   count_network(w.net(), res);
+  auto report_messages = count_per_address(w, res);
   caf::anon_send_exit(chaos, caf::exit_reason::user_shutdown);
   w.shutdown();
-  res.messages = w.messages_processed();
+  res.messages = w.messages_processed() - report_messages;
   running = nullptr; // the world's clock goes with it
 }
 
@@ -252,6 +282,8 @@ std::string replay_command(const run_options& o) {
     std::snprintf(buf, sizeof buf, "%.17g", o.irc_share);
     cmd += std::string{" --irc-share "} + buf;
   }
+  if (o.addresses != run_options{}.addresses)
+    cmd += " --addresses " + std::to_string(o.addresses);
   if (!o.faults.empty()) {
     std::string list;
     for (const auto& f : o.faults)

@@ -31,6 +31,10 @@ struct run_options {
   /// The share of random clients that speak IRC (each client draws it from its own stream);
   /// above 0 the server opens its IRC listener too. 0 gives the line-protocol-only runs.
   double irc_share = 0; ///< share of random clients that speak IRC (0: line protocol only)
+  /// 0: every client comes from one address and the server's per-address limits are off, as
+  /// before they existed. N: clients connect from N seeded addresses (network_options::
+  /// client_addresses) and the server has its per-address limits at their defaults.
+  std::size_t addresses = 0;
   bool keep_event_log = false;               ///< keep the lines, to show a divergence
   room_factory make_room;                    ///< empty: the real room
   std::string trace_path;                    ///< write the run's trace here (docs/traces.md)
@@ -59,6 +63,10 @@ struct run_result {
   std::string strategy;         ///< the strategy the run used (what swarm chose)
   /// Fan-out parts that reached a connection on hold (a room's line racing a join's reply).
   std::uint64_t fan_outs_held = 0;
+  /// Connections the per-address limits refused (run_options::addresses): too many at once
+  /// from one address, and too many new ones in a short time.
+  std::uint64_t refused_per_address_count = 0;
+  std::uint64_t refused_per_address_rate = 0;
   vtime virtual_time{0};
   double wall_seconds = 0;
   std::uint64_t event_hash = 0;

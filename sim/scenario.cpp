@@ -309,6 +309,14 @@ void parse_option(scenario& sc, tokens& tk) {
     conn.min_password_length = number_of(value);
   else if (name == "max_connections")
     sc.world.server.listener.max_connections = number_of(value);
+  // Per-address limits (off in scenarios, whose clients all come from the address "sim"
+  // unless `network addresses N`): each option turns its part on.
+  else if (name == "max_connections_per_address")
+    sc.world.server.per_address.max_connections = static_cast<std::uint32_t>(number_of(value));
+  else if (name == "connect_burst_per_address")
+    sc.world.server.per_address.connect_burst = static_cast<std::uint32_t>(number_of(value));
+  else if (name == "connect_interval_per_address_ms")
+    sc.world.server.per_address.connect_interval_ms = static_cast<std::uint32_t>(number_of(value));
   else if (name == "irc_operators") // comma-separated account names
     conn.irc_operators = split_on_commas(value);
   else if (name == "irc_flood_penalty_ms")
@@ -335,8 +343,11 @@ void parse_network(scenario& sc, tokens& tk) {
     net.split_random_per_mille = how == "random" ? 1000 : 0;
   } else if (what == "socket-buffer") {
     net.socket_buffer_bytes = number_of(tk.word("buffer size in bytes"));
+  } else if (what == "addresses") {
+    net.client_addresses = number_of(tk.word("number of client addresses"));
   } else {
-    throw parse_error("unknown network setting '" + what + "' (latency, split, socket-buffer)");
+    throw parse_error("unknown network setting '" + what +
+                      "' (latency, split, socket-buffer, addresses)");
   }
 }
 

@@ -21,9 +21,20 @@ namespace parley::sim {
 inline const std::string line_endpoint = "sim:7777";
 inline const std::string irc_endpoint = "sim:6667";
 
+/// The simulated server's configuration: the server's defaults, except that the per-address
+/// limits are off, since every simulated client comes from one address ("sim") unless
+/// network_options::client_addresses gives them several. A world that wants the limits sets
+/// server.per_address itself (parley sim --addresses does: the defaults).
+inline server_config simulated_server_config() {
+  server_config c;
+  c.per_address = no_address_limits();
+  return c;
+}
+
 struct world_options {
   std::uint64_t seed = 1;
-  server_config server;        ///< its auth store and hasher are replaced by simulated ones
+  /// Its auth store and hasher are replaced by simulated ones.
+  server_config server = simulated_server_config();
   network_options network;
   /// uniform (the default, as before strategies existed), fifo (plain FIFO order of ready
   /// actors), delay, pct or pct-delay. Scenario files and scripted tests keep the default.

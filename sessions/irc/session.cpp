@@ -113,6 +113,9 @@ void farewell(connection_self self, farewell_reason why, const std::string& deta
     write(self, "ERROR :Closing link: registration timed out\r\n");
 }
 
+// As ircds turn a client away (InspIRCd: "ERROR :Closing link: (...) [reason]").
+std::string refuse_connection(const std::string& why) { return "ERROR :Closing link: " + why + "\r\n"; }
+
 void leave_rooms(connection_self self, const std::string& reason) {
   auto& st = irc_of(self);
   // One id for the quit in every channel: a client sharing several sees one QUIT.
@@ -269,6 +272,7 @@ session_kind make_kind() {
   k.start = start;
   k.farewell = farewell;
   k.killed = killed;
+  k.refusal = refuse_connection;
   k.leave_rooms = leave_rooms;
   k.input_seen = input_seen;
   k.may_take_line = flood_gate;

@@ -457,6 +457,7 @@ session_kind make_kind() {
   k.start = start;
   k.farewell = farewell;
   k.killed = killed;
+  k.refusal = [](const std::string& why) { return text::error(why); };
   k.leave_rooms = leave_rooms;
   k.handle_line = handle_line;
   k.line_too_long = line_too_long;

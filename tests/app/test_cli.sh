@@ -408,6 +408,42 @@ else
   fail "a server for the port-in-use check starts" "$DETAIL"
 fi
 
+# --- Per-address limits (docs/security.md): the public defaults, and a config-file key ---
+
+# help_default OPTION VALUE: `serve --help` (in $OUT) gives OPTION the default VALUE.
+help_default() { printf '%s\n' "$OUT" | grep -qE -- "^ *$1 .*=$2\$"; }
+run -- serve --help
+check "serve --help: at most 5 connections per address at once by default" \
+  help_default --max-connections-per-address 5
+check "serve --help: a burst of 10 new connections per address, then one per 6 s, by default" \
+  eval 'help_default --connect-burst-per-address 10 &&
+        help_default --connect-interval-per-address-ms 6000'
+
+cat >"$TMP/per-address.toml" <<EOF
+data-dir = "$DATA"
+[serve]
+listen = ["127.0.0.1:0"]
+max-connections-per-address = 2
+EOF
+if start_server "$TMP/serve-per-address.log" serve --config "$TMP/per-address.toml"; then
+  client_start pa1
+  client_expect pa1 "*** Name?"
+  client_start pa2
+  client_expect pa2 "*** Name?"
+  client_start pa3
+  check "max-connections-per-address = 2 (config file): a third client from 127.0.0.1 is refused" \
+    client_expect pa3 "ERROR too many connections from your address (2); try again later"
+  client_send pa1 "alice"
+  check "the clients admitted are unaffected by the refusal" \
+    client_expect pa1 "*** Password for alice?"
+  client_stop pa1
+  client_stop pa2
+  client_stop pa3
+  stop_server TERM
+else
+  fail "a server with per-address limits from its config file starts" "$DETAIL"
+fi
+
 # --- serve --trace ---
 
 trace_has() { grep -qF -- "$1" "$TMP/live.trace.jsonl"; }

@@ -4,9 +4,13 @@
 
 #include <cstdio>
 #include <optional>
+#include <set>
 #include <sys/wait.h>
 
+#include "actors/address_limits.hpp"
+#include "sim/client.hpp"
 #include "sim/faults.hpp"
+#include "sim/random_client.hpp"
 #include "sim/run.hpp"
 #include "tests/support/lossy_room.hpp"
 #include "tests/support/run_command.hpp"
@@ -241,4 +245,74 @@ TEST_CASE("the oracle catches the broken room through IRC members too", "[sim][i
     irc_session_named = irc_session_named || v.find(" i") != std::string::npos ||
                         v.rfind("i", 0) == 0;
   CHECK(irc_session_named);
+}
+
+// --- Per-address limits (actors/address_limits.*) under the swarm ---
+
+namespace {
+bool per_address_refusal(const std::string& line) {
+  return line.rfind("ERROR too many ", 0) == 0 ||
+         line.rfind("ERROR :Closing link: too many ", 0) == 0;
+}
+} // namespace
+
+TEST_CASE("per-address limits: clients from few seeded addresses, refusals clear and closed",
+          "[sim][limits]") {
+  std::uint64_t refused = 0, refused_sessions = 0;
+  std::set<std::string> addresses;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    run_options o;
+    o.activity_per_minute = busy;
+    o.seed = seed;
+    o.clients = 16;
+    o.duration = 60s;
+    o.irc_share = 0.5;
+    o.addresses = 2; // 16 clients, 2 addresses: the defaults (5 at once, 10 in a burst) bite
+    o.inspect = [&](const std::vector<session*>& sessions) {
+      for (auto* s : sessions) {
+        const auto& lines = s->endpoint->lines();
+        if (!s->endpoint->peer().empty())
+          addresses.insert(parley::peer_address(s->endpoint->peer()));
+        if (lines.empty() || !per_address_refusal(lines.front()))
+          continue;
+        ++refused_sessions;
+        INFO("seed " << seed << ": " << lines.front());
+        CHECK(lines.size() == 1); // the refusal, and nothing else
+        CHECK(s->endpoint->closed_by_server());
+      }
+    };
+    auto r = run_simulation(o);
+    for (auto& v : r.violations)
+      UNSCOPED_INFO("seed " << seed << ": " << v << "\n  replay with: " << replay_command(o));
+    CHECK(r.ok());
+    refused += r.refused_per_address_count + r.refused_per_address_rate;
+  }
+  CHECK(addresses.size() == 2);
+  CHECK(refused > 0);
+  // Each refusal reached its client (a client that left at once may not have read it).
+  CHECK(refused_sessions > 0);
+  CHECK(refused_sessions <= refused);
+}
+
+TEST_CASE("per-address limits: client addresses come from a stream of their own",
+          "[sim][limits][determinism]") {
+  run_options o;
+  o.seed = 7;
+  o.clients = 8;
+  o.duration = 20s;
+  o.activity_per_minute = busy;
+  auto without = run_simulation(o);
+  // So many addresses that the limits never bite: the run is the one without them, but for
+  // the peers' text (hence another event hash).
+  o.addresses = 1000000;
+  auto with = run_simulation(o);
+  auto again = run_simulation(o);
+  CHECK(with.event_hash == again.event_hash);
+  CHECK(with.event_hash != without.event_hash);
+  CHECK(with.refused_per_address_count + with.refused_per_address_rate == 0);
+  CHECK(with.messages == without.messages);
+  CHECK(with.deliveries == without.deliveries);
+  CHECK(with.sessions == without.sessions);
+  // Without the option, the simulated server has no per-address limits at all.
+  CHECK(without.refused_per_address_count + without.refused_per_address_rate == 0);
 }

@@ -44,6 +44,10 @@ inline const std::string shutdown_reason = "the operator stopped the server";
 
 struct fixture_options {
   std::uint64_t max_connections = 10000; ///< per listener
+  /// The per-address limits: off, explicitly, since every client of the live tests comes from
+  /// 127.0.0.1 and many tests open more than the public defaults allow (5 at once, 10 in a
+  /// burst). The tests of the limits themselves set them (test_line_live.cpp, "per-address").
+  parley::address_limits_config per_address = parley::no_address_limits();
   std::uint32_t login_timeout_ms = 60000;
   std::uint32_t failed_login_delay_ms = 50;
   std::vector<std::string> motd;
@@ -71,6 +75,7 @@ public:
     sys_ = std::make_unique<caf::actor_system>(cfg_);
     parley::server_config sc;
     sc.listener.max_connections = opts.max_connections;
+    sc.per_address = opts.per_address;
     auto& conn = sc.listener.connection;
     conn.failed_login_delay_ms = opts.failed_login_delay_ms;
     conn.login_timeout_ms = opts.login_timeout_ms;
@@ -129,7 +134,7 @@ public:
 
   /// The line-protocol listener's counts.
   parley::listener_stats_result stats() {
-    parley::listener_stats_result out{0, 0, 0};
+    parley::listener_stats_result out{};
     caf::scoped_actor self{*sys_};
     std::string err;
     self->request(handles_.listener, 5s, parley::listener_stats{})

@@ -493,6 +493,99 @@ TEST_CASE("the connection limit refuses the third client with a clear message", 
   CHECK(admitted);
 }
 
+namespace {
+// An IRC connection the server has taken on: it answers CAP LS (its connection actor exists,
+// so the listener has counted it).
+void expect_irc_admitted(tcp_client& c) {
+  c.send_line("CAP LS");
+  c.read_until_prefix(":parley.local CAP * LS ");
+}
+} // namespace
+
+TEST_CASE("per-address: each port has its own count and the refusal is a clear line",
+          "[live]") {
+  fixture_options opts;
+  opts.per_address = parley::no_address_limits();
+  opts.per_address.max_connections = 3;
+  live_server srv{opts};
+  // Each listener keeps its own per-address counts (actors share no state): 127.0.0.1 may hold
+  // three on the line port and, besides, three on the IRC port.
+  tcp_client l1{srv.line_port(), "l1"}, l2{srv.line_port(), "l2"}, l3{srv.line_port(), "l3"};
+  expect_name_prompt(l1);
+  expect_name_prompt(l2);
+  expect_name_prompt(l3);
+  tcp_client i1{srv.irc_port(), "i1"}, i2{srv.irc_port(), "i2"}, i3{srv.irc_port(), "i3"};
+  expect_irc_admitted(i1);
+  expect_irc_admitted(i2);
+  expect_irc_admitted(i3);
+
+  // The fourth from 127.0.0.1 on either port is refused in its own protocol, then closed.
+  tcp_client lx{srv.line_port(), "lx"};
+  lx.expect_line("ERROR too many connections from your address (3); try again later");
+  lx.expect_closed();
+  tcp_client ix{srv.irc_port(), "ix"};
+  ix.expect_line("ERROR :Closing link: too many connections from your address (3); try again later");
+  ix.expect_closed();
+  auto st = srv.stats(); // the line listener's own counts
+  CHECK(st.refused == 1);
+  CHECK(st.refused_per_address_count == 1);
+  CHECK(st.refused_per_address_rate == 0);
+
+  // Those admitted are unaffected.
+  l1.send_line("alice");
+  l1.expect_line(new_account_prompt("alice"));
+
+  // A connection that ends frees its place (the listener learns of it asynchronously, so a
+  // client that races the close may still be refused: retry, each attempt awaiting its answer).
+  l2.close();
+  bool admitted = false;
+  for (int attempt = 0; attempt < 200 && !admitted; ++attempt) {
+    tcp_client l4{srv.line_port(), "l4"};
+    auto first = l4.read_line();
+    if (first == greeting) {
+      l4.expect_line(name_prompt);
+      admitted = true;
+    } else {
+      REQUIRE(first == "ERROR too many connections from your address (3); try again later");
+      l4.expect_closed();
+    }
+  }
+  CHECK(admitted);
+}
+
+TEST_CASE("per-address: a burst of new connections, then the rate limit refuses with the wait",
+          "[live]") {
+  fixture_options opts;
+  opts.per_address = parley::no_address_limits();
+  opts.per_address.connect_burst = 3;
+  opts.per_address.connect_interval_ms = 60000; // one a minute after the burst: no race
+  live_server srv{opts};
+  for (int i = 0; i < 3; ++i) { // connections that end still count against the rate
+    tcp_client c{srv.line_port(), "burst" + std::to_string(i)};
+    expect_name_prompt(c);
+  }
+  tcp_client line{srv.line_port(), "line"};
+  auto refusal = line.read_line();
+  INFO(refusal);
+  std::smatch m;
+  REQUIRE(std::regex_match(
+    refusal, m,
+    std::regex{"ERROR too many new connections from your address; try again in ([0-9]+) s"}));
+  CHECK(std::stoi(m[1]) >= 1);
+  CHECK(std::stoi(m[1]) <= 60);
+  line.expect_closed();
+  // The IRC listener keeps its own rate: its own burst of three is admitted, then it refuses.
+  std::vector<std::unique_ptr<tcp_client>> irc_burst;
+  for (int i = 0; i < 3; ++i) {
+    irc_burst.push_back(std::make_unique<tcp_client>(srv.irc_port(), "irc" + std::to_string(i)));
+    expect_irc_admitted(*irc_burst.back());
+  }
+  tcp_client irc{srv.irc_port(), "irc"};
+  irc.read_until_prefix("ERROR :Closing link: too many new connections from your address; try "
+                        "again in ");
+  irc.expect_closed();
+}
+
 TEST_CASE("ordering: a reply never overtakes an earlier chat line", "[live]") {
   live_server srv;
   line_user alice{srv, "alice"}, bob{srv, "bob", {&alice}};
