@@ -270,7 +270,10 @@ class Soak:
                "--listen", f"127.0.0.1:{self.line_port}",
                "--irc-listen", f"127.0.0.1:{self.irc_port}",
                "--max-connections", str(self.args.clients * 2),
-               "--irc-flood-penalty-ms", "0"] + self.args.parley_arg
+               "--irc-flood-penalty-ms", "0",
+               # Every soak client comes from 127.0.0.1: the per-address limits are off.
+               "--max-connections-per-address", "0", "--connect-burst-per-address", "0"]
+        cmd += self.args.parley_arg
         self.log = open(os.path.join(self.args.out, "server.log"), "w")
         self.server = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = now() + 30
