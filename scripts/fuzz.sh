@@ -7,13 +7,17 @@
 #                                         PARLEY_FUZZ_SECONDS (default 30) on top of its corpus
 #   scripts/fuzz.sh replay FILE TARGET    run one input through the sanitized target, with its
 #                                         stack trace (what a crash file did)
+#   scripts/fuzz.sh sim [NAME]            the whole server in the simulator (fuzz_sim, or
+#                                         fuzz_sim_<planted bug>): build, then fuzz it for
+#                                         PARLEY_FUZZ_SECONDS or until the oracle fails; not in CI
 #
 # Settings (environment): PARLEY_FUZZ_SECONDS (30; 0 skips `run`), PARLEY_FUZZ_JOBS (targets
 # fuzzed at once, default 1), PARLEY_FUZZ_TIMEOUT (seconds one input may take, default 10).
-# An input that crashes, hangs, leaks or breaks a check is copied to fuzz/regressions/TARGET/,
+# An input that crashes, hangs, leaks or breaks a check is moved to fuzz/regressions/TARGET/,
 # where ctest replays it on every build (fuzz_regressions:TARGET; rename it to say what it
-# found), and printed in base64 for CI logs; `run` then exits 1. New inputs that found coverage stay in build-fuzz/corpus/TARGET/
-# (not checked in; see docs/fuzzing.md for merging them into fuzz/corpus/).
+# found), and printed in base64 for CI logs; `run` then exits 1. New inputs that found
+# coverage stay in build-fuzz/corpus/TARGET/ (not checked in; docs/fuzzing.md says how to
+# merge them into fuzz/corpus/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -24,12 +28,13 @@ timeout=${PARLEY_FUZZ_TIMEOUT:-10}
 all_targets=(line irc base64 scenario trace config)
 
 build() {
-  local start=$SECONDS
+  local start=$SECONDS target=${1:-fuzz_all}
   cmake -S . -B "$out" -DPARLEY_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
+    -DPARLEY_FUZZ_SIM="$([ "$target" = fuzz_sim_all ] && echo ON || echo OFF)" \
     -DCMAKE_C_COMPILER=clang-16 -DCMAKE_CXX_COMPILER=clang++-16 \
     -DCMAKE_CXX_FLAGS="-O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
     >/dev/null
-  cmake --build "$out" --target fuzz_all -j"$(nproc)"
+  cmake --build "$out" --target "$target" -j"$(nproc)"
   echo "fuzz: built in $((SECONDS - start)) s" >&2
 }
 
@@ -93,5 +98,13 @@ case "${1:-}" in
     [ $# -eq 3 ] || { echo "usage: scripts/fuzz.sh replay FILE TARGET" >&2; exit 2; }
     build
     "$out/fuzz/fuzz_$3" "$2" ;;
-  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  sim)
+    name=fuzz_sim${2:+_$2}
+    build fuzz_sim_all
+    mkdir -p "$out/corpus/$name" "$out/artifacts/$name"
+    # CAF keeps some memory until exit, which the leak check would report after every run.
+    ASAN_OPTIONS=detect_leaks=0 "$out/fuzz/$name" "$out/corpus/$name" "$root/fuzz/corpus/sim" \
+      -max_total_time="$seconds" -timeout=60 -rss_limit_mb=4096 -print_final_stats=1 \
+      -artifact_prefix="$out/artifacts/$name/" ;;
+  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
