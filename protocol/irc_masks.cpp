@@ -14,12 +14,14 @@ char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned 
 bool glob(std::string_view p, std::string_view s) {
   std::size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
   while (si < s.size()) {
-    if (pi < p.size() && (p[pi] == '?' || lower(p[pi]) == lower(s[si]))) {
-      ++pi;
-      ++si;
-    } else if (pi < p.size() && p[pi] == '*') {
+    // A '*' in the pattern is always a wildcard, also where the text has a '*' too (tested
+    // first: as a literal match it would leave no star to backtrack to; found by fuzz_irc).
+    if (pi < p.size() && p[pi] == '*') {
       star = pi++;
       mark = si;
+    } else if (pi < p.size() && (p[pi] == '?' || lower(p[pi]) == lower(s[si]))) {
+      ++pi;
+      ++si;
     } else if (star != std::string_view::npos) {
       pi = star + 1;
       si = ++mark;
@@ -38,13 +40,15 @@ std::string normalize_mask(std::string_view mask) {
   std::string m;
   for (char c : mask)
     m.push_back(lower(c));
+  // nick!user@host: the nick ends at the first '!', the host starts at the first '@' after it
+  // (an '@' before the '!' is part of the nick, so "a@b!c" completes to "a@b!c@*").
   auto bang = m.find('!');
-  auto at = m.find('@');
-  if (bang == std::string::npos && at == std::string::npos)
-    return (m.empty() ? "*" : m) + "!*@*";
-  if (bang == std::string::npos)
+  if (bang == std::string::npos) {
+    if (m.find('@') == std::string::npos)
+      return (m.empty() ? "*" : m) + "!*@*";
     return "*!" + m;
-  if (at == std::string::npos)
+  }
+  if (m.find('@', bang) == std::string::npos)
     return m + "@*";
   return m;
 }

@@ -8,7 +8,9 @@ build_dir=${1:-build}
 
 packages=(g++ cmake make pkg-config ccache libcaf-dev libspdlog-dev catch2 libsqlite3-dev
           libsodium-dev libcli11-dev nlohmann-json3-dev netcat-openbsd python3
-          chromium python3-irc) # the trace HTML view's browser test; the IRC end-to-end test
+          chromium python3-irc # the trace HTML view's browser test; the IRC end-to-end test
+          clang-16 libfuzzer-16-dev libclang-rt-16-dev llvm-16) # scripts/fuzz.sh: the compiler,
+          # libFuzzer, the sanitizer runtimes, llvm-symbolizer for readable crash reports
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

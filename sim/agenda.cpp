@@ -1,6 +1,7 @@
 // Durations for the simulator's command line and reports (see agenda.hpp).
 #include "sim/agenda.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -14,7 +15,7 @@ std::optional<vtime> parse_duration(const std::string& text) {
   } catch (...) {
     return std::nullopt;
   }
-  if (value < 0)
+  if (!std::isfinite(value) || value < 0) // stod reads "inf" and "nan" too
     return std::nullopt;
   auto unit = text.substr(used);
   double seconds;
@@ -31,6 +32,9 @@ std::optional<vtime> parse_duration(const std::string& text) {
   else if (unit == "h")
     seconds = value * 3600;
   else
+    return std::nullopt;
+  // vtime holds about 292 years; converting more would be undefined (found by fuzz_scenario).
+  if (!(seconds * 1e9 < 9e18))
     return std::nullopt;
   return vtime{static_cast<vtime::rep>(seconds * 1e9)};
 }

@@ -45,7 +45,8 @@ private:
   std::uint64_t seq_ = 0;
 };
 
-/// Parses "250ms", "10s", "10m", "1h" or a bare number of seconds; nothing if malformed.
+/// Parses "250ms", "10s", "10m", "1h" or a bare number of seconds; nothing if malformed,
+/// negative, not finite or longer than virtual time holds (about 285 years).
 std::optional<vtime> parse_duration(const std::string& text);
 
 /// "12.345s"

@@ -9,6 +9,7 @@
 
 #include "actors/connection_shell.hpp"
 #include "protocol/irc_events.hpp"
+#include "protocol/line_command.hpp"
 #include "protocol/line_text.hpp"
 #include "protocol/names.hpp"
 
@@ -266,9 +267,9 @@ void cmd_who(connection_self self, const std::string&) {
 }
 
 void cmd_msg(connection_self self, const std::string& arg) {
-  auto space = arg.find(' ');
-  auto target = protocol::normalize_user_name(arg.substr(0, space));
-  auto line = space == std::string::npos ? std::string{} : arg.substr(space + 1);
+  auto split = protocol::split_first_word(arg);
+  auto target = protocol::normalize_user_name(split.first);
+  auto line = std::move(split.second);
   if (!target || line.empty()) {
     write(self, text::error("usage: /msg NAME TEXT"));
     return;
@@ -319,12 +320,7 @@ const command_row commands[] = {
   {"quit", cmd_quit, true, "/quit [REASON]"}, {"help", cmd_help, false, "/help"},
 };
 
-void on_command(connection_self self, const std::string& line) {
-  auto space = line.find(' ');
-  auto name = line.substr(1, space == std::string::npos ? std::string::npos : space - 1);
-  auto arg = space == std::string::npos ? std::string{} : line.substr(space + 1);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+void on_command(connection_self self, const std::string& name, const std::string& arg) {
   for (const auto& row : commands) {
     if (name != row.name)
       continue;
@@ -339,16 +335,18 @@ void on_command(connection_self self, const std::string& line) {
   write(self, text::error("unknown command /" + name + "; try /help"));
 }
 
-void on_chat_line(connection_self self, std::string line) {
-  if (line.empty())
-    return; // an empty line is ignored
-  if (line[0] == '/' && !(line.size() > 1 && line[1] == '/')) {
-    on_command(self, line);
-    return;
+void on_chat_line(connection_self self, const std::string& line) {
+  auto in = protocol::parse_chat_line(line);
+  switch (in.what) {
+    case protocol::chat_input::kind::empty: // an empty line is ignored
+      return;
+    case protocol::chat_input::kind::command:
+      on_command(self, in.name, in.arg);
+      return;
+    case protocol::chat_input::kind::say: // "//text" sends "/text"
+      post(self, std::move(in.text), false);
+      return;
   }
-  if (line[0] == '/')
-    line.erase(0, 1); // "//text" sends "/text"
-  post(self, std::move(line), false);
 }
 
 // --- The session's operations (the table at the end) ---
@@ -376,7 +374,7 @@ void handle_line(connection_self self, std::string line) {
   if (self->state.ph == phase::closed)
     return;
   if (self->state.ph == phase::chatting) {
-    on_chat_line(self, std::move(line));
+    on_chat_line(self, line);
     return;
   }
   switch (line_of(self).step) {

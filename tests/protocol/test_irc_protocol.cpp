@@ -544,6 +544,14 @@ TEST_CASE("mask_matches stays fast on pathological masks") {
   CHECK(mask_matches("*a*a*a*a*a*a*a*a*a*a*", text));
 }
 
+TEST_CASE("a star in the mask matches a star in the text as a wildcard") {
+  // Found by fuzz_irc: the glob took the mask's '*' as a literal for the text's '*' and could
+  // not backtrack, so "*" did not match "*x".
+  CHECK(mask_matches("*", "*x"));
+  CHECK(mask_matches("a*", "a*x"));
+  CHECK(mask_matches("*!*@*", "*!u@h"));
+}
+
 TEST_CASE("normalize_mask completes a ban mask and lowers its case") {
   CHECK(normalize_mask("bob") == "bob!*@*");
   CHECK(normalize_mask("Bob") == "bob!*@*");
@@ -551,6 +559,9 @@ TEST_CASE("normalize_mask completes a ban mask and lowers its case") {
   CHECK(normalize_mask("bob!u") == "bob!u@*");
   CHECK(normalize_mask("Bob!U@Host.Example") == "bob!u@host.example");
   CHECK(normalize_mask("") == "*!*@*");
+  // Found by fuzz_irc: an '@' before the '!' left the mask without a host part.
+  CHECK(normalize_mask("a@b!c") == "a@b!c@*");
+  CHECK(normalize_mask("x@y!z@h") == "x@y!z@h");
 }
 
 TEST_CASE("mask_of is nick!nick@host, and ban masks match it") {

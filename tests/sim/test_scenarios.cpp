@@ -82,6 +82,12 @@ TEST_CASE("a malformed scenario is refused with its file and line") {
   CHECK(report.find(":2: unterminated quoted string") != std::string::npos);
   CHECK_FALSE(replay_text("client alice\nat 0s alice connect\n", report));
   CHECK(report.find("no expectations") != std::string::npos);
+  // Found by fuzz_scenario: a duration beyond what virtual time holds was converted anyway
+  // (undefined behaviour); so were inf and nan.
+  for (const char* d : {"1e300s", "300y", "inf", "nan", "1e12h"}) {
+    CHECK_FALSE(replay_text(std::string{"client alice\nat "} + d + " alice connect\n", report));
+    CHECK(report.find(std::string{":2: bad duration '"} + d + "'") != std::string::npos);
+  }
 }
 
 // A server that runs for weeks must give back what each session and line used. A finished run

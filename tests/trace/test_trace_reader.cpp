@@ -164,6 +164,9 @@ TEST_CASE("the reader checks fields, order and the format version", "[trace][rea
   CHECK(error_of(with(meta_line)) ==
         "mem.jsonl: line 2: a second meta line (only the first line may be one)");
   CHECK(error_of(with("[1, 2]")) == "mem.jsonl: line 2: not a JSON object");
+  // Found by fuzz_trace: a number too large for JSON's types threw out_of_range, which escaped.
+  CHECK(error_of(with(R"({"seq":1e999,"t":0,"kind":"fault","fault":"x"})")) ==
+        "mem.jsonl: line 2: not valid JSON (a number out of range)");
   CHECK(error_of(meta_line + "\n\n" + R"({"seq":1,"t":0,"kind":"fault","fault":"x"})" + "\n") ==
         "mem.jsonl: line 2: empty line");
   CHECK(error_of(R"({"kind":"meta","format":"parley-trace","version":2})") ==

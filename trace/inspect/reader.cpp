@@ -185,6 +185,10 @@ std::optional<json> parse_line(const std::string& text, bool unterminated, const
     }
   } catch (const json::parse_error& e) {
     error = "not valid JSON (syntax error at column " + std::to_string(e.byte) + ")";
+  } catch (const json::exception&) {
+    // A number too large for any JSON number type (out_of_range 406); it escaped as an
+    // uncaught exception before (found by fuzz_trace).
+    error = "not valid JSON (a number out of range)";
   }
   if (!unterminated)
     fail(path, line, error);
